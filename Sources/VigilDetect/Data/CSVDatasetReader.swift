@@ -1,0 +1,85 @@
+import Foundation
+import VigilML
+
+/// Reads a whole CSV file (header row; `,` or `;` separated) into a ``Dataset``.
+///
+/// Features are the columns named in ``features``, or by default every numeric column except
+/// `timestamp`, `time`, `t`, `label` and `service`. A column counts as numeric when at least
+/// half of its first 100 non-empty values are numbers; the others are reported in
+/// ``ReadReport/ignoredColumns``. A `label` column (0/1), when present, becomes the labels.
+public struct CSVDatasetReader: Sendable {
+    public var features: [String]?
+    public var labelColumn: String? = "label"
+    /// Skip rows with a missing or non-numeric value instead of failing on the first one.
+    public var skipInvalid = false
+
+    public init(features: [String]? = nil, labelColumn: String? = "label", skipInvalid: Bool = false) {
+        self.features = features
+        self.labelColumn = labelColumn
+        self.skipInvalid = skipInvalid
+    }
+
+    /// What reading skipped or left out.
+    public struct ReadReport: Sendable, Equatable {
+        public var skippedRows = 0
+        /// The first skipped row's problem, to show the user one example.
+        public var firstProblem: DatasetError?
+        /// Non-numeric columns left out of the automatic feature choice.
+        public var ignoredColumns: [String] = []
+    }
+
+    public func read(path: String) throws(DatasetError) -> (dataset: Dataset, report: ReadReport) {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            let reason = FileManager.default.fileExists(atPath: path) ? "not readable as UTF-8 text" : "no such file"
+            throw .unreadable(path: path, reason: reason)
+        }
+        return try read(text: text, source: path)
+    }
+
+    public func read(text: String, source: String) throws(DatasetError) -> (dataset: Dataset, report: ReadReport) {
+        var lines: [(number: Int, text: String)] = []
+        var number = 0
+        text.enumerateLines { line, _ in
+            number += 1
+            if !line.trimmingSpaces.isEmpty { lines.append((number, line)) }
+        }
+        guard let headerLine = lines.first else { throw .missingHeader(source: source) }
+        let body = lines.dropFirst()
+        let delimiter: Character = headerLine.text.contains(";") && !headerLine.text.contains(",") ? ";" : ","
+        let sample = body.prefix(100).map { CSVLayout.split($0.text, delimiter: delimiter) }
+        let layout = try CSVLayout(
+            headerLine: headerLine.text, source: source, features: features, labelColumn: labelColumn,
+            isNumeric: { position in
+                let texts = sample.compactMap { $0.count > position ? $0[position].trimmingSpaces : nil }.filter { !$0.isEmpty }
+                guard !texts.isEmpty else { return true }
+                return Double(texts.filter { Double($0) != nil }.count) >= 0.5 * Double(texts.count)
+            })
+        var report = ReadReport()
+        report.ignoredColumns = layout.header.enumerated().filter { position, name in
+            !layout.featurePositions.contains(position) && position != layout.labelPosition
+                && !CSVLayout.reservedColumns.contains(name.lowercased()) && features == nil
+        }.map(\.element)
+
+        var values: [Float] = []
+        values.reserveCapacity(body.count * layout.features.count)
+        var labels: [UInt8] = []
+        for line in body {
+            do {
+                if let label = try layout.parse(line.text, lineNumber: line.number, into: &values) { labels.append(label) }
+            } catch {
+                guard skipInvalid else { throw error }
+                report.skippedRows += 1
+                if report.firstProblem == nil { report.firstProblem = error }
+            }
+        }
+        let rows = values.count / layout.features.count
+        guard rows > 0 else { throw .empty(source: source) }
+        let dataset = Dataset(
+            features: layout.features, values: Matrix(rows: rows, columns: layout.features.count, values: values),
+            labels: layout.labelPosition == nil ? nil : labels, source: source)
+        return (dataset, report)
+    }
+}

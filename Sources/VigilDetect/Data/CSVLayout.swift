@@ -1,0 +1,123 @@
+/// How the columns of one CSV header map to features and a label, and how one line of that
+/// file becomes a row of values.
+///
+/// Shared by whole-file reading (``CSVDatasetReader``) and streaming scoring, so both accept
+/// and reject exactly the same lines.
+public struct CSVLayout: Sendable {
+    /// Column names that are never chosen as features automatically.
+    public static let reservedColumns: Set<String> = ["timestamp", "time", "t", "label", "service"]
+
+    public let source: String
+    public let delimiter: Character
+    public let header: [String]
+    public let features: [String]
+    /// Header positions of ``features``.
+    public let featurePositions: [Int]
+    /// Header position of the label column, when the file has one.
+    public let labelPosition: Int?
+
+    /// Reads a header line. With `features` `nil`, the features are every column not reserved,
+    /// decided numeric by `isNumeric` (see ``CSVDatasetReader``).
+    public init(
+        headerLine: String, source: String, features: [String]?, labelColumn: String?,
+        isNumeric: (Int) -> Bool = { _ in true }
+    ) throws(DatasetError) {
+        let delimiter: Character = headerLine.contains(";") && !headerLine.contains(",") ? ";" : ","
+        let header = Self.split(headerLine, delimiter: delimiter).map { String($0.trimmingSpaces) }
+        guard !header.isEmpty, !header.allSatisfy(\.isEmpty) else { throw .missingHeader(source: source) }
+        var seen = Set<String>()
+        for name in header where !seen.insert(name).inserted { throw .duplicateColumn(name, source: source) }
+        self.source = source
+        self.delimiter = delimiter
+        self.header = header
+        let labelPosition = labelColumn.flatMap { header.firstIndex(of: $0) }
+        self.labelPosition = labelPosition
+        if let features {
+            let missing = features.filter { !header.contains($0) }
+            guard missing.isEmpty else { throw .missingColumns(missing, source: source) }
+            self.features = features
+        } else {
+            self.features = header.enumerated().filter { position, name in
+                position != labelPosition && !Self.reservedColumns.contains(name.lowercased()) && !name.isEmpty && isNumeric(position)
+            }.map(\.element)
+        }
+        guard !self.features.isEmpty else { throw .noFeatures(source: source) }
+        self.featurePositions = self.features.map { header.firstIndex(of: $0)! }
+    }
+
+    /// The fields of one line.
+    public func fields(of line: String) -> [Substring] {
+        Self.split(line, delimiter: delimiter)
+    }
+
+    /// The feature values of one line, appended to `values`, and its label.
+    /// - Throws: the first problem, naming `lineNumber` and the column.
+    public func parse(_ line: String, lineNumber: Int, into values: inout [Float]) throws(DatasetError) -> UInt8? {
+        let fields = fields(of: line)
+        guard fields.count == header.count else {
+            throw .wrongFieldCount(source: source, line: lineNumber, expected: header.count, found: fields.count)
+        }
+        var parsed = [Float](repeating: 0, count: featurePositions.count)
+        for (index, position) in featurePositions.enumerated() {
+            let text = fields[position].trimmingSpaces
+            guard let value = Double(text), value.isFinite, abs(value) <= Double(Float.greatestFiniteMagnitude) else {
+                throw .invalidValue(source: source, line: lineNumber, column: header[position], value: String(text))
+            }
+            parsed[index] = Float(value)
+        }
+        var label: UInt8?
+        if let labelPosition {
+            let text = fields[labelPosition].trimmingSpaces
+            switch Double(text) {
+            case 0: label = 0
+            case 1: label = 1
+            default: throw .invalidLabel(source: source, line: lineNumber, column: header[labelPosition], value: String(text))
+            }
+        }
+        values.append(contentsOf: parsed)
+        return label
+    }
+
+    /// Splits on `delimiter`, honouring double quotes (`"a,b"` is one field; `""` is a quote).
+    static func split(_ line: String, delimiter: Character) -> [Substring] {
+        guard line.contains("\"") else { return line.split(separator: delimiter, omittingEmptySubsequences: false) }
+        var fields: [Substring] = []
+        var current = ""
+        var quoted = false
+        var iterator = line.makeIterator()
+        var pending: Character? = nil
+        while let character = pending ?? iterator.next() {
+            pending = nil
+            if quoted {
+                if character == "\"" {
+                    if let next = iterator.next() {
+                        if next == "\"" { current.append("\"") } else { quoted = false; pending = next }
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    current.append(character)
+                }
+            } else if character == "\"" {
+                quoted = true
+            } else if character == delimiter {
+                fields.append(Substring(current))
+                current = ""
+            } else {
+                current.append(character)
+            }
+        }
+        fields.append(Substring(current))
+        return fields
+    }
+}
+
+extension StringProtocol {
+    /// The text without leading and trailing spaces, tabs and carriage returns.
+    var trimmingSpaces: Substring {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
+        guard let first = firstIndex(where: { !isSpace($0) }) else { return Substring() }
+        let last = lastIndex(where: { !isSpace($0) })!
+        return Substring(self[first...last])
+    }
+}

@@ -1,0 +1,65 @@
+public import VigilML
+
+/// Rows of feature values, with their names and optional 0/1 labels: what training,
+/// calibration, scoring and evaluation read.
+public struct Dataset: Sendable, Equatable {
+    /// Feature names, one per column of ``values``.
+    public var features: [String]
+    public var values: Matrix
+    /// 1 for an anomalous row, 0 for a normal one; `nil` when the data has no labels.
+    public var labels: [UInt8]?
+    /// Where the rows came from, for messages and model metadata (a file name, `synthetic:seed`).
+    public var source: String
+
+    public init(features: [String], values: Matrix, labels: [UInt8]? = nil, source: String) {
+        precondition(features.count == values.columns, "\(features.count) names for \(values.columns) columns")
+        precondition(labels == nil || labels!.count == values.rows, "labels and rows differ in count")
+        self.features = features
+        self.values = values
+        self.labels = labels
+        self.source = source
+    }
+
+    public var rowCount: Int { values.rows }
+
+    /// The rows at `indices`, in that order, with their labels.
+    public func subset(_ indices: some Collection<Int>) -> Dataset {
+        Dataset(
+            features: features, values: values.gatheringRows(indices), labels: labels.map { labels in indices.map { labels[$0] } }, source: source)
+    }
+
+    /// The same rows with columns reordered (and selected) to match `names`.
+    /// - Throws: ``DatasetError/missingColumns(_:source:)`` when a name is not among ``features``.
+    public func selecting(_ names: [String]) throws(DatasetError) -> Dataset {
+        if names == features { return self }
+        let missing = names.filter { !features.contains($0) }
+        guard missing.isEmpty else { throw .missingColumns(missing, source: source) }
+        let positions = names.map { features.firstIndex(of: $0)! }
+        var values = [Float]()
+        values.reserveCapacity(rowCount * names.count)
+        for row in 0..<rowCount {
+            for position in positions { values.append(self.values[row, position]) }
+        }
+        return Dataset(features: names, values: Matrix(rows: rowCount, columns: names.count, values: values), labels: labels, source: source)
+    }
+
+    /// A 64-bit FNV-1a digest of the feature names and values, recorded in a model's metadata so
+    /// a user can tell which data a model was trained on.
+    public var fingerprint: String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ byte: UInt8) {
+            hash ^= UInt64(byte)
+            hash &*= 0x100_0000_01b3
+        }
+        for name in features {
+            for byte in name.utf8 { mix(byte) }
+            mix(0)
+        }
+        for value in values.values {
+            let bits = value.bitPattern
+            for shift in stride(from: 0, to: 32, by: 8) { mix(UInt8(truncatingIfNeeded: bits >> UInt32(shift))) }
+        }
+        let hex = String(hash, radix: 16)
+        return "fnv1a64:" + String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}

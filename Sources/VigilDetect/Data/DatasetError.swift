@@ -1,0 +1,41 @@
+/// Why data could not be read or used, naming the file, line and column a user must fix.
+public enum DatasetError: Error, Equatable, CustomStringConvertible {
+    case unreadable(path: String, reason: String)
+    case empty(source: String)
+    case missingHeader(source: String)
+    case duplicateColumn(String, source: String)
+    case missingColumns([String], source: String)
+    case noFeatures(source: String)
+    case wrongFieldCount(source: String, line: Int, expected: Int, found: Int)
+    case invalidValue(source: String, line: Int, column: String, value: String)
+    case invalidLabel(source: String, line: Int, column: String, value: String)
+    case invalidJSON(source: String, line: Int, reason: String)
+    case tooFewRows(source: String, found: Int, needed: Int)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path, let reason):
+            "cannot read \(path): \(reason)"
+        case .empty(let source):
+            "\(source): no data rows"
+        case .missingHeader(let source):
+            "\(source): the first line must be a header naming the columns"
+        case .duplicateColumn(let name, let source):
+            "\(source): column '\(name)' appears twice in the header"
+        case .missingColumns(let names, let source):
+            "\(source): no column named \(names.map { "'\($0)'" }.joined(separator: ", "))"
+        case .noFeatures(let source):
+            "\(source): no numeric feature columns (timestamp, time, t, label and service are never features); name them with --features"
+        case .wrongFieldCount(let source, let line, let expected, let found):
+            "\(source), line \(line): expected \(expected) fields, found \(found)"
+        case .invalidValue(let source, let line, let column, let value):
+            "\(source), line \(line), column '\(column)': '\(value)' is not a finite number (use --skip-invalid to skip such rows)"
+        case .invalidLabel(let source, let line, let column, let value):
+            "\(source), line \(line), column '\(column)': label must be 0 or 1, found '\(value)'"
+        case .invalidJSON(let source, let line, let reason):
+            "\(source), line \(line): \(reason)"
+        case .tooFewRows(let source, let found, let needed):
+            "\(source): \(found) usable rows; at least \(needed) are needed"
+        }
+    }
+}

@@ -1,0 +1,111 @@
+/// Counts of a binary detector's decisions against labels.
+public struct ConfusionMatrix: Sendable, Equatable, Codable {
+    public var truePositives = 0
+    public var falsePositives = 0
+    public var trueNegatives = 0
+    public var falseNegatives = 0
+
+    public init(truePositives: Int = 0, falsePositives: Int = 0, trueNegatives: Int = 0, falseNegatives: Int = 0) {
+        self.truePositives = truePositives
+        self.falsePositives = falsePositives
+        self.trueNegatives = trueNegatives
+        self.falseNegatives = falseNegatives
+    }
+
+    /// Counts `predictions` against `labels` (1 = anomalous).
+    public init(predictions: [Bool], labels: [UInt8]) {
+        precondition(predictions.count == labels.count, "predictions and labels differ in count")
+        for (predicted, label) in zip(predictions, labels) {
+            switch (predicted, label == 1) {
+            case (true, true): truePositives += 1
+            case (true, false): falsePositives += 1
+            case (false, false): trueNegatives += 1
+            case (false, true): falseNegatives += 1
+            }
+        }
+    }
+
+    public var precision: Double { ratio(truePositives, truePositives + falsePositives) }
+    public var recall: Double { ratio(truePositives, truePositives + falseNegatives) }
+    public var f1: Double { ratio(2 * truePositives, 2 * truePositives + falsePositives + falseNegatives) }
+    public var accuracy: Double { ratio(truePositives + trueNegatives, truePositives + trueNegatives + falsePositives + falseNegatives) }
+
+    private func ratio(_ numerator: Int, _ denominator: Int) -> Double {
+        denominator == 0 ? 0 : Double(numerator) / Double(denominator)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case truePositives = "true_positives"
+        case falsePositives = "false_positives"
+        case trueNegatives = "true_negatives"
+        case falseNegatives = "false_negatives"
+    }
+}
+
+/// Threshold-free ranking metrics of anomaly scores against labels.
+public enum RankingMetrics {
+    /// The area under the ROC curve: the chance a random anomaly scores above a random normal
+    /// row (ties count half). `nil` when one class is absent.
+    public static func rocAUC(scores: [Double], labels: [UInt8]) -> Double? {
+        precondition(scores.count == labels.count, "scores and labels differ in count")
+        let positives = labels.reduce(0) { $0 + Int($1) }
+        let negatives = labels.count - positives
+        guard positives > 0, negatives > 0 else { return nil }
+        let order = scores.indices.sorted { scores[$0] < scores[$1] }
+        var positiveRankSum = 0.0
+        var index = 0
+        while index < order.count {
+            var end = index
+            while end + 1 < order.count, scores[order[end + 1]] == scores[order[index]] { end += 1 }
+            let averageRank = Double(index + end) / 2 + 1
+            for k in index...end where labels[order[k]] == 1 { positiveRankSum += averageRank }
+            index = end + 1
+        }
+        return (positiveRankSum - Double(positives) * Double(positives + 1) / 2) / (Double(positives) * Double(negatives))
+    }
+
+    /// The area under the precision–recall curve as average precision (scikit-learn's
+    /// `average_precision_score`): `Σ (Rₙ − Rₙ₋₁) Pₙ` over distinct score thresholds. `nil` without anomalies.
+    public static func averagePrecision(scores: [Double], labels: [UInt8]) -> Double? {
+        precondition(scores.count == labels.count, "scores and labels differ in count")
+        let positives = labels.reduce(0) { $0 + Int($1) }
+        guard positives > 0 else { return nil }
+        let order = scores.indices.sorted { scores[$0] > scores[$1] }
+        var truePositives = 0
+        var previousRecall = 0.0
+        var area = 0.0
+        var index = 0
+        while index < order.count {
+            let score = scores[order[index]]
+            while index < order.count, scores[order[index]] == score {
+                truePositives += Int(labels[order[index]])
+                index += 1
+            }
+            let recall = Double(truePositives) / Double(positives)
+            let precision = Double(truePositives) / Double(index)
+            area += (recall - previousRecall) * precision
+            previousRecall = recall
+        }
+        return area
+    }
+}
+
+/// A detector's quality on labeled rows: what `vigil evaluate` prints.
+public struct EvaluationReport: Sendable, Equatable {
+    public var rows: Int
+    public var anomalies: Int
+    public var threshold: Double
+    public var confusion: ConfusionMatrix
+    public var rocAUC: Double?
+    public var prAUC: Double?
+
+    /// Evaluates `errors` (higher = more anomalous) thresholded at `threshold` (anomaly when above).
+    public init(errors: [Double], labels: [UInt8], threshold: Double) {
+        rows = labels.count
+        anomalies = labels.reduce(0) { $0 + Int($1) }
+        self.threshold = threshold
+        confusion = ConfusionMatrix(predictions: errors.map { !($0 <= threshold) }, labels: labels)
+        rocAUC = RankingMetrics.rocAUC(scores: errors, labels: labels)
+        prAUC = RankingMetrics.averagePrecision(scores: errors, labels: labels)
+    }
+}

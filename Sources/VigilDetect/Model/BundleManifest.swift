@@ -1,0 +1,36 @@
+import VigilML
+
+/// `model.json`: everything in a bundle but the weights.
+struct BundleManifest: Codable {
+    var formatVersion: Int
+    var vigilVersion: String
+    var features: [String]
+    var architecture: Architecture
+    var scaler: StandardScaler
+    var calibration: Calibration?
+    var training: TrainingMetadata
+
+    enum CodingKeys: String, CodingKey {
+        case features, architecture, scaler, calibration, training
+        case formatVersion = "format_version"
+        case vigilVersion = "vigil_version"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(formatVersion, forKey: .formatVersion)
+        try container.encode(vigilVersion, forKey: .vigilVersion)
+        try container.encode(features, forKey: .features)
+        try container.encode(architecture, forKey: .architecture)
+        try container.encode(scaler, forKey: .scaler)
+        try container.encode(calibration, forKey: .calibration)
+        try container.encode(training, forKey: .training)
+    }
+
+    /// Just the version, decoded first so an unknown version is reported as such rather than
+    /// as whatever field changed.
+    struct Version: Decodable {
+        var formatVersion: Int
+        enum CodingKeys: String, CodingKey { case formatVersion = "format_version" }
+    }
+}

@@ -1,0 +1,50 @@
+public import VigilML
+
+extension ModelBundle {
+    /// The reconstruction error (mean squared error in scaled units) of every row of `rows`, raw
+    /// values in ``features`` order: the cheapest full pass, for calibration and evaluation.
+    public func reconstructionErrors(_ rows: Matrix) -> [Float] {
+        var errors: [Float] = []
+        errors.reserveCapacity(rows.rows)
+        let width = features.count
+        forEachChunk(of: rows) { count, input, output in
+            for r in 0..<count {
+                var sum: Float = 0
+                for c in 0..<width {
+                    let d = output[r * width + c] - input[r * width + c]
+                    sum += d * d
+                }
+                errors.append(sum / Float(width))
+            }
+        }
+        return errors
+    }
+
+    /// Scales and reconstructs `rows` chunk by chunk, handing each chunk's scaled inputs and
+    /// reconstructions to `body`.
+    func forEachChunk(
+        of rows: Matrix, chunk: Int = 1024, _ body: (Int, UnsafePointer<Float>, UnsafePointer<Float>) -> Void
+    ) {
+        precondition(rows.columns == features.count, "expected \(features.count) columns, got \(rows.columns)")
+        guard rows.rows > 0 else { return }
+        let chunk = min(chunk, rows.rows)
+        let scaler = self.scaler
+        let width = features.count
+        let scratchSize = 2 * network.maximumWidth
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: chunk * (2 * width + scratchSize)) { buffer in
+            let input = buffer.baseAddress!
+            let output = input + chunk * width
+            let scratch = output + chunk * width
+            rows.values.withUnsafeBufferPointer { values in
+                for start in stride(from: 0, to: rows.rows, by: chunk) {
+                    let count = min(chunk, rows.rows - start)
+                    input.update(from: values.baseAddress! + start * width, count: count * width)
+                    scaler.transform(rows: count, input)
+                    network.forward(rows: count, input: input, output: output, scratch: scratch)
+                    body(count, input, output)
+                }
+            }
+        }
+    }
+
+}

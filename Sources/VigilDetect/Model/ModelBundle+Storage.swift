@@ -1,0 +1,166 @@
+import Foundation
+import VigilML
+
+extension ModelBundle {
+    public static let manifestFileName = "model.json"
+    public static let weightsFileName = "model.safetensors"
+
+    /// Loads and validates the bundle in directory `path`.
+    ///
+    /// - Throws: ``BundleError``, naming the file and the problem: a missing file, an unknown
+    ///   format version, a wrong shape, a feature-count mismatch, truncated or corrupted weights.
+    public static func load(from path: String) throws(BundleError) -> ModelBundle {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw .notFound(path: path)
+        }
+        let directory = URL(fileURLWithPath: path)
+        let manifestPath = directory.appendingPathComponent(manifestFileName).path
+        let weightsPath = directory.appendingPathComponent(weightsFileName).path
+        let manifestData = try readFile(manifestPath)
+        let manifest = try decodeManifest(manifestData, path: manifestPath)
+        try validate(manifest, path: manifestPath)
+        let weightsData = try readFile(weightsPath)
+        let tensors: [String: Tensor]
+        do {
+            tensors = try Safetensors.decode(weightsData).tensors
+        } catch {
+            throw .weights(path: weightsPath, error)
+        }
+        let network = try buildNetwork(manifest.architecture, tensors: tensors, path: weightsPath)
+        return ModelBundle(
+            features: manifest.features, network: network, scaler: manifest.scaler, calibration: manifest.calibration,
+            training: manifest.training, vigilVersion: manifest.vigilVersion)
+    }
+
+    private static func readFile(_ path: String) throws(BundleError) -> Data {
+        guard FileManager.default.fileExists(atPath: path) else { throw .missingFile(path: path) }
+        do {
+            return try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw .unreadable(path: path, reason: "\(error.localizedDescription)")
+        }
+    }
+
+    private static func decodeManifest(_ data: Data, path: String) throws(BundleError) -> BundleManifest {
+        let decoder = JSONDecoder()
+        let version: Int
+        do {
+            version = try decoder.decode(BundleManifest.Version.self, from: data).formatVersion
+        } catch {
+            throw .invalidManifest(path: path, reason: describe(error))
+        }
+        guard version == formatVersion else {
+            throw .unsupportedFormatVersion(path: path, found: version, supported: formatVersion)
+        }
+        do {
+            return try decoder.decode(BundleManifest.self, from: data)
+        } catch {
+            throw .invalidManifest(path: path, reason: describe(error))
+        }
+    }
+
+    /// A decoding error as a user reads it: the field path and what is wrong there.
+    private static func describe(_ error: any Error) -> String {
+        func field(_ path: [any CodingKey]) -> String {
+            path.isEmpty ? "the document" : "field '" + path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") + "'"
+        }
+        switch error as? DecodingError {
+        case .keyNotFound(let key, let context)?:
+            return "\(field(context.codingPath + [key])) is missing"
+        case .typeMismatch(let type, let context)?:
+            return "\(field(context.codingPath)) should be \(type)"
+        case .valueNotFound(let type, let context)?:
+            return "\(field(context.codingPath)) is null, expected \(type)"
+        case .dataCorrupted(let context)?:
+            return context.codingPath.isEmpty ? "not valid JSON" : "\(field(context.codingPath)): \(context.debugDescription)"
+        default:
+            return "not valid JSON"
+        }
+    }
+
+    private static func validate(_ manifest: BundleManifest, path: String) throws(BundleError) {
+        let features = manifest.features
+        guard !features.isEmpty else { throw .invalidManifest(path: path, reason: "field 'features' is empty") }
+        guard Set(features).count == features.count else { throw .invalidManifest(path: path, reason: "field 'features' has duplicates") }
+        if let problem = manifest.architecture.problem { throw .invalidManifest(path: path, reason: "field 'architecture': \(problem)") }
+        let inputs = manifest.architecture.inputDimension
+        guard features.count == inputs else {
+            throw .featureCountMismatch(path: path, reason: "\(features.count) features, but the architecture's input_dim is \(inputs)")
+        }
+        guard manifest.architecture.outputDimension == inputs else {
+            throw .featureCountMismatch(
+                path: path, reason: "the last layer has \(manifest.architecture.outputDimension) units; an autoencoder needs \(inputs)")
+        }
+        guard manifest.scaler.mean.count == inputs, manifest.scaler.scale.count == inputs else {
+            throw .featureCountMismatch(
+                path: path,
+                reason: "the scaler has \(manifest.scaler.mean.count) means and \(manifest.scaler.scale.count) scales for \(inputs) features")
+        }
+        guard manifest.scaler.mean.allSatisfy(\.isFinite), manifest.scaler.scale.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            throw .invalidManifest(path: path, reason: "field 'scaler': means must be finite and scales finite and positive")
+        }
+        if let problem = manifest.calibration?.problem { throw .invalidManifest(path: path, reason: "field 'calibration': \(problem)") }
+    }
+
+    private static func buildNetwork(_ architecture: Architecture, tensors: [String: Tensor], path: String) throws(BundleError) -> Sequential {
+        var layers: [Dense] = []
+        var expected = Set<String>()
+        var index = 0
+        for case .dense(let units, let activation) in architecture.layers {
+            let inputs = architecture.denseShapes[index].inputs
+            let kernelName = "dense_\(index).kernel"
+            let biasName = "dense_\(index).bias"
+            expected.formUnion([kernelName, biasName])
+            let kernel = try tensor(kernelName, shape: [inputs, units], in: tensors, path: path)
+            let bias = try tensor(biasName, shape: [units], in: tensors, path: path)
+            layers.append(Dense(kernel: Matrix(rows: inputs, columns: units, values: kernel.values), bias: bias.values, activation: activation))
+            index += 1
+        }
+        if let extra = tensors.keys.sorted().first(where: { !expected.contains($0) }) {
+            throw .unexpectedTensor(path: path, name: extra)
+        }
+        do {
+            return try Sequential(architecture: architecture, layers: layers)
+        } catch {
+            throw .invalidManifest(path: path, reason: error.description)
+        }
+    }
+
+    private static func tensor(_ name: String, shape: [Int], in tensors: [String: Tensor], path: String) throws(BundleError) -> Tensor {
+        guard let tensor = tensors[name] else { throw .missingTensor(path: path, name: name) }
+        guard tensor.shape == shape else { throw .tensorShape(path: path, name: name, expected: shape, found: tensor.shape) }
+        guard tensor.values.allSatisfy(\.isFinite) else { throw .nonFiniteWeights(path: path, name: name) }
+        return tensor
+    }
+
+    /// The weights as named tensors, in the bundle's layout.
+    var tensors: [String: Tensor] {
+        var tensors: [String: Tensor] = [:]
+        for (index, layer) in network.layers.enumerated() {
+            tensors["dense_\(index).kernel"] = Tensor(shape: [layer.inputs, layer.units], values: layer.kernel.values)
+            tensors["dense_\(index).bias"] = Tensor(shape: [layer.units], values: layer.bias)
+        }
+        return tensors
+    }
+
+    /// Writes the bundle to directory `path`, atomically: the files go to a sibling temporary
+    /// directory, which then replaces `path` in one rename. A crash mid-save leaves the old
+    /// bundle (or none) and a stray temporary directory, never half a bundle.
+    public func save(to path: String) throws(BundleError) {
+        let manifest = BundleManifest(
+            formatVersion: Self.formatVersion, vigilVersion: vigilVersion, features: features, architecture: network.architecture,
+            scaler: scaler, calibration: calibration, training: training)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let manifestData: Data
+        do {
+            manifestData = try encoder.encode(manifest)
+        } catch {
+            throw .writeFailed(path: path, reason: "cannot encode model.json: \(error)")
+        }
+        let weightsData = Safetensors.encode(tensors, metadata: ["format": "vigil", "format_version": "\(Self.formatVersion)"])
+        try AtomicDirectory.write(
+            to: path, files: [Self.manifestFileName: manifestData + Data("\n".utf8), Self.weightsFileName: weightsData])
+    }
+}

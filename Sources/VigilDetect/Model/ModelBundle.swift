@@ -1,0 +1,91 @@
+public import VigilML
+
+/// Everything needed to score: the network, the scaler and feature names it was trained with,
+/// the calibration, and where it came from. Saved as a directory (see `docs/model-bundle.md`).
+public struct ModelBundle: Sendable, Equatable {
+    /// The bundle format this version of Vigil reads and writes.
+    public static let formatVersion = 1
+
+    public var features: [String]
+    public var network: Sequential
+    public var scaler: StandardScaler
+    /// `nil` for an imported model not yet calibrated: it cannot score until it is.
+    public var calibration: Calibration?
+    public var training: TrainingMetadata
+    /// The Vigil version that wrote the bundle.
+    public var vigilVersion: String
+
+    public init(
+        features: [String], network: Sequential, scaler: StandardScaler, calibration: Calibration?, training: TrainingMetadata,
+        vigilVersion: String = Vigil.version
+    ) {
+        self.features = features
+        self.network = network
+        self.scaler = scaler
+        self.calibration = calibration
+        self.training = training
+        self.vigilVersion = vigilVersion
+    }
+}
+
+/// Where a model's weights came from and how training went.
+public struct TrainingMetadata: Sendable, Equatable, Codable {
+    /// `synthetic:seed`, `csv:<file name>` or `keras-import:<file name>`.
+    public var source: String
+    public var samples: Int?
+    public var epochsRun: Int?
+    public var bestEpoch: Int?
+    public var bestValidationLoss: Double?
+    public var finalLoss: Double?
+    public var finalValidationLoss: Double?
+    public var seed: UInt64?
+    /// ISO 8601, UTC.
+    public var createdAt: String
+    public var dataFingerprint: String?
+
+    public init(
+        source: String, samples: Int? = nil, epochsRun: Int? = nil, bestEpoch: Int? = nil, bestValidationLoss: Double? = nil,
+        finalLoss: Double? = nil, finalValidationLoss: Double? = nil, seed: UInt64? = nil, createdAt: String, dataFingerprint: String? = nil
+    ) {
+        self.source = source
+        self.samples = samples
+        self.epochsRun = epochsRun
+        self.bestEpoch = bestEpoch
+        self.bestValidationLoss = bestValidationLoss
+        self.finalLoss = finalLoss
+        self.finalValidationLoss = finalValidationLoss
+        self.seed = seed
+        self.createdAt = createdAt
+        self.dataFingerprint = dataFingerprint
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case source, samples, seed
+        case epochsRun = "epochs_run"
+        case bestEpoch = "best_epoch"
+        case bestValidationLoss = "best_val_loss"
+        case finalLoss = "final_loss"
+        case finalValidationLoss = "final_val_loss"
+        case createdAt = "created_at"
+        case dataFingerprint = "data_fingerprint"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(source, forKey: .source)
+        try container.encode(samples, forKey: .samples)
+        try container.encode(epochsRun, forKey: .epochsRun)
+        try container.encode(bestEpoch, forKey: .bestEpoch)
+        try container.encode(bestValidationLoss, forKey: .bestValidationLoss)
+        try container.encode(finalLoss, forKey: .finalLoss)
+        try container.encode(finalValidationLoss, forKey: .finalValidationLoss)
+        try container.encode(seed, forKey: .seed)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(dataFingerprint, forKey: .dataFingerprint)
+    }
+}
+
+/// Facts about this build of Vigil.
+public enum Vigil {
+    public static let version = "0.1.0"
+}

@@ -1,0 +1,73 @@
+import Foundation
+public import VigilML
+
+/// Trains a calibrated detector from data: the seed's `train_model.py` pipeline, plus calibration.
+///
+/// 1. shuffle the rows (seeded) and hold out ``validationFraction`` of them;
+/// 2. fit the ``StandardScaler`` on the training part;
+/// 3. fit the autoencoder (``Trainer``: Adam, early stopping, LR-on-plateau);
+/// 4. calibrate on the held-out part: the F1-optimal threshold when the rows have labels,
+///    else the `1 − contamination` quantile of held-out errors.
+///
+/// Labels are used only in step 4, never to pick training rows.
+public struct DetectorTrainer: Sendable {
+    /// The network; `nil` for the seed's 64-32-16-32-64 autoencoder sized to the data's features.
+    public var architecture: Architecture?
+    public var configuration = TrainingConfiguration.seed
+    /// The share of rows held out for validation and calibration (the seed's 80/20 split).
+    public var validationFraction = 0.2
+    /// The anomalous share assumed in unlabeled data.
+    public var contamination = 0.01
+    /// Calibrate on labels when the data has them.
+    public var useLabels = true
+    public var seed: UInt64 = 42
+
+    public init() {}
+
+    /// Rows needed: enough for a validation split with a few rows in it.
+    public static let minimumRows = 20
+
+    public func train(_ dataset: Dataset, progress: (TrainingEvent) -> Void = { _ in }) throws(DatasetError) -> (
+        bundle: ModelBundle, history: TrainingHistory
+    ) {
+        guard dataset.rowCount >= Self.minimumRows else {
+            throw .tooFewRows(source: dataset.source, found: dataset.rowCount, needed: Self.minimumRows)
+        }
+        var generator = SeededGenerator(seed: seed)
+        let order = generator.permutation(dataset.rowCount)
+        let validationCount = max(1, Int((Double(dataset.rowCount) * validationFraction).rounded()))
+        let validation = dataset.subset(order[0..<validationCount])
+        let training = dataset.subset(order[validationCount...])
+
+        let scaler = StandardScaler(fitting: training.values)
+        let trainingInputs = scaler.transform(training.values)
+        let validationInputs = scaler.transform(validation.values)
+        var network = Sequential(
+            architecture: architecture ?? .seedAutoencoder(inputDimension: dataset.features.count), generator: &generator)
+        let history = Trainer(configuration: configuration).fit(
+            &network, inputs: trainingInputs, validation: (validationInputs, validationInputs), generator: &generator, progress: progress)
+
+        let errors = rowMeanSquaredErrors(network.predict(validationInputs), validationInputs)
+        let calibration = calibrate(errors: errors, labels: useLabels ? validation.labels : nil)
+        let last = history.epochs.last
+        let metadata = TrainingMetadata(
+            source: dataset.source, samples: dataset.rowCount, epochsRun: history.epochs.count, bestEpoch: history.bestEpoch,
+            bestValidationLoss: Double(history.bestLoss), finalLoss: last.map { Double($0.loss) },
+            finalValidationLoss: last?.validationLoss.map(Double.init), seed: seed, createdAt: Self.timestamp(),
+            dataFingerprint: dataset.fingerprint)
+        let bundle = ModelBundle(features: dataset.features, network: network, scaler: scaler, calibration: calibration, training: metadata)
+        return (bundle, history)
+    }
+
+    /// The calibration for held-out `errors`: labels when they hold an anomaly, else contamination.
+    public func calibrate(errors: [Float], labels: [UInt8]?) -> Calibration {
+        if let labels, let labeled = Calibration(errors: errors, labels: labels) { return labeled }
+        return Calibration(errors: errors, contamination: contamination)
+    }
+
+    static func timestamp() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: Date())
+    }
+}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import VigilDetect
+import VigilML
+
+/// Where a command's rows come from: a CSV file, or the seed's synthetic generator.
+struct DataOptions: ParsableArguments {
+    @Option(name: .customLong("data"), help: "A CSV file with a header row (',' or ';' separated).")
+    var path: String?
+
+    @Option(help: "Draw this many rows from the seed's synthetic generator instead of reading a file.")
+    var synthetic: Int?
+
+    @Option(name: .customLong("data-seed"), help: "The generator seed for --synthetic.")
+    var dataSeed: UInt64 = 42
+
+    @Option(help: "The 0/1 label column, if the file has one.")
+    var labelColumn = "label"
+
+    @Flag(help: "Skip rows with a missing or non-numeric value (and report how many) instead of stopping at the first.")
+    var skipInvalid = false
+
+    var isSynthetic: Bool { path == nil }
+
+    func validate() throws {
+        if path != nil, synthetic != nil { throw ValidationError("give either --data FILE.csv or --synthetic N, not both") }
+        if path == nil, synthetic == nil { throw ValidationError("give --data FILE.csv or --synthetic N") }
+        if let synthetic, synthetic < 1 { throw ValidationError("--synthetic must be at least 1, got \(synthetic)") }
+    }
+
+    /// Reads the rows, with `features` (or the CSV's numeric columns when `nil`), reporting
+    /// skipped rows and ignored columns on standard error.
+    func load(features: [String]?) throws -> Dataset {
+        if let synthetic {
+            var generator = SeededGenerator(seed: dataSeed)
+            let dataset = SeedProfile.generate(samples: synthetic, generator: &generator)
+            return try features.map { try dataset.selecting($0) } ?? dataset
+        }
+        let reader = CSVDatasetReader(features: features, labelColumn: labelColumn, skipInvalid: skipInvalid)
+        let (dataset, report) = try reader.read(path: path!)
+        if !report.ignoredColumns.isEmpty {
+            Console.note("note: ignoring non-numeric columns \(report.ignoredColumns.joined(separator: ", ")) (choose features with --features)")
+        }
+        if report.skippedRows > 0, let problem = report.firstProblem {
+            Console.note("warning: skipped \(report.skippedRows) invalid rows; the first: \(problem)")
+        }
+        return dataset
+    }
+}
+
+extension Double {
+    /// Four decimals, for tables.
+    var fixed4: String { String(format: "%.4f", self) }
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import VigilDetect
+import VigilML
+
+/// `vigil evaluate`: a model's detection quality on labeled rows.
+struct EvaluateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Measure precision, recall, F1, ROC-AUC and PR-AUC on labeled data.",
+        discussion: """
+            Examples:
+              vigil evaluate --model model --data labeled.csv
+              vigil evaluate --model model --synthetic 20000 --data-seed 7 --json
+            """
+    )
+
+    @Option(help: "The model bundle directory.")
+    var model = "model"
+
+    @OptionGroup var data: DataOptions
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    func run() async throws {
+        let bundle = try ModelBundle.load(from: model)
+        let detector = try AnomalyDetector(bundle: bundle, path: model)
+        let dataset = try data.load(features: bundle.features)
+        guard let labels = dataset.labels else {
+            throw ValidationError("\(dataset.source) has no '\(data.labelColumn)' column: evaluation needs 0/1 labels (--label-column names another)")
+        }
+        let errors = detector.reconstructionErrors(dataset.values).map(Double.init)
+        let report = EvaluationReport(errors: errors, labels: labels, threshold: detector.threshold)
+        print(json ? self.json(report, dataset: dataset) : table(report, dataset: dataset))
+    }
+
+    private func table(_ report: EvaluationReport, dataset: Dataset) -> String {
+        let c = report.confusion
+        let width = max(String(report.rows).count, 8)
+        func cell(_ value: Int) -> String { String(repeating: " ", count: max(0, width - String(value).count)) + String(value) }
+        return """
+            Model:     \(model) (trained on \(detector(model)), threshold \(report.threshold.fixed4))
+            Data:      \(dataset.source): \(report.rows) rows, \(report.anomalies) anomalous
+            Precision: \(c.precision.fixed4)
+            Recall:    \(c.recall.fixed4)
+            F1:        \(c.f1.fixed4)
+            ROC-AUC:   \(report.rocAUC.map(\.fixed4) ?? "n/a (one class only)")
+            PR-AUC:    \(report.prAUC.map(\.fixed4) ?? "n/a (no anomalies)")
+            Confusion matrix      predicted normal  predicted anomaly
+              actual normal       \(cell(c.trueNegatives))          \(cell(c.falsePositives))
+              actual anomaly      \(cell(c.falseNegatives))          \(cell(c.truePositives))
+            """
+    }
+
+    private func detector(_ path: String) -> String {
+        (try? ModelBundle.load(from: path).training.source) ?? "?"
+    }
+
+    private func json(_ report: EvaluationReport, dataset: Dataset) -> String {
+        struct Output: Encodable {
+            var model: String
+            var data: String
+            var rows: Int
+            var anomalies: Int
+            var threshold: Double
+            var precision: Double
+            var recall: Double
+            var f1: Double
+            var rocAUC: Double?
+            var prAUC: Double?
+            var confusionMatrix: ConfusionMatrix
+
+            enum CodingKeys: String, CodingKey {
+                case model, data, rows, anomalies, threshold, precision, recall, f1
+                case rocAUC = "roc_auc"
+                case prAUC = "pr_auc"
+                case confusionMatrix = "confusion_matrix"
+            }
+        }
+        let c = report.confusion
+        let output = Output(
+            model: model, data: dataset.source, rows: report.rows, anomalies: report.anomalies, threshold: report.threshold,
+            precision: c.precision, recall: c.recall, f1: c.f1, rocAUC: report.rocAUC, prAUC: report.prAUC, confusionMatrix: c)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try! encoder.encode(output), as: UTF8.self)
+    }
+}

@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import VigilDetect
+import VigilML
+
+/// `vigil score`: scores CSV or NDJSON rows with a model bundle, one JSON line per row.
+struct ScoreCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score",
+        abstract: "Score CSV or NDJSON rows; write one JSON line per row.",
+        discussion: """
+            Reads a file (or standard input with '-' or no file). CSV needs a header row naming
+            the model's features; NDJSON needs one object per line with them. Each output line has
+            anomaly_score, is_anomaly, confidence, reconstruction_error, threshold, feature_scores
+            and row (the 1-based data row).
+            """
+    )
+
+    @Option(help: "The model bundle directory.")
+    var model = "model"
+
+    @Argument(help: "The input file; '-' or nothing for standard input.")
+    var input: String?
+
+    @Option(help: "The input format: csv, ndjson, or auto (NDJSON when the first line starts with '{').")
+    var format: InputFormat = .auto
+
+    @Option(help: "Rows scored together.")
+    var batchSize = 4096
+
+    @Flag(help: "Skip invalid rows (and report how many) instead of stopping at the first.")
+    var skipInvalid = false
+
+    enum InputFormat: String, ExpressibleByArgument {
+        case auto, csv, ndjson
+    }
+
+    func validate() throws {
+        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+    }
+
+    func run() async throws {
+        let detector = try AnomalyDetector(bundle: try ModelBundle.load(from: model), path: model)
+        let source = input ?? "-"
+        let handle: FileHandle
+        if source == "-" {
+            handle = .standardInput
+        } else {
+            guard let file = FileHandle(forReadingAtPath: source) else {
+                throw DatasetError.unreadable(
+                    path: source, reason: FileManager.default.fileExists(atPath: source) ? "permission denied" : "no such file")
+            }
+            handle = file
+        }
+        let name = source == "-" ? "standard input" : source
+        var reader = LineReader(handle: handle)
+        let console = Console()
+        defer { console.flush() }
+
+        var firstLine: String?
+        while let line = try reader.next() {
+            if !line.trimmingCharacters(in: .whitespaces).isEmpty { firstLine = line; break }
+        }
+        guard let firstLine else { throw DatasetError.empty(source: name) }
+        let isJSON = format == .ndjson || (format == .auto && firstLine.hasPrefix("{"))
+        let features = detector.features
+
+        var parse: (String, Int, inout [Float]) throws(DatasetError) -> Void
+        var pending: [(String, Int)] = []
+        if isJSON {
+            parse = { line, number, values throws(DatasetError) in
+                try JSONRecord.parse(line, lineNumber: number, source: name, features: features, into: &values)
+            }
+            pending.append((firstLine, reader.lineNumber))
+        } else {
+            let layout = try CSVLayout(headerLine: firstLine, source: name, features: features, labelColumn: nil)
+            parse = { line, number, values throws(DatasetError) in _ = try layout.parse(line, lineNumber: number, into: &values) }
+        }
+
+        var values: [Float] = []
+        var rowNumbers: [Int] = []
+        var dataRow = 0
+        var skipped = 0
+        var firstProblem: DatasetError?
+        func scoreBatch() {
+            guard !rowNumbers.isEmpty else { return }
+            let scores = detector.score(Matrix(rows: rowNumbers.count, columns: features.count, values: values))
+            for (score, row) in zip(scores, rowNumbers) {
+                console.output(score.json(features: features, extra: [("row", "\(row)")]))
+            }
+            values.removeAll(keepingCapacity: true)
+            rowNumbers.removeAll(keepingCapacity: true)
+        }
+        func accept(_ line: String, _ number: Int) throws {
+            guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { return }
+            dataRow += 1
+            do {
+                try parse(line, number, &values)
+                rowNumbers.append(dataRow)
+            } catch {
+                guard skipInvalid else {
+                    scoreBatch()  // rows before the bad one are still written
+                    throw error
+                }
+                skipped += 1
+                if firstProblem == nil { firstProblem = error }
+            }
+            if rowNumbers.count >= batchSize { scoreBatch() }
+        }
+        for (line, number) in pending { try accept(line, number) }
+        while let line = try reader.next() { try accept(line, reader.lineNumber) }
+        scoreBatch()
+        if skipped > 0, let firstProblem {
+            Console.note("warning: skipped \(skipped) invalid rows; the first: \(firstProblem)")
+        }
+    }
+}

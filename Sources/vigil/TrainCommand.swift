@@ -1,0 +1,110 @@
+import ArgumentParser
+import Foundation
+import VigilDetect
+import VigilML
+
+/// `vigil train`: fits the seed's autoencoder to data, calibrates it and saves a model bundle.
+struct TrainCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train and calibrate an autoencoder; save it as a model bundle.",
+        discussion: """
+            Examples:
+              vigil train --synthetic 50000 --out model
+              vigil train --data history.csv --features cpu,mem,latency --out model
+
+            Features default to every numeric column except timestamp, time, t, label and service.
+            A 0/1 'label' column, when present, is used only to choose the threshold.
+            """
+    )
+
+    @OptionGroup var data: DataOptions
+
+    @Option(help: "Comma-separated feature columns (default: every numeric column but timestamp/time/t/label/service).")
+    var features: String?
+
+    @Option(help: "The bundle directory to write.")
+    var out = "model"
+
+    @Option(help: "The most epochs to run.")
+    var epochs = 100
+
+    @Option(help: "Rows per gradient step.")
+    var batchSize = 32
+
+    @Option(help: "Adam's learning rate.")
+    var learningRate: Float = 1e-3
+
+    @Option(help: "Stop after this many epochs without improvement of the validation loss.")
+    var patience = 10
+
+    @Option(help: "Halve the learning rate after this many epochs without improvement.")
+    var lrPatience = 5
+
+    @Option(help: "The share of rows held out for validation and calibration.")
+    var validationSplit = 0.2
+
+    @Option(help: "The anomalous share assumed when choosing the threshold without labels (default 0.01; 0.2 for --synthetic).")
+    var contamination: Double?
+
+    @Flag(help: "Ignore a label column: choose the threshold from --contamination.")
+    var ignoreLabels = false
+
+    @Option(help: "The seed for weights, shuffling and dropout: the same seed gives the same model.")
+    var seed: UInt64 = 42
+
+    func validate() throws {
+        if epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        if !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--learning-rate must be positive, got \(learningRate)") }
+        if patience < 1 || lrPatience < 1 { throw ValidationError("--patience and --lr-patience must be at least 1") }
+        if !(validationSplit > 0 && validationSplit < 1) { throw ValidationError("--validation-split must be in (0, 1), got \(validationSplit)") }
+        if let contamination, !(contamination > 0 && contamination < 1) {
+            throw ValidationError("--contamination must be in (0, 1), got \(contamination)")
+        }
+    }
+
+    func run() async throws {
+        let selected = features.map { $0.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces)) } }
+        var dataset = try data.load(features: selected)
+        if data.isSynthetic { dataset.labels = nil }  // the synthetic profile trains unlabeled, as the seed does
+        Console.note("Training on \(dataset.rowCount) rows of \(dataset.source) with features \(dataset.features.joined(separator: ", "))")
+
+        var trainer = DetectorTrainer()
+        trainer.configuration.epochs = epochs
+        trainer.configuration.batchSize = batchSize
+        trainer.configuration.learningRate = learningRate
+        trainer.configuration.earlyStopping = .init(patience: patience)
+        trainer.configuration.reduceLearningRate = .init(patience: lrPatience)
+        trainer.validationFraction = validationSplit
+        trainer.contamination = contamination ?? (data.isSynthetic ? SeedProfile.contamination : 0.01)
+        trainer.useLabels = !ignoreLabels
+        trainer.seed = seed
+
+        var progress = TrainingProgress()
+        let started = Date()
+        let (bundle, history) = try trainer.train(dataset) { progress.handle($0) }
+        try bundle.save(to: out)
+        Console.note(summary(bundle, history, seconds: Date().timeIntervalSince(started)))
+    }
+
+    private func summary(_ bundle: ModelBundle, _ history: TrainingHistory, seconds: Double) -> String {
+        var lines = [
+            "Trained in \(String(format: "%.1f", seconds)) s: \(history.epochs.count) epochs, best val_loss \(Double(history.bestLoss).fixed4) at epoch \(history.bestEpoch)"
+        ]
+        if let calibration = bundle.calibration {
+            switch calibration.method {
+            case .labels:
+                let figures = calibration.validation!
+                lines.append(
+                    "Threshold \(calibration.threshold.fixed4) (F1-optimal on \(calibration.samples) labeled held-out rows: "
+                        + "precision \(figures.precision.fixed4), recall \(figures.recall.fixed4), F1 \(figures.f1.fixed4))")
+            case .contamination:
+                lines.append(
+                    "Threshold \(calibration.threshold.fixed4) (flags \(calibration.contamination! * 100)% of \(calibration.samples) held-out rows)")
+            }
+        }
+        lines.append("Saved the model bundle to \(out)")
+        return lines.joined(separator: "\n")
+    }
+}

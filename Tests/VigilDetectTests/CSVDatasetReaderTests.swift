@@ -1,0 +1,55 @@
+import Testing
+import VigilDetect
+
+@Suite struct CSVDatasetReaderTests {
+    @Test func defaultFeaturesAreTheNumericColumnsButReservedOnes() throws {
+        let text = """
+            timestamp,service,cpu,mem,host,label
+            1,api,1.5,2,alpha,0
+            2,api,2.5,3,beta,1
+            """
+        let (dataset, report) = try CSVDatasetReader().read(text: text, source: "m.csv")
+        #expect(dataset.features == ["cpu", "mem"])
+        #expect(dataset.values.values == [1.5, 2, 2.5, 3])
+        #expect(dataset.labels == [0, 1])
+        #expect(report.ignoredColumns == ["host"])
+    }
+
+    @Test func badValuesNameFileLineAndColumn() {
+        let text = "cpu,mem\n1,2\n\n3,oops\n"
+        #expect(throws: DatasetError.invalidValue(source: "m.csv", line: 4, column: "mem", value: "oops")) {
+            try CSVDatasetReader().read(text: text, source: "m.csv")
+        }
+        #expect(throws: DatasetError.invalidValue(source: "m.csv", line: 3, column: "cpu", value: "")) {
+            try CSVDatasetReader().read(text: "cpu,mem\n1,2\n,3\n", source: "m.csv")
+        }
+        #expect(throws: DatasetError.invalidValue(source: "m.csv", line: 2, column: "cpu", value: "nan")) {
+            try CSVDatasetReader().read(text: "cpu,mem\nnan,2\n", source: "m.csv")
+        }
+        #expect(throws: DatasetError.wrongFieldCount(source: "m.csv", line: 2, expected: 2, found: 3)) {
+            try CSVDatasetReader().read(text: "cpu,mem\n1,2,3\n", source: "m.csv")
+        }
+        #expect(throws: DatasetError.missingColumns(["disk"], source: "m.csv")) {
+            try CSVDatasetReader(features: ["cpu", "disk"]).read(text: "cpu,mem\n1,2\n", source: "m.csv")
+        }
+        #expect(throws: DatasetError.invalidLabel(source: "m.csv", line: 2, column: "label", value: "yes")) {
+            try CSVDatasetReader().read(text: "cpu,label\n1,yes\n", source: "m.csv")
+        }
+    }
+
+    @Test func skipInvalidKeepsTheGoodRowsAndCountsTheRest() throws {
+        let text = "cpu,mem\n1,2\nx,3\n4,5\n6,\n"
+        let (dataset, report) = try CSVDatasetReader(skipInvalid: true).read(text: text, source: "m.csv")
+        #expect(dataset.values.values == [1, 2, 4, 5])
+        #expect(report.skippedRows == 2)
+        #expect(report.firstProblem == .invalidValue(source: "m.csv", line: 3, column: "cpu", value: "x"))
+    }
+
+    @Test func semicolonsAndQuotesAreUnderstood() throws {
+        let (dataset, _) = try CSVDatasetReader().read(text: "datetime;A;B\n\"2020-01-01 10:00\";1;2\n", source: "s.csv")
+        #expect(dataset.features == ["A", "B"])
+        let (quoted, _) = try CSVDatasetReader().read(text: "name,cpu\n\"a, b\",3\n", source: "q.csv")
+        #expect(quoted.features == ["cpu"])
+        #expect(quoted.values.values == [3])
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+import VigilDetect
+import VigilML
+
+@Suite struct DetectionTests {
+    /// The bar: trained without labels on the seed's generator, calibrated from the
+    /// contamination the profile knows (20 %), F1 ≥ 0.90 on a fresh labeled draw. The seed's
+    /// own rule scores 0.05–0.10 there.
+    @Test func calibratedDetectorBeatsTheSeedRuleOnAFreshDraw() throws {
+        var generator = SeededGenerator(seed: 42)
+        let training = SeedProfile.generate(samples: 10_000, generator: &generator)
+        var trainer = DetectorTrainer()
+        trainer.configuration.epochs = 30
+        trainer.contamination = SeedProfile.contamination
+        let bundle = try trainer.train(Dataset(features: training.features, values: training.values, source: training.source)).bundle
+
+        var testGenerator = SeededGenerator(seed: 7)
+        let test = SeedProfile.generate(samples: 20_000, generator: &testGenerator)
+        let detector = try AnomalyDetector(bundle: bundle)
+        let errors = detector.reconstructionErrors(test.values).map(Double.init)
+        let report = EvaluationReport(errors: errors, labels: test.labels!, threshold: detector.threshold)
+        #expect(report.confusion.f1 >= 0.90, "F1 \(report.confusion.f1)")
+
+        // The seed's rule on the same errors: score = min(error / 10, 1), anomaly when > 0.05.
+        let seedRule = ConfusionMatrix(predictions: errors.map { min($0 / 10, 1) > 0.05 }, labels: test.labels!)
+        #expect(seedRule.f1 < report.confusion.f1)
+    }
+
+    @Test func scoresCarryTheSeedFieldsAndFeatureShares() throws {
+        var generator = SeededGenerator(seed: 1)
+        let data = SeedProfile.generate(samples: 3000, generator: &generator)
+        var trainer = DetectorTrainer()
+        trainer.configuration.epochs = 10
+        trainer.contamination = 0.2
+        let bundle = try trainer.train(Dataset(features: data.features, values: data.values, source: data.source)).bundle
+        let detector = try AnomalyDetector(bundle: bundle)
+
+        let spike = detector.score([50, 50, 50, 50, 900])
+        #expect(spike.isAnomaly)
+        #expect(spike.confidence > 0.9)
+        #expect(abs(spike.featureScores.reduce(0, +) - 1) < 1e-9)
+        #expect(spike.featureScores.firstIndex(of: spike.featureScores.max()!) == 4, "response_time should dominate: \(spike.featureScores)")
+
+        let normal = detector.score([50, 50, 50, 50, 50])
+        #expect(!normal.isAnomaly)
+        #expect(normal.anomalyScore < spike.anomalyScore)
+        #expect(normal.threshold == spike.threshold)
+
+        // Batch and single scoring agree (BLAS and the single-row loop round differently).
+        let batch = detector.score(Matrix([[50, 50, 50, 50, 900], [50, 50, 50, 50, 50]]))
+        #expect(abs(batch[0].reconstructionError - spike.reconstructionError) < 1e-5 * max(1, spike.reconstructionError))
+        #expect(batch[1].isAnomaly == normal.isAnomaly)
+
+        let json = spike.json(features: detector.features)
+        let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
+        for key in ["anomaly_score", "is_anomaly", "confidence", "reconstruction_error", "threshold", "feature_scores"] {
+            #expect(object[key] != nil, "missing \(key)")
+        }
+        #expect((object["feature_scores"] as! [String: Any]).count == 5)
+    }
+
+    @Test func trainingTwiceWithOneSeedGivesTheSameBundle() throws {
+        func train() throws -> ModelBundle {
+            var generator = SeededGenerator(seed: 9)
+            let data = SeedProfile.generate(samples: 500, generator: &generator)
+            var trainer = DetectorTrainer()
+            trainer.configuration.epochs = 3
+            var bundle = try trainer.train(Dataset(features: data.features, values: data.values, source: data.source)).bundle
+            bundle.training.createdAt = ""
+            return bundle
+        }
+        #expect(try train() == train())
+    }
+}
+
+@Suite struct CalibrationTests {
+    @Test func contaminationThresholdFlagsThatShare() {
+        let errors = (1...100).map(Float.init)
+        let calibration = Calibration(errors: errors, contamination: 0.1)
+        #expect(abs(calibration.threshold - 90.1) < 1e-9)  // numpy.quantile(1…100, 0.9)
+        #expect(errors.filter { Double($0) > calibration.threshold }.count == 10)
+        #expect(calibration.percentileRank(0) == 0)
+        #expect(calibration.percentileRank(1000) == 1)
+        #expect(abs(calibration.percentileRank(50.5) - 0.5) < 1e-9)
+        let ranks = stride(from: 0.0, through: 120, by: 0.5).map(calibration.percentileRank)
+        #expect(zip(ranks, ranks.dropFirst()).allSatisfy { $0 <= $1 }, "percentile rank must be monotone")
+    }
+
+    @Test func labelsGiveTheF1OptimalThreshold() {
+        // Errors 1…10; anomalies are 8, 9, 10 and also 5. Best cut: above 7.5 (P 1, R 0.75, F1 0.857).
+        let errors: [Float] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+        let labels: [UInt8] = [0, 0, 0, 0, 1, 0, 0, 1, 1, 1]
+        let calibration = Calibration(errors: errors, labels: labels)!
+        #expect(calibration.threshold == 7.5)
+        #expect(abs(calibration.validation!.f1 - 6.0 / 7.0) < 1e-12)
+        #expect(Calibration(errors: errors, labels: [UInt8](repeating: 0, count: 10)) == nil)
+    }
+
+    @Test func confidenceIsOneHalfAtTheThresholdAndGrowsAway() {
+        let calibration = Calibration(errors: (1...100).map(Float.init), contamination: 0.1)
+        #expect(abs(calibration.judge(calibration.threshold).confidence - 0.5) < 1e-9)
+        #expect(calibration.judge(1000).confidence == 1)
+        #expect(calibration.judge(0).confidence == 1)
+        #expect(calibration.judge(95).isAnomaly)
+        #expect(!calibration.judge(85).isAnomaly)
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+import VigilDetect
+import VigilML
+
+@Suite struct ModelBundleTests {
+    private func smallBundle() throws -> ModelBundle {
+        var generator = SeededGenerator(seed: 3)
+        let data = SeedProfile.generate(samples: 400, generator: &generator)
+        var trainer = DetectorTrainer()
+        trainer.configuration.epochs = 2
+        trainer.contamination = 0.2
+        return try trainer.train(Dataset(features: data.features, values: data.values, source: data.source)).bundle
+    }
+
+    @Test func saveThenLoadIsBitExact() throws {
+        let bundle = try smallBundle()
+        let path = Fixtures.temporaryDirectory() + "/model"
+        try bundle.save(to: path)
+        let loaded = try ModelBundle.load(from: path)
+        #expect(loaded == bundle)
+        for (a, b) in zip(loaded.network.layers, bundle.network.layers) {
+            #expect(a.kernel.values.map(\.bitPattern) == b.kernel.values.map(\.bitPattern))
+        }
+        // Saving over an existing bundle replaces it whole and leaves no temporary directories.
+        try bundle.save(to: path)
+        let siblings = try FileManager.default.contentsOfDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+        #expect(siblings == ["model"])
+    }
+
+    /// Writes a good bundle, lets `damage` break it, and returns the load error.
+    private func loadError(_ damage: (String) throws -> Void) throws -> BundleError? {
+        let path = Fixtures.temporaryDirectory() + "/model"
+        try smallBundle().save(to: path)
+        try damage(path)
+        do {
+            _ = try ModelBundle.load(from: path)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    private func editManifest(_ path: String, _ edit: (inout [String: Any]) -> Void) throws {
+        let file = URL(fileURLWithPath: path + "/model.json")
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as! [String: Any]
+        edit(&json)
+        try JSONSerialization.data(withJSONObject: json).write(to: file)
+    }
+
+    private func editWeights(_ path: String, _ edit: (inout Data) -> Void) throws {
+        let file = URL(fileURLWithPath: path + "/model.safetensors")
+        var data = try Data(contentsOf: file)
+        edit(&data)
+        try data.write(to: file)
+    }
+
+    @Test func everyCorruptionHasItsOwnError() throws {
+        let missingDirectory = try loadError { try FileManager.default.removeItem(atPath: $0) }
+        guard case .notFound = missingDirectory else { Issue.record("missing directory: \(String(describing: missingDirectory))"); return }
+
+        let missingManifest = try loadError { try FileManager.default.removeItem(atPath: $0 + "/model.json") }
+        guard case .missingFile(let manifestPath) = missingManifest, manifestPath.hasSuffix("model.json") else {
+            Issue.record("missing model.json: \(String(describing: missingManifest))"); return
+        }
+
+        let missingWeights = try loadError { try FileManager.default.removeItem(atPath: $0 + "/model.safetensors") }
+        guard case .missingFile(let weightsPath) = missingWeights, weightsPath.hasSuffix("model.safetensors") else {
+            Issue.record("missing weights: \(String(describing: missingWeights))"); return
+        }
+
+        let notJSON = try loadError { try Data("{ not json".utf8).write(to: URL(fileURLWithPath: $0 + "/model.json")) }
+        guard case .invalidManifest(_, let reason) = notJSON, reason.contains("JSON") else {
+            Issue.record("not JSON: \(String(describing: notJSON))"); return
+        }
+
+        let version = try loadError { try editManifest($0) { $0["format_version"] = 99 } }
+        #expect(version.map { if case .unsupportedFormatVersion(_, 99, 1) = $0 { true } else { false } } == true)
+
+        let missingField = try loadError { try editManifest($0) { $0["scaler"] = nil } }
+        guard case .invalidManifest(_, let missingReason) = missingField, missingReason.contains("'scaler'") else {
+            Issue.record("missing scaler: \(String(describing: missingField))"); return
+        }
+
+        let features = try loadError { try editManifest($0) { $0["features"] = ["a", "b", "c"] } }
+        #expect(features.map { if case .featureCountMismatch = $0 { true } else { false } } == true)
+
+        let scaler = try loadError { try editManifest($0) { $0["scaler"] = ["mean": [0, 0], "scale": [1, 1]] } }
+        #expect(scaler.map { if case .featureCountMismatch = $0 { true } else { false } } == true)
+
+        let shape = try loadError {
+            try editManifest($0) { json in
+                var architecture = json["architecture"] as! [String: Any]
+                var layers = architecture["layers"] as! [[String: Any]]
+                layers[0]["units"] = 65
+                architecture["layers"] = layers
+                json["architecture"] = architecture
+            }
+        }
+        #expect(shape.map { if case .tensorShape(_, "dense_0.kernel", [5, 65], [5, 64]) = $0 { true } else { false } } == true)
+
+        let truncated = try loadError { path in try editWeights(path) { $0 = $0.prefix($0.count - 100) } }
+        #expect(truncated.map { if case .weights(_, .truncated) = $0 { true } else { false } } == true)
+
+        let header = try loadError { path in try editWeights(path) { $0[12] = UInt8(ascii: "}") } }
+        #expect(header.map { if case .weights(_, .invalidHeader) = $0 { true } else { false } } == true)
+
+        let nonFinite = try loadError { path in
+            try editWeights(path) { data in
+                // The data section starts after the header; poison its last float (the last bias).
+                let nan = Float.nan.bitPattern.littleEndian
+                withUnsafeBytes(of: nan) { data.replaceSubrange(data.count - 4..<data.count, with: $0) }
+            }
+        }
+        #expect(nonFinite.map { if case .nonFiniteWeights = $0 { true } else { false } } == true)
+
+        let missingTensor = try loadError { path in
+            let bundle = try ModelBundle.load(from: path)
+            let tensors = Dictionary(
+                uniqueKeysWithValues: bundle.network.layers.enumerated().flatMap { index, layer in
+                    [
+                        ("dense_\(index).kernel", Tensor(shape: [layer.inputs, layer.units], values: layer.kernel.values)),
+                        ("dense_\(index).bias", Tensor(shape: [layer.units], values: layer.bias)),
+                    ]
+                }.filter { $0.0 != "dense_2.bias" })
+            try Safetensors.encode(tensors).write(to: URL(fileURLWithPath: path + "/model.safetensors"))
+        }
+        #expect(
+            missingTensor
+                == .missingTensor(path: missingTensor.map { if case .missingTensor(let p, _) = $0 { p } else { "" } } ?? "", name: "dense_2.bias"))
+    }
+
+    @Test func errorsReadAsSentencesNamingTheFile() {
+        let error = BundleError.tensorShape(path: "m/model.safetensors", name: "dense_0.kernel", expected: [5, 64], found: [4, 64])
+        #expect(error.description == "m/model.safetensors: tensor 'dense_0.kernel' has shape [4, 64], the architecture needs [5, 64]")
+    }
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the system libraries Vigil links against, when they are missing (Debian/Ubuntu).
+set -euo pipefail
+packages=(libopenblas-dev pkg-config)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+    echo "Installing ${missing[*]} (apt-get)..." >&2
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
