@@ -78,7 +78,7 @@ struct BenchCommand: AsyncParsableCommand {
         rows.reserveCapacity(vectors * 5)
         while rows.count < vectors * 5 { rows.append(contentsOf: dataset.values.values.prefix(vectors * 5 - rows.count)) }
         let batch = Matrix(rows: vectors, columns: 5, values: rows)
-        _ = detector.reconstructionErrors(Matrix(rows: 1024, columns: 5, values: Array(rows.prefix(5 * 1024))))
+        _ = detector.reconstructionErrors(Matrix(rows: min(vectors, 1024), columns: 5, values: Array(rows.prefix(5 * min(vectors, 1024)))))
         var begin = DispatchTime.now().uptimeNanoseconds
         let scores = detector.score(batch)
         let scoreSeconds = Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9

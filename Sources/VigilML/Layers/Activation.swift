@@ -30,7 +30,7 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
         case .linear:
             return
         case .relu:
-            for i in 0..<count where output[i] <= 0 { gradient[i] = 0 }
+            for i in 0..<count { gradient[i] = output[i] > 0 ? gradient[i] : 0 }
         case .tanh:
             for i in 0..<count { gradient[i] *= 1 - output[i] * output[i] }
         case .sigmoid:

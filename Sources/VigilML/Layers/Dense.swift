@@ -29,18 +29,27 @@ public struct Dense: Sendable, Equatable {
     }
 
     /// Computes the layer for `rows` inputs at `input` (row stride `inputs`) into `output` (row stride `units`).
+    ///
+    /// One GEMM, then one pass that adds the bias and applies the activation.
     func forward(rows: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
         let units = self.units
+        kernel.values.withUnsafeBufferPointer { kernel in
+            gemm(m: rows, n: units, k: inputs, a: input, lda: inputs, b: kernel.baseAddress!, ldb: units, c: output, ldc: units)
+        }
         bias.withUnsafeBufferPointer { bias in
-            for r in 0..<rows {
-                (output + r &* units).update(from: bias.baseAddress!, count: units)
+            let bias = bias.baseAddress!
+            if activation == .relu {
+                for r in 0..<rows {
+                    let row = output + r &* units
+                    for j in 0..<units { row[j] = max(row[j] + bias[j], 0) }
+                }
+            } else {
+                for r in 0..<rows {
+                    let row = output + r &* units
+                    for j in 0..<units { row[j] += bias[j] }
+                }
+                activation.apply(output, count: rows &* units)
             }
         }
-        kernel.values.withUnsafeBufferPointer { kernel in
-            gemm(
-                m: rows, n: units, k: inputs, a: input, lda: inputs, b: kernel.baseAddress!, ldb: units,
-                beta: 1, c: output, ldc: units)
-        }
-        activation.apply(output, count: rows &* units)
     }
 }

@@ -40,11 +40,28 @@ public struct Adam: Sendable {
         let epsilon = epsilon
         firstMoments[index].withUnsafeMutableBufferPointer { m in
             secondMoments[index].withUnsafeMutableBufferPointer { v in
-                for i in 0..<count {
+                let m = m.baseAddress!
+                let v = v.baseAddress!
+                var i = 0
+                // Eight lanes at a time: the pointers may alias as far as the compiler knows, so vectorise by hand.
+                typealias Lanes = SIMD8<Float>
+                let loadRaw = { (pointer: UnsafePointer<Float>) in UnsafeRawPointer(pointer).loadUnaligned(as: Lanes.self) }
+                while i + 8 <= count {
+                    let g = loadRaw(gradients + i)
+                    let mi = loadRaw(m + i) + (g - loadRaw(m + i)) * (1 - beta1)
+                    let vi = loadRaw(v + i) + (g * g - loadRaw(v + i)) * (1 - beta2)
+                    let w = loadRaw(parameters + i) - stepSize * mi / (vi.squareRoot() + epsilon)
+                    UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: Lanes.self)
+                    UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: Lanes.self)
+                    UnsafeMutableRawPointer(parameters + i).storeBytes(of: w, as: Lanes.self)
+                    i += 8
+                }
+                while i < count {
                     let g = gradients[i]
                     m[i] += (g - m[i]) * (1 - beta1)
                     v[i] += (g * g - v[i]) * (1 - beta2)
                     parameters[i] -= stepSize * m[i] / (v[i].squareRoot() + epsilon)
+                    i += 1
                 }
             }
         }

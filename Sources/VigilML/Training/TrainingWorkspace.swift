@@ -64,11 +64,18 @@ final class TrainingWorkspace {
             if training, rate > 0, let mask = masks[index], let dropped = dropped[index] {
                 let count = rows * layer.units
                 let keep = 1 / (1 - rate)
+                // Keep a unit when a uniform 32-bit draw is at or above rate · 2³²; two draws per 64 random bits.
+                let cut = UInt64(Double(rate) * 4_294_967_296)
                 let output = outputs[index]
-                for i in 0..<count {
-                    let m: Float = generator.nextUnitFloat() >= rate ? keep : 0
-                    mask[i] = m
-                    dropped[i] = output[i] * m
+                var i = 0
+                while i < count {
+                    let bits = generator.next()
+                    for half in 0..<2 where i < count {
+                        let m: Float = (bits >> (32 * UInt64(half))) & 0xFFFF_FFFF >= cut ? keep : 0
+                        mask[i] = m
+                        dropped[i] = output[i] * m
+                        i += 1
+                    }
                 }
             }
             source = UnsafePointer(layerResult(index, training: training))
