@@ -9,9 +9,8 @@ import VigilML
     /// own rule scores 0.05–0.10 there.
     @Test func calibratedDetectorBeatsTheSeedRuleOnAFreshDraw() throws {
         var generator = SeededGenerator(seed: 42)
-        let training = SeedProfile.generate(samples: 10_000, generator: &generator)
-        var trainer = DetectorTrainer()
-        trainer.configuration.epochs = 30
+        let training = SeedProfile.generate(samples: SeedProfile.defaultSamples, generator: &generator)
+        var trainer = DetectorTrainer()  // the seed's whole schedule: up to 100 epochs, early stopping
         trainer.contamination = SeedProfile.contamination
         let bundle = try trainer.train(Dataset(features: training.features, values: training.values, source: training.source)).bundle
 
