@@ -30,7 +30,13 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
         case .linear:
             return
         case .relu:
-            for i in 0..<count { gradient[i] = output[i] > 0 ? gradient[i] : 0 }
+            // Branch-free: ReLU's output signs are unpredictable, and a mispredicted branch per value
+            // costs more than the arithmetic. A positive float's bit pattern is a positive Int32.
+            for i in 0..<count {
+                let bits = Int32(bitPattern: output[i].bitPattern)
+                let keep = (0 &- bits) >> 31  // all ones when bits > 0, else zero
+                gradient[i] = Float(bitPattern: gradient[i].bitPattern & UInt32(bitPattern: keep))
+            }
         case .tanh:
             for i in 0..<count { gradient[i] *= 1 - output[i] * output[i] }
         case .sigmoid:

@@ -71,7 +71,8 @@ final class TrainingWorkspace {
                 while i < count {
                     let bits = generator.next()
                     for half in 0..<2 where i < count {
-                        let m: Float = (bits >> (32 * UInt64(half))) & 0xFFFF_FFFF >= cut ? keep : 0
+                        let kept = UInt64(bitPattern: (Int64(bitPattern: cut) &- Int64((bits >> (32 * UInt64(half))) & 0xFFFF_FFFF) &- 1) >> 63)
+                        let m = Float(bitPattern: keep.bitPattern & UInt32(truncatingIfNeeded: kept))
                         mask[i] = m
                         dropped[i] = output[i] * m
                         i += 1
