@@ -48,6 +48,11 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .testTarget(
+            name: "VigilCLITests",
+            dependencies: ["vigil"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
             name: "VigilDetectTests",
             dependencies: ["VigilDetect", "VigilML"],
             swiftSettings: upcoming

@@ -32,15 +32,15 @@ struct EvaluateCommand: AsyncParsableCommand {
         }
         let errors = detector.reconstructionErrors(dataset.values).map(Double.init)
         let report = EvaluationReport(errors: errors, labels: labels, threshold: detector.threshold)
-        print(json ? self.json(report, dataset: dataset) : table(report, dataset: dataset))
+        print(json ? self.json(report, dataset: dataset) : table(report, dataset: dataset, source: bundle.training.source))
     }
 
-    private func table(_ report: EvaluationReport, dataset: Dataset) -> String {
+    private func table(_ report: EvaluationReport, dataset: Dataset, source: String) -> String {
         let c = report.confusion
         let width = max(String(report.rows).count, 8)
         func cell(_ value: Int) -> String { String(repeating: " ", count: max(0, width - String(value).count)) + String(value) }
         return """
-            Model:     \(model) (trained on \(detector(model)), threshold \(report.threshold.fixed4))
+            Model:     \(model) (trained on \(source), threshold \(report.threshold.fixed4))
             Data:      \(dataset.source): \(report.rows) rows, \(report.anomalies) anomalous
             Precision: \(c.precision.fixed4)
             Recall:    \(c.recall.fixed4)
@@ -51,10 +51,6 @@ struct EvaluateCommand: AsyncParsableCommand {
               actual normal       \(cell(c.trueNegatives))          \(cell(c.falsePositives))
               actual anomaly      \(cell(c.falseNegatives))          \(cell(c.truePositives))
             """
-    }
-
-    private func detector(_ path: String) -> String {
-        (try? ModelBundle.load(from: path).training.source) ?? "?"
     }
 
     private func json(_ report: EvaluationReport, dataset: Dataset) -> String {

@@ -85,6 +85,9 @@ struct TrainCommand: AsyncParsableCommand {
         let started = Date()
         let (bundle, history) = try trainer.train(dataset) { progress.handle($0) }
         try bundle.save(to: out)
+        if dataset.labels != nil, !ignoreLabels, bundle.calibration?.method == .contamination {
+            Console.note("note: the held-out rows hold no labeled anomaly, so the threshold comes from --contamination \(trainer.contamination)")
+        }
         Console.note(summary(bundle, history, seconds: Date().timeIntervalSince(started)))
     }
 

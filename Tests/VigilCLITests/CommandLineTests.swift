@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+
+/// The `vigil` command line end to end: train, score (CSV, NDJSON, stdin), evaluate, calibrate,
+/// and the messages a user gets for bad input.
+@Suite(.serialized) struct CommandLineTests {
+    /// One small model shared by the tests (trained once).
+    static let model: String = {
+        let directory = VigilRunner.temporaryDirectory()
+        let path = directory + "/model"
+        let result = try! VigilRunner.run(["train", "--synthetic", "3000", "--epochs", "8", "--out", path])
+        precondition(result.status == 0, "training failed: \(result.error)")
+        return path
+    }()
+
+    @Test func trainPrintsKerasStyleProgressAndWritesABundle() throws {
+        let path = VigilRunner.temporaryDirectory() + "/model"
+        let result = try VigilRunner.run(["train", "--synthetic", "500", "--epochs", "2", "--out", path])
+        #expect(result.status == 0)
+        #expect(result.error.contains("Epoch 1/2 - "))
+        #expect(result.error.contains("val_loss: "))
+        #expect(result.error.contains("Saved the model bundle to \(path)"))
+        #expect(FileManager.default.fileExists(atPath: path + "/model.json"))
+        #expect(FileManager.default.fileExists(atPath: path + "/model.safetensors"))
+    }
+
+    @Test func scoreWritesOneJSONLinePerCSVRow() throws {
+        let csv = "timestamp,cpu_usage,memory_usage,disk_io,network_io,response_time\n1,50,50,50,50,50\n2,500,50,50,50,50\n"
+        let result = try VigilRunner.run(["score", "--model", Self.model, "-"], input: csv)
+        #expect(result.status == 0, "\(result.error)")
+        let lines = result.output.split(separator: "\n")
+        #expect(lines.count == 2)
+        let rows = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        #expect(rows[0]["row"] as? Int == 1)
+        #expect(rows[1]["is_anomaly"] as? Bool == true)
+        let shares = rows[1]["feature_scores"] as! [String: Double]
+        #expect(shares.max { $0.value < $1.value }?.key == "cpu_usage")
+    }
+
+    @Test func scoreReadsNDJSON() throws {
+        let ndjson = """
+            {"cpu_usage": 50, "memory_usage": 50, "disk_io": 50, "network_io": 50, "response_time": 50, "service": "api"}
+            {"cpu_usage": 5, "memory_usage": 120, "disk_io": 50, "network_io": 50, "response_time": 100}
+            """
+        let file = VigilRunner.temporaryDirectory() + "/metrics.ndjson"
+        try ndjson.write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try VigilRunner.run(["score", "--model", Self.model, file])
+        #expect(result.status == 0, "\(result.error)")
+        #expect(result.output.split(separator: "\n").count == 2)
+    }
+
+    @Test func badRowsAreNamedAndTheRowsBeforeThemAreStillWritten() throws {
+        let csv = "cpu_usage,memory_usage,disk_io,network_io,response_time\n50,50,50,50,50\n50,abc,50,50,50\n50,50,50,50,50\n"
+        let result = try VigilRunner.run(["score", "--model", Self.model], input: csv)
+        #expect(result.status != 0)
+        #expect(result.error.contains("standard input, line 3, column 'memory_usage': 'abc' is not a finite number"))
+        #expect(!result.error.contains("Fatal"))
+        #expect(result.output.split(separator: "\n").count == 1)
+
+        let skipped = try VigilRunner.run(["score", "--model", Self.model, "--skip-invalid"], input: csv)
+        #expect(skipped.status == 0)
+        #expect(skipped.output.split(separator: "\n").count == 2)
+        #expect(skipped.error.contains("skipped 1 invalid rows"))
+    }
+
+    @Test func badNDJSONNamesLineAndField() throws {
+        let ndjson = "{\"cpu_usage\": 1, \"memory_usage\": 2, \"disk_io\": 3, \"network_io\": 4}\n"
+        let result = try VigilRunner.run(["score", "--model", Self.model], input: ndjson)
+        #expect(result.status != 0)
+        #expect(result.error.contains("line 1: field 'response_time' is missing"))
+        let wrongType = try VigilRunner.run(
+            ["score", "--model", Self.model],
+            input: "{\"cpu_usage\": true, \"memory_usage\": 2, \"disk_io\": 3, \"network_io\": 4, \"response_time\": 5}\n")
+        #expect(wrongType.error.contains("column 'cpu_usage': 'true' is not a finite number"))
+        let notJSON = try VigilRunner.run(["score", "--model", Self.model, "--format", "ndjson"], input: "{oops\n")
+        #expect(notJSON.error.contains("line 1: not a JSON object"))
+    }
+
+    @Test func missingCSVColumnsAndMissingModelsAreExplained() throws {
+        let result = try VigilRunner.run(["score", "--model", Self.model], input: "cpu_usage,memory_usage\n1,2\n")
+        #expect(result.status != 0)
+        #expect(result.error.contains("no column named 'disk_io', 'network_io', 'response_time'"))
+        let noModel = try VigilRunner.run(["score", "--model", "/nonexistent/model"], input: "")
+        #expect(noModel.status != 0)
+        #expect(noModel.error.contains("no model bundle at /nonexistent/model"))
+    }
+
+    @Test func evaluatePrintsTheFiguresAsTextOrJSON() throws {
+        let text = try VigilRunner.run(["evaluate", "--model", Self.model, "--synthetic", "2000", "--data-seed", "7"])
+        #expect(text.status == 0, "\(text.error)")
+        for label in ["Precision:", "Recall:", "F1:", "ROC-AUC:", "PR-AUC:", "actual anomaly"] {
+            #expect(text.output.contains(label))
+        }
+        let json = try VigilRunner.run(["evaluate", "--model", Self.model, "--synthetic", "2000", "--data-seed", "7", "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as! [String: Any]
+        #expect((object["f1"] as! Double) > 0.8)
+        #expect((object["confusion_matrix"] as! [String: Int])["true_positives"]! > 0)
+    }
+
+    @Test func trainOnACSVReportsBadLinesOrSkipsThem() throws {
+        let directory = VigilRunner.temporaryDirectory()
+        var csv = "timestamp,host,cpu,mem,label\n"
+        for i in 0..<200 { csv += "\(i),web-\(i % 3),\(40 + i % 20),\(60 - i % 15),\(i % 10 == 0 ? 1 : 0)\n" }
+        csv += "200,web-1,,61,0\n"
+        let file = directory + "/history.csv"
+        try csv.write(toFile: file, atomically: true, encoding: .utf8)
+        let failed = try VigilRunner.run(["train", "--data", file, "--epochs", "2", "--out", directory + "/m"])
+        #expect(failed.status != 0)
+        #expect(failed.error.contains("history.csv, line 202, column 'cpu': '' is not a finite number"))
+        let trained = try VigilRunner.run(["train", "--data", file, "--epochs", "2", "--skip-invalid", "--out", directory + "/m"])
+        #expect(trained.status == 0, "\(trained.error)")
+        #expect(trained.error.contains("skipped 1 invalid rows"))
+        #expect(trained.error.contains("ignoring non-numeric columns host"))
+        #expect(trained.error.contains("F1-optimal"))  // the label column chose the threshold
+    }
+
+    @Test func calibrateGivesAnImportedModelItsThreshold() throws {
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/seed-keras/bundle").path
+        let copy = VigilRunner.temporaryDirectory() + "/seed"
+        try FileManager.default.copyItem(atPath: fixture, toPath: copy)
+        let before = try VigilRunner.run(["score", "--model", copy], input: "cpu_usage,memory_usage,disk_io,network_io,response_time\n1,2,3,4,5\n")
+        #expect(before.error.contains("has no calibration yet"))
+        let calibrated = try VigilRunner.run(["calibrate", "--model", copy, "--synthetic", "5000"])
+        #expect(calibrated.status == 0, "\(calibrated.error)")
+        let after = try VigilRunner.run(["evaluate", "--model", copy, "--synthetic", "5000", "--data-seed", "7", "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(after.output.utf8)) as! [String: Any]
+        #expect((object["f1"] as! Double) > 0.85)
+    }
+}
