@@ -9,7 +9,7 @@ struct VigilCommand: AsyncParsableCommand {
         commandName: "vigil",
         abstract: "Anomaly detection for infrastructure metrics.",
         version: Vigil.version,
-        subcommands: [TrainCommand.self, ScoreCommand.self, EvaluateCommand.self, CalibrateCommand.self, BenchCommand.self]
+        subcommands: [ServeCommand.self, TrainCommand.self, ScoreCommand.self, EvaluateCommand.self, CalibrateCommand.self, BenchCommand.self]
     )
 
     static func main() async {

@@ -13,6 +13,8 @@ public enum SeedProfile {
     public static let contamination = 0.2
     /// The seed trains on 50,000 samples.
     public static let defaultSamples = 50_000
+    /// The `source` of every dataset (and so of every model trained on it) from this generator.
+    public static let source = "synthetic:seed"
 
     /// `samples` labeled rows (1 = anomalous).
     public static func generate(samples: Int, generator: inout SeededGenerator) -> Dataset {
@@ -36,6 +38,6 @@ public enum SeedProfile {
         generator.shuffle(&rows)
         return Dataset(
             features: features, values: Matrix(rows: samples, columns: 5, values: rows.flatMap(\.values)), labels: rows.map(\.label),
-            source: "synthetic:seed")
+            source: source)
     }
 }

@@ -24,37 +24,14 @@ public struct Score: Sendable, Equatable {
     /// One JSON object with the seed's snake_case names; `feature_scores` maps feature names to shares
     /// in the model's order. Non-finite numbers (which calibrated scoring never produces) become `null`.
     public func json(features: [String], extra: [(key: String, value: String)] = []) -> String {
-        var text = "{\"anomaly_score\":\(jsonNumber(anomalyScore)),\"is_anomaly\":\(isAnomaly),\"confidence\":\(jsonNumber(confidence))"
-        text += ",\"reconstruction_error\":\(jsonNumber(reconstructionError)),\"threshold\":\(jsonNumber(threshold)),\"feature_scores\":{"
+        var text = "{\"anomaly_score\":\(JSONText.number(anomalyScore)),\"is_anomaly\":\(isAnomaly),\"confidence\":\(JSONText.number(confidence))"
+        text += ",\"reconstruction_error\":\(JSONText.number(reconstructionError)),\"threshold\":\(JSONText.number(threshold)),\"feature_scores\":{"
         for (index, name) in features.enumerated() {
             if index > 0 { text += "," }
-            text += jsonString(name) + ":" + jsonNumber(featureScores[index])
+            text += JSONText.string(name) + ":" + JSONText.number(featureScores[index])
         }
         text += "}"
-        for (key, value) in extra { text += "," + jsonString(key) + ":" + value }
+        for (key, value) in extra { text += "," + JSONText.string(key) + ":" + value }
         return text + "}"
     }
-}
-
-/// A JSON number literal, or `null` for NaN and infinities.
-func jsonNumber(_ value: Double) -> String {
-    value.isFinite ? "\(value)" : "null"
-}
-
-/// A JSON string literal.
-func jsonString(_ value: String) -> String {
-    var text = "\""
-    for scalar in value.unicodeScalars {
-        switch scalar {
-        case "\"": text += "\\\""
-        case "\\": text += "\\\\"
-        case "\n": text += "\\n"
-        case "\r": text += "\\r"
-        case "\t": text += "\\t"
-        case _ where scalar.value < 0x20:
-            text += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-        default: text.unicodeScalars.append(scalar)
-        }
-    }
-    return text + "\""
 }

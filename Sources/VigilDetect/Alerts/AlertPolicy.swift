@@ -1,0 +1,51 @@
+/// Decides when an anomalous prediction opens an alert, to keep alerts few and meaningful.
+///
+/// - Cooldown: at most one open alert per service within ``cooldown`` milliseconds (event time);
+///   anomalies inside it are counted on that alert.
+/// - Persistence: optionally, fire only when `k` of the service's last `n` points were anomalous.
+///
+/// A value-type state machine: ``observe(service:isAnomaly:timestamp:)`` returns the action and
+/// the caller performs it (writes the store) outside any lock.
+public struct AlertPolicy: Sendable {
+    public enum Action: Sendable, Equatable {
+        /// Nothing to record.
+        case none
+        /// Open a new alert.
+        case open
+        /// Count a repeat on the open alert with this id.
+        case `repeat`(alertID: String)
+    }
+
+    public var cooldown: Double
+    /// `(k, n)`: fire only when k of the last n points were anomalous; `nil` fires on every anomaly.
+    public var persistence: (k: Int, n: Int)?
+
+    private var openAlerts: [String: (id: String, openedAt: Double)] = [:]
+    private var recent: [String: [Bool]] = [:]
+
+    public init(cooldown: Double = 60_000, persistence: (k: Int, n: Int)? = nil) {
+        self.cooldown = cooldown
+        self.persistence = persistence
+    }
+
+    public mutating func observe(service: String, isAnomaly: Bool, timestamp: Double) -> Action {
+        if let persistence {
+            var window = recent[service] ?? []
+            window.append(isAnomaly)
+            if window.count > persistence.n { window.removeFirst(window.count - persistence.n) }
+            recent[service] = window
+            guard isAnomaly, window.filter({ $0 }).count >= persistence.k else { return .none }
+        } else {
+            guard isAnomaly else { return .none }
+        }
+        if let open = openAlerts[service], timestamp - open.openedAt < cooldown, timestamp >= open.openedAt {
+            return .repeat(alertID: open.id)
+        }
+        return .open
+    }
+
+    /// Records that the alert `id` was opened for `service` at `timestamp`.
+    public mutating func opened(_ id: String, service: String, at timestamp: Double) {
+        openAlerts[service] = (id, timestamp)
+    }
+}

@@ -1,0 +1,84 @@
+import Synchronization
+
+/// Keeps each service's latest value of every feature, so that single-metric events build up a
+/// full feature vector, as the seed's ML service should have done instead of inventing the
+/// other features from one value.
+///
+/// A feature not seen yet for a service, or last seen more than ``staleness`` before the
+/// service's newest event, is imputed with its default (the training mean) and reported as
+/// missing. Thread-safe.
+public final class FeatureAssembler: Sendable {
+    /// A service's vector, ready to score.
+    public struct Assembled: Sendable, Equatable {
+        /// One value per feature, missing ones imputed.
+        public var values: [Double]
+        /// Features imputed because they were never seen or are stale.
+        public var missing: [String]
+    }
+
+    public let features: [String]
+    /// Values used for missing features (the training means).
+    public let defaults: [Double]
+    /// How old (in milliseconds, event time) a value may be before it counts as missing.
+    public let staleness: Double
+    /// The most services tracked at once; the least recently updated is forgotten beyond it.
+    public let capacity: Int
+    private let positions: [String: Int]
+    private let state = Mutex<[String: ServiceState]>([:])
+
+    struct ServiceState {
+        var values: [Double]
+        var seenAt: [Double]
+        var newest: Double
+    }
+
+    public init(features: [String], defaults: [Double], staleness: Double = 5 * 60 * 1000, capacity: Int = 100_000) {
+        precondition(features.count == defaults.count, "one default per feature")
+        self.features = features
+        self.defaults = defaults
+        self.staleness = staleness
+        self.capacity = capacity
+        self.positions = Dictionary(uniqueKeysWithValues: features.enumerated().map { ($1, $0) })
+    }
+
+    /// Whether `name` is one of the features.
+    public func isFeature(_ name: String) -> Bool { positions[name] != nil }
+
+    /// Records `event` (its metric and any feature-named tags) and returns the service's vector.
+    public func update(with event: MetricEvent) -> Assembled {
+        var readings: [(Int, Double)] = []
+        if let position = positions[event.metric] { readings.append((position, event.value)) }
+        for (name, value) in event.tags {
+            if let position = positions[name], name != event.metric { readings.append((position, value)) }
+        }
+        return state.withLock { services in
+            var service =
+                services[event.service]
+                ?? ServiceState(
+                    values: defaults, seenAt: [Double](repeating: -.infinity, count: features.count), newest: -.infinity)
+            for (position, value) in readings where event.timestamp >= service.seenAt[position] {
+                service.values[position] = value
+                service.seenAt[position] = event.timestamp
+            }
+            service.newest = max(service.newest, event.timestamp)
+            if services[event.service] == nil, services.count >= capacity {
+                if let oldest = services.min(by: { $0.value.newest < $1.value.newest })?.key { services[oldest] = nil }
+            }
+            services[event.service] = service
+            return assemble(service)
+        }
+    }
+
+    private func assemble(_ service: ServiceState) -> Assembled {
+        var values = service.values
+        var missing: [String] = []
+        for index in features.indices where service.seenAt[index] < service.newest - staleness || service.seenAt[index] == -.infinity {
+            values[index] = defaults[index]
+            missing.append(features[index])
+        }
+        return Assembled(values: values, missing: missing)
+    }
+
+    /// How many services are tracked.
+    public var serviceCount: Int { state.withLock { $0.count } }
+}

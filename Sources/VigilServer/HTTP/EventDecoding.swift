@@ -1,0 +1,52 @@
+import Foundation
+import VigilDetect
+
+extension RequestFields {
+    /// The latest timestamp accepted: year 5138 in milliseconds.
+    static let timestampLimit = 1e14
+
+    /// The seed's metric body: `{timestamp, service, metric, value, tags?}`.
+    ///
+    /// `timestamp` is milliseconds since the epoch (numbers below 1e11 are read as seconds).
+    /// Tags naming one of `features` must be numbers (or numeric strings, as the seed's schema
+    /// typed tags as strings); other tags are ignored. Either the metric or a tag must name a feature.
+    func metricEvent(features: [String]) throws(APIError) -> MetricEvent {
+        var timestamp = try number("timestamp", limit: Self.timestampLimit)
+        guard timestamp >= 0 else { throw .invalidField(name("timestamp"), "must not be negative") }
+        if timestamp < 1e11 { timestamp *= 1000 }
+        let service = try name(of: "service")
+        let metric = try name(of: "metric")
+        let value = try number("value")
+        var tags: [String: Double] = [:]
+        if let rawTags = object["tags"], rawTags != .null {
+            guard case .object(let entries) = rawTags else { throw .invalidField(name("tags"), "must be an object, found \(rawTags.kind)") }
+            for (key, tag) in entries where features.contains(key) {
+                let field = name("tags.\(key)")
+                switch tag {
+                case .number:
+                    tags[key] = try Self.number(tag, field: field)
+                case .string(let text):
+                    guard let parsed = Double(text.trimmingCharacters(in: .whitespaces)) else {
+                        throw .invalidField(field, "must be a number, found the string \(JSONText.string(text))")
+                    }
+                    tags[key] = try Self.number(.number(parsed), field: field)
+                default:
+                    throw .invalidField(field, "must be a number, found \(tag.kind)")
+                }
+            }
+        }
+        guard features.contains(metric) || !tags.isEmpty else {
+            throw .invalidField(
+                name("metric"), "'\(metric)' is not a feature of the model (\(features.joined(separator: ", "))) and no tag names one")
+        }
+        return MetricEvent(timestamp: timestamp, service: service, metric: metric, value: value, tags: tags)
+    }
+
+    /// A full vector: one number per feature.
+    func vector(features: [String]) throws(APIError) -> [Double] {
+        var values: [Double] = []
+        values.reserveCapacity(features.count)
+        for feature in features { values.append(try number(feature)) }
+        return values
+    }
+}

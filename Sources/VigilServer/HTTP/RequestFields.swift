@@ -1,0 +1,50 @@
+import VigilDetect
+
+/// Typed, validated access to one JSON object of a request body; every problem becomes an
+/// ``APIError`` naming the field (with its path inside a batch, e.g. `[3].value`).
+struct RequestFields {
+    let object: [String: JSONValue]
+    /// The path of this object in the body, `""` at the top level.
+    let path: String
+
+    /// The largest magnitude accepted for a metric value: beyond it squared errors overflow.
+    static let valueLimit = 1e12
+
+    init(_ value: JSONValue, path: String = "") throws(APIError) {
+        guard case .object(let object) = value else {
+            throw APIError(
+                .badRequest, code: "invalid_body",
+                message: "\(path.isEmpty ? "the body" : "item \(path)") must be a JSON object, found \(value.kind)",
+                field: path.isEmpty ? nil : path)
+        }
+        self.object = object
+        self.path = path
+    }
+
+    func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    /// A finite number within ±``valueLimit``.
+    func number(_ key: String, limit: Double = valueLimit) throws(APIError) -> Double {
+        guard let value = object[key] else { throw .missingField(name(key)) }
+        return try Self.number(value, field: name(key), limit: limit)
+    }
+
+    static func number(_ value: JSONValue, field: String, limit: Double = valueLimit) throws(APIError) -> Double {
+        guard case .number(let number) = value else { throw .invalidField(field, "must be a number, found \(value.kind)") }
+        guard number.isFinite else { throw .invalidField(field, "is out of range") }
+        guard abs(number) <= limit else { throw .invalidField(field, "must be between -\(limit) and \(limit), found \(number)") }
+        return number
+    }
+
+    func optionalNumber(_ key: String, limit: Double = valueLimit) throws(APIError) -> Double? {
+        object[key] == nil || object[key] == .null ? nil : try number(key, limit: limit)
+    }
+
+    /// A name of 1–128 letters, digits and `-_.:/`.
+    func name(of key: String) throws(APIError) -> String {
+        guard let value = object[key] else { throw .missingField(name(key)) }
+        guard case .string(let text) = value else { throw .invalidField(name(key), "must be a string, found \(value.kind)") }
+        if let problem = MetricEvent.nameProblem(text) { throw .invalidField(name(key), problem) }
+        return text
+    }
+}

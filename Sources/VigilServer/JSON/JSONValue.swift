@@ -1,0 +1,29 @@
+/// A parsed JSON value. Objects keep their keys in order; duplicate keys are rejected by the parser.
+public enum JSONValue: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    /// What kind of value this is, for error messages ("a string", "an array").
+    var kind: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .number: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+}
+
+/// Why a request body is not valid JSON, with the byte offset of the problem.
+public struct JSONSyntaxError: Error, Equatable, CustomStringConvertible {
+    public var offset: Int
+    public var reason: String
+
+    public var description: String { "body is not valid JSON: \(reason) at byte \(offset)" }
+}

@@ -1,0 +1,74 @@
+import Foundation
+public import Prometheus
+import Synchronization
+import VigilDetect
+
+/// Vigil's Prometheus metrics, in a registry of its own (no process-wide metrics bootstrap), and
+/// their text exposition for `GET /metrics`.
+public final class ServiceMetrics: Sendable {
+    public let registry = PrometheusCollectorRegistry()
+    /// The labels and gauge of the model last reported, to zero it when another takes over.
+    private let servedModel = Mutex<(labels: [(String, String)], gauge: Gauge)?>(nil)
+    private let durationBuckets: [Duration] = [
+        .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
+        .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(100), .milliseconds(500), .seconds(1),
+    ]
+
+    public init() {}
+
+    /// Counts one answered request and its latency, by route template, method and status.
+    func recordRequest(route: String, method: String, status: Int, duration: Duration) {
+        registry.makeCounter(
+            descriptor: .init(metricName: "vigil_http_requests", unitName: "total", helpText: "HTTP requests answered"),
+            labels: [("route", route), ("method", method), ("status", String(status))]
+        ).increment()
+        registry.makeDurationHistogram(
+            descriptor: .init(metricName: "vigil_http_request_duration", unitName: "seconds", helpText: "HTTP request latency"),
+            labels: [("route", route), ("method", method)], buckets: durationBuckets
+        ).record(duration)
+    }
+
+    /// Counts scored vectors, by model type (`autoencoder` or `fallback`).
+    func recordPredictions(_ count: Int, modelType: String) {
+        registry.makeCounter(
+            descriptor: .init(metricName: "vigil_predictions", unitName: "total", helpText: "Vectors scored"),
+            labels: [("model_type", modelType)]
+        ).increment(by: Int64(count))
+    }
+
+    /// Counts an anomalous prediction of `service` with its severity.
+    func recordAnomaly(service: String, severity: Severity) {
+        registry.makeCounter(
+            descriptor: .init(metricName: "vigil_anomalies", unitName: "total", helpText: "Anomalous predictions"),
+            labels: [("service", service), ("severity", severity.rawValue)]
+        ).increment()
+    }
+
+    /// Counts alerts opened (not repeats).
+    func recordAlertOpened(severity: Severity) {
+        registry.makeCounter(
+            descriptor: .init(metricName: "vigil_alerts_opened", unitName: "total", helpText: "Alerts opened"),
+            labels: [("severity", severity.rawValue)]
+        ).increment()
+    }
+
+    /// The text exposition format, with `vigil_model_info{version, source, model_type} 1` for the
+    /// model in service (0 for models served before) and `vigil_model_generation`.
+    func exposition(model: ServingModel?) -> [UInt8] {
+        let labels = [
+            ("version", model?.version ?? "none"), ("source", model?.source.rawValue ?? "none"),
+            ("model_type", model == nil ? "fallback" : "autoencoder"),
+        ]
+        let descriptor = MetricNameDescriptor(metricName: "vigil_model", unitName: "info", helpText: "The model in service (value 1)")
+        let gauge = registry.makeGauge(descriptor: descriptor, labels: labels)
+        let previous = servedModel.withLock { served in
+            defer { served = (labels, gauge) }
+            return served
+        }
+        if let previous, previous.labels.map({ $0.1 }) != labels.map({ $0.1 }) { previous.gauge.set(Double(0)) }
+        gauge.set(Double(1))
+        registry.makeGauge(descriptor: .init(metricName: "vigil_model", unitName: "generation", helpText: "Model loads so far"))
+            .set(Double(model?.generation ?? 0))
+        return registry.emitToBuffer()
+    }
+}

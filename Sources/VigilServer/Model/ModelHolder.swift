@@ -1,0 +1,65 @@
+import Foundation
+import Synchronization
+public import VigilDetect
+
+/// The model in service, swapped atomically on reload: readers take a snapshot under a lock and
+/// score without holding it, so a reload never pauses scoring.
+public final class ModelHolder: Sendable {
+    /// What the service is doing about its model.
+    public enum Status: String, Sendable {
+        /// Loading or training at start-up; the fallback scores meanwhile.
+        case loading
+        /// A model is in service.
+        case ready
+        /// No model could be loaded; the fallback scores. See ``State/lastError``.
+        case failed
+    }
+
+    public struct State: Sendable {
+        public var model: ServingModel?
+        public var status: Status = .loading
+        /// The latest load or reload failure, kept after a successful reload of an older model too.
+        public var lastError: String?
+        var generation = 0
+    }
+
+    private let state = Mutex(State())
+    /// How long feature values stay fresh, for the assembler of each installed model.
+    let staleness: Double
+
+    public init(staleness: Double) {
+        self.staleness = staleness
+    }
+
+    public var snapshot: State { state.withLock { $0 } }
+    public var current: ServingModel? { state.withLock { $0.model } }
+
+    /// Puts `bundle` in service; per-service feature state carries over when the features match.
+    @discardableResult
+    public func install(_ bundle: ModelBundle, path: String, source: ModelSource) throws(BundleError) -> ServingModel {
+        let detector = try AnomalyDetector(bundle: bundle, path: path)
+        return state.withLock { state in
+            let assembler: FeatureAssembler
+            if let previous = state.model?.assembler, previous.features == bundle.features {
+                assembler = previous
+            } else {
+                assembler = FeatureAssembler(
+                    features: bundle.features, defaults: bundle.scaler.mean, staleness: staleness)
+            }
+            state.generation += 1
+            let model = ServingModel(
+                detector: detector, source: source, path: path, generation: state.generation, loadedAt: Date(), assembler: assembler)
+            state.model = model
+            state.status = .ready
+            return model
+        }
+    }
+
+    /// Records a failed load; a model already in service keeps serving.
+    public func recordFailure(_ message: String) {
+        state.withLock { state in
+            state.lastError = message
+            if state.model == nil { state.status = .failed }
+        }
+    }
+}

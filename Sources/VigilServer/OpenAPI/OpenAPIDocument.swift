@@ -1,0 +1,234 @@
+/// The OpenAPI 3 description of every endpoint, served at `/openapi.json` and rendered at `/docs`.
+///
+/// Written by hand next to the routes it describes; a test checks real responses against it.
+enum OpenAPIDocument {
+    static let json = #"""
+        {
+          "openapi": "3.0.3",
+          "info": {
+            "title": "Vigil",
+            "version": "0.1.0",
+            "description": "Anomaly detection for infrastructure metrics: the seed's model server (/predict) and ML service (/api/v1/ml/...) in one process. Errors are {success: false, error, code, field?}. With VIGIL_API_TOKEN set, /predict and /api/... need 'Authorization: Bearer <token>'."
+          },
+          "paths": {
+            "/predict": {
+              "post": {
+                "summary": "Score one full feature vector (the model server's contract)",
+                "description": "The body names every feature of the model in service (the seed's five by default). Scores only; raises no alert.",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Vector"}}}},
+                "responses": {
+                  "200": {"description": "The score", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Result"}}}},
+                  "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Invalid"},
+                  "413": {"$ref": "#/components/responses/Invalid"}, "415": {"$ref": "#/components/responses/Invalid"}
+                }
+              }
+            },
+            "/api/v1/ml/detect": {
+              "post": {
+                "summary": "Detect anomalies from one metric (the ML service's contract)",
+                "description": "The metric updates its service's current feature vector (tags may carry other features); the vector is scored. Features the service has not sent within the staleness window are imputed with the training mean and listed in missing_features. An anomaly opens an alert (at most one per service per cooldown).",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Metric"}}}},
+                "responses": {
+                  "200": {"description": "The result", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DetectResponse"}}}},
+                  "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Invalid"},
+                  "413": {"$ref": "#/components/responses/Invalid"}
+                }
+              }
+            },
+            "/api/v1/ml/detect/batch": {
+              "post": {
+                "summary": "Detect on up to 10,000 metrics or vectors",
+                "description": "A JSON array, or NDJSON (Content-Type: application/x-ndjson). Items with a 'metric' field are metrics (as /api/v1/ml/detect); others are full vectors (as /predict). The whole batch is validated before any item is scored; results come in order.",
+                "requestBody": {"required": true, "content": {
+                  "application/json": {"schema": {"type": "array", "items": {"oneOf": [{"$ref": "#/components/schemas/Metric"}, {"$ref": "#/components/schemas/Vector"}]}}},
+                  "application/x-ndjson": {"schema": {"type": "string"}}
+                }},
+                "responses": {
+                  "200": {"description": "Results in order", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BatchResponse"}}}},
+                  "400": {"$ref": "#/components/responses/Invalid"}, "413": {"$ref": "#/components/responses/Invalid"}
+                }
+              }
+            },
+            "/api/v1/ml/model-info": {
+              "get": {
+                "summary": "The model in service (the seed's model-server /metrics JSON lives here)",
+                "responses": {"200": {"description": "Model facts", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ModelInfoResponse"}}}}}
+              }
+            },
+            "/api/v1/ml/model/reload": {
+              "post": {
+                "summary": "Reload the model bundle without downtime (as SIGHUP does)",
+                "responses": {
+                  "200": {"description": "The new model is in service", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ModelInfoResponse"}}}},
+                  "422": {"$ref": "#/components/responses/Invalid"}
+                }
+              }
+            },
+            "/api/v1/ml/alerts": {
+              "get": {
+                "summary": "Stored alerts, newest first",
+                "parameters": [
+                  {"name": "service", "in": "query", "schema": {"type": "string"}},
+                  {"name": "severity", "in": "query", "schema": {"type": "string", "enum": ["medium", "high", "critical"]}},
+                  {"name": "since", "in": "query", "description": "milliseconds since the epoch or ISO 8601", "schema": {"type": "string"}},
+                  {"name": "until", "in": "query", "description": "milliseconds since the epoch or ISO 8601", "schema": {"type": "string"}},
+                  {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}
+                ],
+                "responses": {
+                  "200": {"description": "Alerts", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AlertsResponse"}}}},
+                  "400": {"$ref": "#/components/responses/Invalid"}
+                }
+              }
+            },
+            "/health": {
+              "get": {
+                "summary": "Liveness, with the real state of the model and of every alert sink",
+                "responses": {"200": {"description": "Alive", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}}}
+              }
+            },
+            "/ready": {
+              "get": {
+                "summary": "Ready when a model is loaded and the alert store answers",
+                "responses": {
+                  "200": {"description": "Ready", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Ready"}}}},
+                  "503": {"description": "Not ready", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Ready"}}}}
+                }
+              }
+            },
+            "/metrics": {
+              "get": {
+                "summary": "Prometheus text exposition",
+                "responses": {"200": {"description": "Metrics", "content": {"text/plain": {"schema": {"type": "string"}}}}}
+              }
+            },
+            "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+            "/docs": {"get": {"summary": "A readable API reference", "responses": {"200": {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}}}}}
+          },
+          "components": {
+            "responses": {
+              "Invalid": {"description": "The request was refused", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            },
+            "schemas": {
+              "Vector": {
+                "type": "object",
+                "description": "One number per model feature (the default model's are shown).",
+                "required": ["cpu_usage", "memory_usage", "disk_io", "network_io", "response_time"],
+                "properties": {
+                  "cpu_usage": {"type": "number"}, "memory_usage": {"type": "number"}, "disk_io": {"type": "number"},
+                  "network_io": {"type": "number"}, "response_time": {"type": "number"}
+                },
+                "example": {"cpu_usage": 45, "memory_usage": 60, "disk_io": 55, "network_io": 48, "response_time": 52}
+              },
+              "Metric": {
+                "type": "object",
+                "required": ["timestamp", "service", "metric", "value"],
+                "properties": {
+                  "timestamp": {"type": "number", "description": "milliseconds since the epoch (below 1e11: seconds)"},
+                  "service": {"type": "string", "description": "1-128 letters, digits and - _ . : /"},
+                  "metric": {"type": "string", "description": "a model feature, unless a tag names one"},
+                  "value": {"type": "number"},
+                  "tags": {"type": "object", "description": "tags naming model features must be numbers (or numeric strings); others are ignored"}
+                },
+                "example": {"timestamp": 1764072000000, "service": "checkout", "metric": "cpu_usage", "value": 97.5, "tags": {"memory_usage": 61}}
+              },
+              "Result": {
+                "type": "object",
+                "required": ["anomaly_score", "is_anomaly", "confidence", "reconstruction_error", "threshold", "prediction_time_ms", "feature_scores", "model_type"],
+                "properties": {
+                  "anomaly_score": {"type": "number", "minimum": 0, "maximum": 1, "description": "percentile rank of the error among held-out errors (fallback: |z| / (2 x 3.5))"},
+                  "is_anomaly": {"type": "boolean"},
+                  "confidence": {"type": "number", "minimum": 0.5, "maximum": 1, "description": "0.5 at the threshold, 1 far from it"},
+                  "reconstruction_error": {"type": "number", "description": "mean squared error of the standardised vector (fallback: the largest |z|)"},
+                  "threshold": {"type": "number", "description": "the reconstruction error (fallback: |z|) above which a vector is anomalous"},
+                  "prediction_time_ms": {"type": "number"},
+                  "feature_scores": {"type": "object", "additionalProperties": {"type": "number"}, "description": "each feature's share of the error; they sum to 1"},
+                  "model_type": {"type": "string", "enum": ["autoencoder", "fallback"]},
+                  "missing_features": {"type": "array", "items": {"type": "string"}},
+                  "alert_id": {"type": "string"}
+                }
+              },
+              "DetectResponse": {
+                "type": "object", "required": ["success", "result"],
+                "properties": {"success": {"type": "boolean"}, "result": {"$ref": "#/components/schemas/Result"}}
+              },
+              "BatchResponse": {
+                "type": "object", "required": ["success", "count", "results"],
+                "properties": {"success": {"type": "boolean"}, "count": {"type": "integer"}, "results": {"type": "array", "items": {"$ref": "#/components/schemas/Result"}}}
+              },
+              "ModelInfoResponse": {
+                "type": "object", "required": ["success", "model"],
+                "properties": {
+                  "success": {"type": "boolean"},
+                  "model": {
+                    "type": "object",
+                    "required": ["model_type", "status", "threshold", "input_features", "features"],
+                    "properties": {
+                      "model_type": {"type": "string", "enum": ["autoencoder", "fallback"]},
+                      "status": {"type": "string"},
+                      "model_source": {"type": "string", "enum": ["bundle", "synthetic-default"]},
+                      "version": {"type": "string"},
+                      "generation": {"type": "integer"},
+                      "threshold": {"type": "number"},
+                      "threshold_unit": {"type": "string"},
+                      "input_features": {"type": "integer"},
+                      "features": {"type": "array", "items": {"type": "string"}},
+                      "training_samples": {"type": "integer", "nullable": true},
+                      "trained_from": {"type": "string"},
+                      "created_at": {"type": "string"},
+                      "calibration": {"type": "object"},
+                      "validation": {"type": "object", "description": "measured on held-out data: best_val_loss, best_epoch, and precision/recall/f1 when labels calibrated it"},
+                      "error": {"type": "string"},
+                      "last_reload_error": {"type": "string"}
+                    }
+                  }
+                }
+              },
+              "Alert": {
+                "type": "object",
+                "required": ["id", "title", "description", "severity", "source", "service", "timestamp", "metadata", "top_features", "count", "last_seen"],
+                "properties": {
+                  "id": {"type": "string"}, "title": {"type": "string"}, "description": {"type": "string"},
+                  "severity": {"type": "string", "enum": ["medium", "high", "critical"]},
+                  "source": {"type": "string"}, "service": {"type": "string"},
+                  "timestamp": {"type": "number"}, "last_seen": {"type": "number"}, "count": {"type": "integer"},
+                  "metadata": {
+                    "type": "object", "required": ["anomalyScore", "confidence", "metric", "value", "modelType"],
+                    "properties": {
+                      "anomalyScore": {"type": "number"}, "confidence": {"type": "number"}, "metric": {"type": "string"},
+                      "value": {"type": "number"}, "modelType": {"type": "string"}
+                    }
+                  },
+                  "top_features": {"type": "array", "items": {"type": "object", "required": ["feature", "share"], "properties": {"feature": {"type": "string"}, "share": {"type": "number"}}}}
+                }
+              },
+              "AlertsResponse": {
+                "type": "object", "required": ["success", "count", "alerts"],
+                "properties": {"success": {"type": "boolean"}, "count": {"type": "integer"}, "alerts": {"type": "array", "items": {"$ref": "#/components/schemas/Alert"}}}
+              },
+              "Health": {
+                "type": "object", "required": ["status", "timestamp", "service", "version", "model", "sinks", "kafka"],
+                "properties": {
+                  "status": {"type": "string", "enum": ["healthy", "degraded"]},
+                  "timestamp": {"type": "string"}, "service": {"type": "string"}, "version": {"type": "string"},
+                  "model": {"type": "object", "required": ["status", "model_type"], "properties": {
+                    "status": {"type": "string", "enum": ["loading", "ready", "failed"]},
+                    "model_type": {"type": "string", "enum": ["autoencoder", "fallback"]},
+                    "model_source": {"type": "string"}, "version": {"type": "string"}, "generation": {"type": "integer"}, "last_error": {"type": "string"}
+                  }},
+                  "sinks": {"type": "object", "required": ["alert_store"], "properties": {"alert_store": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "enum": ["ok", "error"]}, "error": {"type": "string"}}}}},
+                  "kafka": {"type": "string"}
+                }
+              },
+              "Ready": {
+                "type": "object", "required": ["ready"],
+                "properties": {"ready": {"type": "boolean"}, "reasons": {"type": "array", "items": {"type": "string"}}}
+              },
+              "Error": {
+                "type": "object", "required": ["success", "error", "code"],
+                "properties": {"success": {"type": "boolean"}, "error": {"type": "string"}, "code": {"type": "string"}, "field": {"type": "string"}}
+              }
+            }
+          }
+        }
+        """#
+}

@@ -1,0 +1,24 @@
+public import VigilDetect
+
+/// One scored vector and what it led to: the `result` of the seed's responses plus Vigil's fields.
+public struct DetectionResult: Sendable {
+    public var score: Score
+    public var features: [String]
+    /// `autoencoder` or `fallback`.
+    public var modelType: String
+    /// Features imputed with the training mean because the service has not sent them recently.
+    public var missingFeatures: [String]?
+    /// The alert this prediction opened or was counted on.
+    public var alertID: String?
+    public var predictionTime: Double = 0
+
+    /// The result object, seed fields first.
+    func json() -> String {
+        var extra: [(key: String, value: String)] = [
+            ("prediction_time_ms", JSONText.number(predictionTime)), ("model_type", JSONText.string(modelType)),
+        ]
+        if let missingFeatures { extra.append(("missing_features", JSONText.strings(missingFeatures))) }
+        if let alertID { extra.append(("alert_id", JSONText.string(alertID))) }
+        return score.json(features: features, extra: extra)
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Hummingbird
+import VigilDetect
+
+/// `GET /api/v1/ml/alerts`: stored alerts, newest first.
+struct AlertRoutes: Sendable {
+    let store: AlertStore
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/api/v1/ml/alerts") { request, _ in try await list(request) }
+    }
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    func list(_ request: Request) async throws -> Response {
+        let query = try Self.query(from: request)
+        let alerts = try await store.alerts(matching: query)
+        let items = try alerts.map { String(decoding: try Self.encoder.encode($0), as: UTF8.self) }
+        return .json("{\"success\":true,\"count\":\(alerts.count),\"alerts\":[" + items.joined(separator: ",") + "]}")
+    }
+
+    static let parameters: Set<String> = ["service", "severity", "since", "until", "limit"]
+
+    static func query(from request: Request) throws(APIError) -> AlertQuery {
+        let parameters = request.uri.queryParameters
+        var query = AlertQuery()
+        for (key, _) in parameters where !Self.parameters.contains(String(key)) {
+            throw APIError(
+                .badRequest, code: "invalid_parameter",
+                message: "unknown query parameter '\(key)' (use \(Self.parameters.sorted().joined(separator: ", ")))", field: String(key))
+        }
+        if let service = parameters["service"].map(String.init) {
+            if let problem = MetricEvent.nameProblem(service) { throw .invalidField("service", problem) }
+            query.service = service
+        }
+        if let severity = parameters["severity"] {
+            guard let parsed = Severity(rawValue: String(severity)) else {
+                throw .invalidField("severity", "must be one of \(Severity.allCases.map(\.rawValue).joined(separator: ", ")), found '\(severity)'")
+            }
+            query.severity = parsed
+        }
+        query.since = try parameters["since"].map { text throws(APIError) in try time(String(text), field: "since") }
+        query.until = try parameters["until"].map { text throws(APIError) in try time(String(text), field: "until") }
+        if let limit = parameters["limit"] {
+            guard let parsed = Int(limit), parsed >= 1, parsed <= AlertQuery.maximumLimit else {
+                throw .invalidField("limit", "must be a whole number from 1 to \(AlertQuery.maximumLimit), found '\(limit)'")
+            }
+            query.limit = parsed
+        }
+        return query
+    }
+
+    /// Milliseconds since the epoch, or an ISO 8601 time.
+    static func time(_ text: String, field: String) throws(APIError) -> Double {
+        if let milliseconds = Double(text), milliseconds.isFinite, milliseconds >= 0 { return milliseconds }
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: text) { return date.timeIntervalSince1970 * 1000 }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date.timeIntervalSince1970 * 1000 }
+        throw .invalidField(field, "must be milliseconds since the epoch or an ISO 8601 time, found '\(text)'")
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Hummingbird
+import Logging
+import VigilDetect
+
+/// `GET /api/v1/ml/model-info` and `POST /api/v1/ml/model/reload`.
+struct ModelRoutes: Sendable {
+    let pipeline: DetectionPipeline
+    let loader: ModelLoader
+    let logger: Logger
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/api/v1/ml/model-info") { _, _ in Response.json("{\"success\":true,\"model\":\(modelInfo())}") }
+        router.post("/api/v1/ml/model/reload") { _, _ in try reload() }
+    }
+
+    /// The seed's model-info fields from the real bundle, plus what it measured on held-out data.
+    func modelInfo() -> String {
+        let state = pipeline.models.snapshot
+        guard let model = state.model else {
+            var text = "{\"model_type\":\"fallback\",\"status\":\(JSONText.string(state.status.rawValue))"
+            text +=
+                ",\"input_features\":\(DetectionPipeline.fallbackFeatures.count),\"features\":\(JSONText.strings(DetectionPipeline.fallbackFeatures))"
+            text += ",\"threshold\":3.5,\"threshold_unit\":\"robust_z\""
+            if let error = state.lastError { text += ",\"error\":\(JSONText.string(loader.redact(error)))" }
+            return text + "}"
+        }
+        let bundle = model.bundle
+        let calibration = bundle.calibration!
+        let training = bundle.training
+        var text = "{\"model_type\":\"autoencoder\",\"status\":\"operational\",\"model_source\":\(JSONText.string(model.source.rawValue))"
+        text += ",\"version\":\(JSONText.string(model.version)),\"generation\":\(model.generation)"
+        text += ",\"threshold\":\(JSONText.number(calibration.threshold)),\"threshold_unit\":\"reconstruction_error\""
+        text += ",\"input_features\":\(model.features.count),\"features\":\(JSONText.strings(model.features))"
+        text +=
+            ",\"training_samples\":\(training.samples.map(String.init) ?? "null"),\"trained_from\":\(JSONText.string(Self.redactSource(training.source)))"
+        text += ",\"created_at\":\(JSONText.string(training.createdAt))"
+        text += ",\"calibration\":{\"method\":\(JSONText.string(calibration.method.rawValue)),\"held_out_rows\":\(calibration.samples)"
+        if let contamination = calibration.contamination { text += ",\"contamination\":\(JSONText.number(contamination))" }
+        text += "},\"validation\":{"
+        var figures: [String] = []
+        if let loss = training.bestValidationLoss { figures.append("\"best_val_loss\":\(JSONText.number(loss))") }
+        if let epoch = training.bestEpoch { figures.append("\"best_epoch\":\(epoch)") }
+        if let measured = calibration.validation {
+            figures.append("\"precision\":\(JSONText.number(measured.precision))")
+            figures.append("\"recall\":\(JSONText.number(measured.recall))")
+            figures.append("\"f1\":\(JSONText.number(measured.f1))")
+        }
+        text += figures.joined(separator: ",") + "}"
+        if let error = state.lastError { text += ",\"last_reload_error\":\(JSONText.string(loader.redact(error)))" }
+        return text + "}"
+    }
+
+    /// `csv:/home/me/data.csv` → `csv:data.csv`: no internal paths in responses.
+    static func redactSource(_ source: String) -> String {
+        guard let colon = source.firstIndex(of: ":") else { return source }
+        let prefix = source[...colon]
+        return prefix + URL(fileURLWithPath: String(source[source.index(after: colon)...])).lastPathComponent
+    }
+
+    func reload() throws -> Response {
+        switch loader.load(into: pipeline.models, logger: logger) {
+        case .success:
+            return .json("{\"success\":true,\"model\":\(modelInfo())}")
+        case .failure(let error):
+            throw APIError(
+                .unprocessableContent, code: "model_rejected",
+                message: "the bundle was refused and the previous model keeps serving: \(loader.redact(error.description))")
+        }
+    }
+}
+
+extension ModelLoader {
+    /// `message` with the bundle's directory replaced by `<model>`.
+    func redact(_ message: String) -> String {
+        message.replacingOccurrences(of: path, with: "<model>")
+    }
+}

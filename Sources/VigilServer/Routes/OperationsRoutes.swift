@@ -1,0 +1,55 @@
+import Foundation
+import Hummingbird
+import VigilDetect
+
+/// `GET /health` (liveness with the real state of the model and sinks), `GET /ready`, `GET /metrics`.
+struct OperationsRoutes: Sendable {
+    let pipeline: DetectionPipeline
+    let loader: ModelLoader
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/health") { _, _ in await health() }
+        router.get("/ready") { _, _ in await ready() }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: pipeline.metrics.exposition(model: pipeline.models.current))))
+        }
+    }
+
+    private func storeState() async -> (ok: Bool, json: String) {
+        switch await pipeline.store.check() {
+        case .success: return (true, "{\"status\":\"ok\"}")
+        case .failure(let error): return (false, "{\"status\":\"error\",\"error\":\(JSONText.string("\(error)"))}")
+        }
+    }
+
+    func health() async -> Response {
+        let state = pipeline.models.snapshot
+        let store = await storeState()
+        let healthy = state.status == .ready && store.ok
+        var model = "{\"status\":\(JSONText.string(state.status.rawValue))"
+        model += ",\"model_type\":\(JSONText.string(state.model == nil ? "fallback" : "autoencoder"))"
+        if let serving = state.model {
+            model += ",\"model_source\":\(JSONText.string(serving.source.rawValue)),\"version\":\(JSONText.string(serving.version))"
+            model += ",\"generation\":\(serving.generation)"
+        }
+        if let error = state.lastError { model += ",\"last_error\":\(JSONText.string(loader.redact(error)))" }
+        model += "}"
+        var text =
+            "{\"status\":\(healthy ? "\"healthy\"" : "\"degraded\""),\"timestamp\":\(JSONText.string(ISO8601DateFormatter().string(from: Date())))"
+        text += ",\"service\":\"vigil\",\"version\":\(JSONText.string(Vigil.version)),\"model\":\(model)"
+        text += ",\"sinks\":{\"alert_store\":\(store.json)},\"kafka\":\"not configured\"}"
+        return .json(text)
+    }
+
+    func ready() async -> Response {
+        let state = pipeline.models.snapshot
+        let store = await storeState()
+        var reasons: [String] = []
+        if state.status != .ready { reasons.append(state.status == .loading ? "the model is still loading" : "no model could be loaded") }
+        if !store.ok { reasons.append("the alert store does not answer") }
+        if reasons.isEmpty { return .json("{\"ready\":true}") }
+        return .json("{\"ready\":false,\"reasons\":\(JSONText.strings(reasons))}", status: .serviceUnavailable)
+    }
+}

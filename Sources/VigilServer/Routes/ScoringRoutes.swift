@@ -1,0 +1,88 @@
+import Foundation
+import Hummingbird
+import VigilDetect
+
+/// `POST /predict`, `POST /api/v1/ml/detect` and `POST /api/v1/ml/detect/batch`.
+struct ScoringRoutes: Sendable {
+    let pipeline: DetectionPipeline
+    let configuration: ServerConfiguration
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/predict") { request, _ in try await predict(request) }
+        router.post("/api/v1/ml/detect") { request, _ in try await detect(request) }
+        router.post("/api/v1/ml/detect/batch") { request, _ in try await batch(request) }
+    }
+
+    /// The model server's contract: a full vector in, the seed's fields (and `feature_scores`) out.
+    func predict(_ request: Request) async throws -> Response {
+        var request = request
+        let body = try await request.jsonBody(limit: configuration.bodyLimit).value!
+        let values = try RequestFields(body).vector(features: pipeline.features)
+        return .json(pipeline.predict(values).json())
+    }
+
+    /// The ML service's contract: one metric in, `{success, result}` out.
+    func detect(_ request: Request) async throws -> Response {
+        var request = request
+        let body = try await request.jsonBody(limit: configuration.bodyLimit).value!
+        let event = try RequestFields(body).metricEvent(features: pipeline.features)
+        let result = try await pipeline.detect(event)
+        return .json("{\"success\":true,\"result\":\(result.json())}")
+    }
+
+    /// Up to ``ServerConfiguration/batchLimit`` metrics or vectors (a JSON array, or NDJSON),
+    /// validated as a whole before any is scored; results in order.
+    func batch(_ request: Request) async throws -> Response {
+        var request = request
+        let (parsed, raw) = try await request.jsonBody(limit: configuration.bodyLimit, allowNDJSON: true)
+        let items = try parsed.map(Self.arrayItems) ?? Self.ndjsonItems(raw)
+        guard !items.isEmpty else { throw APIError(.badRequest, code: "empty_batch", message: "the batch holds no items") }
+        guard items.count <= configuration.batchLimit else {
+            throw APIError(
+                .contentTooLarge, code: "batch_too_large",
+                message: "the batch holds \(items.count) items; at most \(configuration.batchLimit) are accepted")
+        }
+        let features = pipeline.features
+        let decoded = try items.enumerated().map { index, item throws(APIError) -> BatchItem in
+            let fields = try RequestFields(item, path: "[\(index)]")
+            if fields.object["metric"] != nil { return .event(try fields.metricEvent(features: features)) }
+            return .vector(try fields.vector(features: features))
+        }
+        var results: [String] = []
+        results.reserveCapacity(decoded.count)
+        for item in decoded {
+            switch item {
+            case .event(let event): results.append(try await pipeline.detect(event).json())
+            case .vector(let values): results.append(pipeline.predict(values).json())
+            }
+        }
+        return .json("{\"success\":true,\"count\":\(results.count),\"results\":[" + results.joined(separator: ",") + "]}")
+    }
+
+    enum BatchItem {
+        case event(MetricEvent)
+        case vector([Double])
+    }
+
+    static func arrayItems(_ value: JSONValue) throws(APIError) -> [JSONValue] {
+        guard case .array(let items) = value else {
+            throw APIError(.badRequest, code: "invalid_body", message: "the batch must be a JSON array (or NDJSON lines), found \(value.kind)")
+        }
+        return items
+    }
+
+    static func ndjsonItems(_ buffer: ByteBuffer) throws(APIError) -> [JSONValue] {
+        var items: [JSONValue] = []
+        var lineNumber = 0
+        for line in String(buffer: buffer).split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            guard !line.allSatisfy(\.isWhitespace) else { continue }
+            do {
+                items.append(try JSONParser.parse(String(line)))
+            } catch {
+                throw APIError(.badRequest, code: "invalid_json", message: "line \(lineNumber): \(error.description)")
+            }
+        }
+        return items
+    }
+}

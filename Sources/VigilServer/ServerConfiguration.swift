@@ -1,0 +1,32 @@
+/// Everything `vigil serve` can be told, from flags or environment variables.
+public struct ServerConfiguration: Sendable {
+    /// `HOST`; `0.0.0.0` to listen on every interface (in a container).
+    public var host = "127.0.0.1"
+    /// `PORT`: the seed's ML service port.
+    public var port = 3005
+    /// `MODEL_PATH`: the bundle to serve; `nil` for `<dataDirectory>/model`.
+    public var modelPath: String?
+    /// `VIGIL_DATA_DIR`: the alert database and the default model live here.
+    public var dataDirectory = "vigil-data"
+    /// `VIGIL_API_TOKEN`: when set, `/api/…` and `/predict` need `Authorization: Bearer <token>`.
+    public var apiToken: String?
+    /// Origins allowed to call the API from a browser; empty turns CORS off.
+    public var corsOrigins: [String] = []
+    /// The largest request body accepted, in bytes.
+    public var bodyLimit = 1 << 20
+    /// The most items in one batch request.
+    public var batchLimit = 10_000
+    /// How old a feature value may get (event time, milliseconds) before it counts as missing.
+    public var staleness: Double = 5 * 60 * 1000
+    /// At most one open alert per service within this many milliseconds.
+    public var alertCooldown: Double = 60 * 1000
+    /// Fire an alert only when k of a service's last n points were anomalous.
+    public var alertPersistence: (k: Int, n: Int)?
+    /// Refuse to start without a loadable bundle instead of training the synthetic default.
+    public var requireModel = false
+
+    public init() {}
+
+    /// The alert database inside the data directory.
+    public var alertDatabasePath: String { dataDirectory + "/alerts.sqlite" }
+}

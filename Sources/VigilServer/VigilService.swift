@@ -1,0 +1,59 @@
+public import Hummingbird
+public import Logging
+import VigilDetect
+
+/// One Vigil service: the HTTP application, the detection pipeline behind it, the model loader
+/// and the alert store, wired from a ``ServerConfiguration``.
+public struct VigilService: Sendable {
+    public let configuration: ServerConfiguration
+    public let pipeline: DetectionPipeline
+    public let loader: ModelLoader
+    public let logger: Logger
+
+    /// Opens the alert store in the data directory; no model is loaded yet (see ``ModelStartup``).
+    public init(configuration: ServerConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        self.loader = ModelLoader(
+            configuredPath: configuration.modelPath, dataDirectory: configuration.dataDirectory, requireModel: configuration.requireModel)
+        let store = try AlertStore(path: configuration.alertDatabasePath)
+        self.pipeline = DetectionPipeline(
+            models: ModelHolder(staleness: configuration.staleness), store: store, metrics: ServiceMetrics(),
+            policy: AlertPolicy(cooldown: configuration.alertCooldown, persistence: configuration.alertPersistence), logger: logger)
+    }
+
+    /// Every route with its methods, for 405 answers.
+    static let routes: [String: [HTTPRequest.Method]] = [
+        "/predict": [.post], "/api/v1/ml/detect": [.post], "/api/v1/ml/detect/batch": [.post], "/api/v1/ml/model-info": [.get],
+        "/api/v1/ml/model/reload": [.post], "/api/v1/ml/alerts": [.get], "/health": [.get], "/ready": [.get], "/metrics": [.get],
+        "/openapi.json": [.get], "/docs": [.get],
+    ]
+
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: RequestMetricsMiddleware(metrics: pipeline.metrics))
+        if !configuration.corsOrigins.isEmpty { router.add(middleware: CORSMiddleware(origins: Set(configuration.corsOrigins))) }
+        router.add(middleware: ErrorMiddleware(routes: Self.routes, logger: logger))
+        if let token = configuration.apiToken, !token.isEmpty { router.add(middleware: AuthMiddleware(token: token)) }
+        ScoringRoutes(pipeline: pipeline, configuration: configuration).register(on: router)
+        ModelRoutes(pipeline: pipeline, loader: loader, logger: logger).register(on: router)
+        AlertRoutes(store: pipeline.store).register(on: router)
+        OperationsRoutes(pipeline: pipeline, loader: loader).register(on: router)
+        DocumentationRoutes().register(on: router)
+        return router
+    }
+
+    /// The HTTP application on the configured address, with the model start-up and SIGHUP reload
+    /// services in its service group.
+    public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(
+            router: router(),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vigil"),
+            services: [
+                ModelStartup(loader: loader, holder: pipeline.models, logger: logger),
+                ReloadOnHangup(loader: loader, holder: pipeline.models, logger: logger),
+            ],
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+            logger: logger)
+    }
+}

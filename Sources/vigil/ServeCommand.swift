@@ -1,0 +1,125 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import VigilDetect
+import VigilServer
+
+/// `vigil serve`: the seed's model server and ML service as one HTTP service.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the scoring API, alerts, Prometheus metrics and docs over HTTP.",
+        discussion: """
+            Environment variables stand in for flags: HOST, PORT, MODEL_PATH, VIGIL_DATA_DIR,
+            VIGIL_CORS_ORIGINS (comma-separated), and VIGIL_API_TOKEN (only from the environment,
+            so the token never shows in a process list). Flags win over the environment.
+
+            Without --model, the bundle in <data dir>/model is served; if there is none, the seed's
+            synthetic default is trained there first (a few seconds; the fallback answers meanwhile).
+            SIGHUP or POST /api/v1/ml/model/reload reloads the bundle; SIGTERM stops gracefully.
+            """
+    )
+
+    @Option(help: "The address to listen on (HOST; default 127.0.0.1, use 0.0.0.0 in a container).")
+    var host: String?
+
+    @Option(help: "The port (PORT; default 3005).")
+    var port: Int?
+
+    @Option(help: "The model bundle to serve (MODEL_PATH; default <data dir>/model).")
+    var model: String?
+
+    @Option(help: "Where the alert database and the default model live (VIGIL_DATA_DIR; default vigil-data).")
+    var dataDir: String?
+
+    @Flag(help: "Fail at start when the model bundle cannot be loaded, instead of training the synthetic default.")
+    var requireModel = false
+
+    @Option(help: "Log lines as text or json.")
+    var logFormat = "text"
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    @Option(name: .customLong("cors-origin"), help: "An origin allowed to call the API from a browser (repeatable; VIGIL_CORS_ORIGINS).")
+    var corsOrigins: [String] = []
+
+    @Option(help: "The largest request body, in bytes.")
+    var bodyLimit = 1 << 20
+
+    @Option(help: "Seconds a feature value stays current for its service.")
+    var staleness = 300.0
+
+    @Option(help: "Seconds during which a service's repeated anomalies count on one open alert.")
+    var alertCooldown = 60.0
+
+    @Option(help: "Alert only when K of a service's last N points are anomalous, written K/N (e.g. 3/5).")
+    var alertKOfN: String?
+
+    func validate() throws {
+        if VigilLogHandler.Format(rawValue: logFormat) == nil { throw ValidationError("--log-format must be text or json, got '\(logFormat)'") }
+        if Logger.Level(rawValue: logLevel) == nil {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got '\(logLevel)'")
+        }
+        if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0–65535, got \(port)") }
+        if bodyLimit < 1024 { throw ValidationError("--body-limit must be at least 1024 bytes") }
+        if !(staleness > 0) || !(alertCooldown >= 0) { throw ValidationError("--staleness must be positive and --alert-cooldown not negative") }
+        if let alertKOfN, persistence(alertKOfN) == nil {
+            throw ValidationError("--alert-k-of-n must be K/N with 1 ≤ K ≤ N ≤ 100, got '\(alertKOfN)'")
+        }
+    }
+
+    private func persistence(_ text: String) -> (k: Int, n: Int)? {
+        let parts = text.split(separator: "/").compactMap { Int($0) }
+        guard parts.count == 2, parts[0] >= 1, parts[0] <= parts[1], parts[1] <= 100 else { return nil }
+        return (parts[0], parts[1])
+    }
+
+    func makeConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        configuration.host = host ?? environment["HOST"] ?? configuration.host
+        if let port {
+            configuration.port = port
+        } else if let text = environment["PORT"] {
+            guard let value = Int(text), (0...65535).contains(value) else { throw ValidationError("PORT must be a port number, got '\(text)'") }
+            configuration.port = value
+        }
+        configuration.modelPath = model ?? environment["MODEL_PATH"].flatMap { $0.isEmpty ? nil : $0 }
+        configuration.dataDirectory = dataDir ?? environment["VIGIL_DATA_DIR"] ?? configuration.dataDirectory
+        configuration.apiToken = environment["VIGIL_API_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        configuration.corsOrigins =
+            corsOrigins.isEmpty
+            ? (environment["VIGIL_CORS_ORIGINS"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } : corsOrigins
+        configuration.bodyLimit = bodyLimit
+        configuration.staleness = staleness * 1000
+        configuration.alertCooldown = alertCooldown * 1000
+        configuration.alertPersistence = alertKOfN.flatMap(persistence)
+        configuration.requireModel = requireModel
+        return configuration
+    }
+
+    func run() async throws {
+        let configuration = try makeConfiguration()
+        let format = VigilLogHandler.Format(rawValue: logFormat) ?? .text
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        let logger = Logger(label: "vigil") { label in
+            var handler = VigilLogHandler(label: label, format: format)
+            handler.logLevel = level
+            return handler
+        }
+        let service = try VigilService(configuration: configuration, logger: logger)
+        if requireModel, case .failure(let error) = service.loader.load(into: service.pipeline.models, logger: logger) {
+            throw ValidationError("--require-model: \(error)")
+        }
+        let host = configuration.host
+        let application = service.application { port in
+            logger.info("Vigil \(Vigil.version) listening on http://\(host):\(port) (API reference at /docs)")
+        }
+        let group = ServiceGroup(
+            configuration: .init(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        try service.pipeline.store.flush()
+        logger.info("stopped; alert store flushed")
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import VigilDetect
+import VigilML
+import VigilServer
+
+@Suite struct OperationsRouteTests {
+    @Test func healthAndReadyReportTheRealState() async throws {
+        try await TestService.test(try TestService.make()) { client in
+            let health = try await client.get("/health")
+            #expect(health.status == .ok)
+            #expect(health.object["status"] as? String == "healthy")
+            let model = health.object["model"] as! [String: Any]
+            #expect(model["status"] as? String == "ready")
+            #expect(model["model_source"] as? String == "bundle")
+            #expect(((health.object["sinks"] as! [String: Any])["alert_store"] as! [String: Any])["status"] as? String == "ok")
+            #expect(health.object["kafka"] as? String == "not configured")
+            #expect(try await client.get("/ready").object["ready"] as? Bool == true)
+        }
+    }
+
+    @Test func modelInfoCarriesTheSeedFieldsAndMeasuredFigures() async throws {
+        try await TestService.test(try TestService.make()) { client in
+            let info = try await client.get("/api/v1/ml/model-info").object["model"] as! [String: Any]
+            #expect(info["model_type"] as? String == "autoencoder")
+            #expect(info["input_features"] as? Int == 5)
+            #expect(info["training_samples"] as? Int == 3000)
+            #expect(info["status"] as? String == "operational")
+            #expect(info["version"] as? String != nil)
+            #expect(abs((info["threshold"] as? Double ?? 0) - TestService.bundle.calibration!.threshold) < 1e-12)
+            #expect((info["validation"] as! [String: Any])["best_val_loss"] != nil)
+            #expect(info["target_accuracy"] == nil)
+            // No internal paths: the training file is named, its directory is not.
+            #expect(info["trained_from"] as? String == "csv:history.csv")
+        }
+    }
+
+    @Test func metricsAreThePrometheusTextFormat() async throws {
+        try await TestService.test(try TestService.make()) { client in
+            try await client.post("/predict", json: normalVector)
+            let response = try await client.get("/metrics")
+            #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+            let text = response.text
+            #expect(text.contains("vigil_http_requests_total{route=\"/predict\",method=\"POST\",status=\"200\"} 1"))
+            #expect(text.contains("vigil_http_request_duration_seconds_bucket{route=\"/predict\""))
+            #expect(text.contains("vigil_predictions_total{model_type=\"autoencoder\"} 1"))
+            #expect(text.contains("vigil_model_info{version=\""))
+            #expect(text.contains("source=\"bundle\",model_type=\"autoencoder\"} 1"))
+        }
+    }
+
+    @Test func reloadSwapsAGoodBundleAndRefusesABadOne() async throws {
+        let service = try TestService.make()
+        try await TestService.test(service) { client in
+            // A broken bundle is refused; the old model keeps serving.
+            try Data("{\"format_version\": 9}".utf8).write(to: URL(fileURLWithPath: service.loader.path + "/model.json"))
+            let refused = try await client.post("/api/v1/ml/model/reload", json: "")
+            #expect(refused.status == .unprocessableContent)
+            let message = refused.object["error"] as? String ?? ""
+            #expect(message.contains("format_version 9 is not supported"))
+            #expect(!message.contains(service.configuration.dataDirectory), "no internal paths: \(message)")
+            #expect(try await client.post("/predict", json: normalVector).object["model_type"] as? String == "autoencoder")
+            let health = try await client.get("/health").object["model"] as! [String: Any]
+            #expect(health["generation"] as? Int == 1)
+            #expect((health["last_error"] as? String)?.contains("<model>") == true)
+
+            // A good one replaces it atomically.
+            var generator = SeededGenerator(seed: 8)
+            let data = SeedProfile.generate(samples: 500, generator: &generator)
+            var trainer = DetectorTrainer()
+            trainer.configuration.epochs = 2
+            try trainer.train(data).bundle.save(to: service.loader.path)
+            let reloaded = try await client.post("/api/v1/ml/model/reload", json: "")
+            #expect(reloaded.status == .ok)
+            #expect((reloaded.object["model"] as! [String: Any])["generation"] as? Int == 2)
+        }
+    }
+
+    @Test func documentationIsServedByVigilItself() async throws {
+        try await TestService.test(try TestService.make()) { client in
+            let specification = try await client.get("/openapi.json").object
+            #expect(specification["openapi"] as? String == "3.0.3")
+            let paths = specification["paths"] as! [String: Any]
+            for path in [
+                "/predict", "/api/v1/ml/detect", "/api/v1/ml/detect/batch", "/api/v1/ml/model-info", "/api/v1/ml/alerts", "/health", "/ready",
+                "/metrics",
+            ] {
+                #expect(paths[path] != nil, "\(path) is not documented")
+            }
+            let page = try await client.get("/docs")
+            #expect(page.headers[.contentType]?.hasPrefix("text/html") == true)
+            #expect(page.text.contains("<code>/api/v1/ml/detect</code>"))
+            #expect(!page.text.contains("http://") && !page.text.contains("https://"), "no external resources")
+        }
+    }
+}
+
+@Suite struct SecurityTests {
+    @Test func aTokenGuardsTheAPIButNotTheProbes() async throws {
+        try await TestService.test(try TestService.make { $0.apiToken = "s3cret" }) { client in
+            let anonymous = try await client.post("/predict", json: normalVector)
+            #expect(anonymous.status == .unauthorized)
+            #expect(anonymous.headers[.wwwAuthenticate] == "Bearer")
+            #expect(anonymous.object["code"] as? String == "unauthorized")
+            let wrong = try await client.post(
+                "/predict", json: normalVector, headers: [.contentType: "application/json", .authorization: "Bearer s3cres"])
+            #expect(wrong.status == .unauthorized)
+            let right = try await client.post(
+                "/predict", json: normalVector, headers: [.contentType: "application/json", .authorization: "Bearer s3cret"])
+            #expect(right.status == .ok)
+            #expect(try await client.get("/api/v1/ml/alerts").status == .unauthorized)
+            for open in ["/health", "/ready", "/metrics", "/docs", "/openapi.json"] {
+                #expect(try await client.get(open).status == .ok, "\(open) must stay open")
+            }
+        }
+    }
+
+    @Test func corsAnswersOnlyAllowedOrigins() async throws {
+        try await TestService.test(try TestService.make { $0.corsOrigins = ["https://ops.example"] }) { client in
+            let allowed = try await client.get("/health", headers: [.origin: "https://ops.example"])
+            #expect(allowed.headers[.accessControlAllowOrigin] == "https://ops.example")
+            let other = try await client.get("/health", headers: [.origin: "https://evil.example"])
+            #expect(other.headers[.accessControlAllowOrigin] == nil)
+            let preflight = try await client.execute(
+                uri: "/predict", method: .options, headers: [.origin: "https://ops.example", .accessControlRequestMethod: "POST"])
+            #expect(preflight.status == .noContent)
+            #expect(preflight.headers[.accessControlAllowMethods]?.contains("POST") == true)
+        }
+        try await TestService.test(try TestService.make()) { client in
+            let off = try await client.get("/health", headers: [.origin: "https://ops.example"])
+            #expect(off.headers[.accessControlAllowOrigin] == nil)
+        }
+    }
+}

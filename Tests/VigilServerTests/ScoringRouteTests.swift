@@ -1,0 +1,120 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import VigilServer
+
+@Suite struct ScoringRouteTests {
+    @Test func predictAnswersWithTheSeedFieldsAndFeatureScores() async throws {
+        try await TestService.test(try TestService.make()) { client in
+            let response = try await client.post("/predict", json: normalVector)
+            #expect(response.status == .ok)
+            let result = response.object
+            for key in ["anomaly_score", "is_anomaly", "confidence", "reconstruction_error", "threshold", "prediction_time_ms", "feature_scores"] {
+                #expect(result[key] != nil, "missing \(key)")
+            }
+            #expect(result["is_anomaly"] as? Bool == false)
+            #expect(result["model_type"] as? String == "autoencoder")
+            let spike = try await client.post(
+                "/predict", json: "{\"cpu_usage\":500,\"memory_usage\":50,\"disk_io\":50,\"network_io\":50,\"response_time\":50}")
+            #expect(spike.object["is_anomaly"] as? Bool == true)
+        }
+    }
+
+    @Test func detectBuildsTheServiceVectorAndNeverInventsFeatures() async throws {
+        try await TestService.test(try TestService.make()) { client in
+            let first = try await client.post("/api/v1/ml/detect", json: metric(value: 50, tags: "{\"memory_usage\":\"52\",\"region\":\"eu\"}"))
+            #expect(first.status == .ok)
+            #expect(first.object["success"] as? Bool == true)
+            let result = first.object["result"] as! [String: Any]
+            #expect(result["missing_features"] as? [String] == ["disk_io", "network_io", "response_time"])
+
+            for (metric, value) in [("disk_io", 49.0), ("network_io", 51.0), ("response_time", 50.0)] {
+                try await client.post("/api/v1/ml/detect", json: VigilServerTests.metric(metric: metric, value: value))
+            }
+            let complete = try await client.post("/api/v1/ml/detect", json: metric(value: 48))
+            #expect((complete.object["result"] as! [String: Any])["missing_features"] as? [String] == [])
+
+            // Another service starts from nothing: its vector is its own.
+            let other = try await client.post("/api/v1/ml/detect", json: metric(service: "db", value: 48))
+            #expect(((other.object["result"] as! [String: Any])["missing_features"] as! [String]).count == 4)
+        }
+    }
+
+    @Test func staleFeaturesCountAsMissing() async throws {
+        let service = try TestService.make { $0.staleness = 60_000 }
+        try await TestService.test(service) { client in
+            try await client.post("/api/v1/ml/detect", json: metric(metric: "memory_usage", value: 50, timestamp: 1_000_000_000_000))
+            let later = try await client.post("/api/v1/ml/detect", json: metric(value: 50, timestamp: 1_000_000_120_000))
+            #expect(((later.object["result"] as! [String: Any])["missing_features"] as! [String]).contains("memory_usage"))
+        }
+    }
+
+    @Test func anomaliesOpenOneAlertPerCooldownAndTheAlertIsListed() async throws {
+        try await TestService.test(try TestService.make()) { client in
+            let tags = "{\"memory_usage\":50,\"disk_io\":50,\"network_io\":50,\"response_time\":50}"
+            let first = try await client.post("/api/v1/ml/detect", json: metric(value: 400, timestamp: 1_764_072_000_000, tags: tags))
+            let id = (first.object["result"] as! [String: Any])["alert_id"] as? String
+            #expect(id?.hasPrefix("anomaly_1764072000000_") == true)
+            let repeated = try await client.post("/api/v1/ml/detect", json: metric(value: 410, timestamp: 1_764_072_010_000, tags: tags))
+            #expect((repeated.object["result"] as! [String: Any])["alert_id"] as? String == id)
+            let afterCooldown = try await client.post("/api/v1/ml/detect", json: metric(value: 420, timestamp: 1_764_072_100_000, tags: tags))
+            #expect((afterCooldown.object["result"] as! [String: Any])["alert_id"] as? String != id)
+
+            let listed = try await client.get("/api/v1/ml/alerts?service=api")
+            let alerts = listed.object["alerts"] as! [[String: Any]]
+            #expect(alerts.count == 2)
+            #expect(alerts[1]["id"] as? String == id)
+            #expect(alerts[1]["count"] as? Int == 2)
+            #expect((alerts[1]["top_features"] as! [[String: Any]]).contains { $0["feature"] as? String == "cpu_usage" })
+            let metadata = alerts[1]["metadata"] as! [String: Any]
+            #expect(metadata["metric"] as? String == "cpu_usage")
+            #expect(metadata["modelType"] as? String == "autoencoder")
+            // Severity follows confidence as in the seed: > 0.9 critical, > 0.7 high, else medium.
+            let confidence = metadata["confidence"] as! Double
+            #expect(alerts[1]["severity"] as? String == (confidence > 0.9 ? "critical" : confidence > 0.7 ? "high" : "medium"))
+
+            #expect((try await client.get("/api/v1/ml/alerts?service=db").object["count"] as? Int) == 0)
+            #expect((try await client.get("/api/v1/ml/alerts?severity=medium").object["count"] as? Int) == 0)
+            #expect((try await client.get("/api/v1/ml/alerts?since=1764072050000").object["count"] as? Int) == 1)
+            #expect((try await client.get("/api/v1/ml/alerts?until=2025-11-25T12:00:00Z").object["count"] as? Int) == 1)
+            #expect((try await client.get("/api/v1/ml/alerts?limit=1").object["alerts"] as! [Any]).count == 1)
+        }
+    }
+
+    @Test func batchesScoreMetricsAndVectorsInOrder() async throws {
+        try await TestService.test(try TestService.make()) { client in
+            let array =
+                "[\(normalVector), \(metric(value: 50)), {\"cpu_usage\":900,\"memory_usage\":50,\"disk_io\":50,\"network_io\":50,\"response_time\":50}]"
+            let response = try await client.post("/api/v1/ml/detect/batch", json: array)
+            #expect(response.status == .ok)
+            let results = response.object["results"] as! [[String: Any]]
+            #expect(results.count == 3)
+            #expect(results[1]["missing_features"] != nil)
+            #expect(results[2]["is_anomaly"] as? Bool == true)
+
+            let ndjson = "\(normalVector)\n\n\(metric(value: 51))\n"
+            let lines = try await client.post("/api/v1/ml/detect/batch", json: ndjson, headers: [.contentType: "application/x-ndjson"])
+            #expect(lines.object["count"] as? Int == 2)
+        }
+    }
+
+    @Test func theFallbackScoresWhenNoModelIsLoaded() async throws {
+        try await TestService.test(try TestService.make(withModel: false)) { client in
+            #expect(try await client.get("/ready").status == .serviceUnavailable)
+            var last: [String: Any] = [:]
+            for i in 0..<30 {
+                let value = 50 + Double(i % 5)
+                last = try await client.post("/api/v1/ml/detect", json: metric(value: value, timestamp: 1_764_072_000_000 + Double(i) * 1000)).object
+            }
+            #expect((last["result"] as! [String: Any])["model_type"] as? String == "fallback")
+            #expect((last["result"] as! [String: Any])["is_anomaly"] as? Bool == false)
+            let spike = try await client.post("/api/v1/ml/detect", json: metric(value: 400, timestamp: 1_764_072_100_000)).object
+            let result = spike["result"] as! [String: Any]
+            #expect(result["is_anomaly"] as? Bool == true)
+            #expect(result["model_type"] as? String == "fallback")
+            let health = try await client.get("/health").object
+            #expect((health["model"] as! [String: Any])["model_type"] as? String == "fallback")
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import VigilDetect
+import VigilML
+import VigilServer
+
+/// A Vigil service on a fresh data directory with a small trained model, for route tests.
+enum TestService {
+    /// One small bundle, trained once for all tests (seed profile, 3,000 rows, 8 epochs).
+    /// It is a weak model: tests assert what any sane detector does, not its exact numbers.
+    static let bundle: ModelBundle = {
+        var generator = SeededGenerator(seed: 5)
+        let data = SeedProfile.generate(samples: 3000, generator: &generator)
+        var trainer = DetectorTrainer()
+        trainer.configuration.epochs = 8
+        trainer.contamination = 0.2
+        return try! trainer.train(Dataset(features: data.features, values: data.values, source: "csv:/secret/place/history.csv")).bundle
+    }()
+
+    static let logger: Logger = {
+        var logger = Logger(label: "vigil-test") { VigilLogHandler(label: $0, format: .text) }
+        logger.logLevel = .critical
+        return logger
+    }()
+
+    static func temporaryDirectory() -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-server-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url.path
+    }
+
+    /// A service with `bundle` saved as its model and loaded (unless `withModel` is false).
+    static func make(withModel: Bool = true, _ configure: (inout ServerConfiguration) -> Void = { _ in }) throws -> VigilService {
+        var configuration = ServerConfiguration()
+        configuration.dataDirectory = temporaryDirectory()
+        configure(&configuration)
+        let service = try VigilService(configuration: configuration, logger: logger)
+        if withModel {
+            try bundle.save(to: service.loader.path)
+            _ = service.loader.load(into: service.pipeline.models, logger: logger)
+        }
+        return service
+    }
+
+    /// Runs `body` against `service`'s router in memory.
+    static func test(_ service: VigilService, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let application = Application(router: service.router(), logger: logger)
+        try await application.test(.router, body)
+    }
+}
+
+extension TestClientProtocol {
+    @discardableResult
+    func post(_ uri: String, json: String, headers: HTTPFields = [.contentType: "application/json"]) async throws -> TestResponse {
+        try await execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: json))
+    }
+
+    func get(_ uri: String, headers: HTTPFields = [:]) async throws -> TestResponse {
+        try await execute(uri: uri, method: .get, headers: headers)
+    }
+}
+
+extension TestResponse {
+    /// The body as a JSON object.
+    var object: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(String(buffer: body).utf8))) as? [String: Any] ?? [:]
+    }
+
+    var text: String { String(buffer: body) }
+}
+
+/// A metric body for `/api/v1/ml/detect`.
+func metric(service: String = "api", metric: String = "cpu_usage", value: Double, timestamp: Double = 1_764_072_000_000, tags: String = "{}")
+    -> String
+{
+    "{\"timestamp\":\(timestamp),\"service\":\"\(service)\",\"metric\":\"\(metric)\",\"value\":\(value),\"tags\":\(tags)}"
+}
+
+let normalVector = "{\"cpu_usage\":50,\"memory_usage\":50,\"disk_io\":50,\"network_io\":50,\"response_time\":50}"
