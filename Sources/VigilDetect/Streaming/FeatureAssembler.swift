@@ -14,6 +14,11 @@ public final class FeatureAssembler: Sendable {
         public var values: [Double]
         /// Features imputed because they were never seen or are stale.
         public var missing: [String]
+
+        public init(values: [Double], missing: [String]) {
+            self.values = values
+            self.missing = missing
+        }
     }
 
     public let features: [String]

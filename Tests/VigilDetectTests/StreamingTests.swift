@@ -1,0 +1,79 @@
+import Testing
+import VigilDetect
+
+@Suite struct FeatureAssemblerTests {
+    let assembler = FeatureAssembler(features: ["cpu", "mem"], defaults: [50, 60], staleness: 1000)
+
+    @Test func singleMetricsBuildUpTheVectorAndMissingOnesAreImputed() {
+        let first = assembler.update(with: MetricEvent(timestamp: 0, service: "a", metric: "cpu", value: 90))
+        #expect(first == .init(values: [90, 60], missing: ["mem"]))
+        let second = assembler.update(with: MetricEvent(timestamp: 10, service: "a", metric: "mem", value: 70))
+        #expect(second == .init(values: [90, 70], missing: []))
+        let other = assembler.update(with: MetricEvent(timestamp: 10, service: "b", metric: "other", value: 1, tags: ["mem": 5]))
+        #expect(other == .init(values: [50, 5], missing: ["cpu"]))
+    }
+
+    @Test func staleValuesCountAsMissingAndOldEventsDoNotOverwriteNewer() {
+        _ = assembler.update(with: MetricEvent(timestamp: 0, service: "a", metric: "cpu", value: 90))
+        let later = assembler.update(with: MetricEvent(timestamp: 5000, service: "a", metric: "mem", value: 70))
+        #expect(later == .init(values: [50, 70], missing: ["cpu"]))
+        let late = assembler.update(with: MetricEvent(timestamp: 4900, service: "a", metric: "mem", value: 10))
+        #expect(late.values[1] == 70)
+    }
+
+    @Test func capacityForgetsTheLeastRecentlyUpdatedService() {
+        let small = FeatureAssembler(features: ["cpu"], defaults: [0], capacity: 2)
+        for (index, service) in ["a", "b", "c"].enumerated() {
+            _ = small.update(with: MetricEvent(timestamp: Double(index), service: service, metric: "cpu", value: 1))
+        }
+        #expect(small.serviceCount == 2)
+    }
+}
+
+@Suite struct RobustZScoreDetectorTests {
+    @Test func eachFeatureIsJudgedAgainstItsOwnHistory() {
+        let detector = RobustZScoreDetector(features: ["cpu", "latency"])
+        for i in 0..<50 {
+            let score = detector.score(service: "a", values: [50 + Double(i % 7), 200 + Double(i % 11) * 3])
+            #expect(!score.isAnomaly)
+        }
+        // 120 ms of latency would be normal CPU but is far below this service's latency.
+        let score = detector.score(service: "a", values: [52, 120])
+        #expect(score.isAnomaly)
+        #expect(score.featureScores[1] > 0.9)
+        #expect(score.anomalyScore > 0.5)
+        #expect(score.confidence > 0.5)
+        // Another service has no history yet: nothing to judge.
+        #expect(!detector.score(service: "b", values: [52, 120]).isAnomaly)
+        // A missing feature is skipped, not guessed.
+        #expect(!detector.score(service: "a", values: [53, nil]).isAnomaly)
+    }
+}
+
+@Suite struct AlertPolicyTests {
+    @Test func oneOpenAlertPerServiceWithinTheCooldown() {
+        var policy = AlertPolicy(cooldown: 60_000)
+        #expect(policy.observe(service: "a", isAnomaly: false, timestamp: 0) == .none)
+        #expect(policy.observe(service: "a", isAnomaly: true, timestamp: 1000) == .open)
+        policy.opened("x", service: "a", at: 1000)
+        #expect(policy.observe(service: "a", isAnomaly: true, timestamp: 30_000) == .repeat(alertID: "x"))
+        #expect(policy.observe(service: "b", isAnomaly: true, timestamp: 30_000) == .open)
+        #expect(policy.observe(service: "a", isAnomaly: true, timestamp: 61_001) == .open)
+    }
+
+    @Test func kOfNNeedsPersistentAnomalies() {
+        var policy = AlertPolicy(cooldown: 0, persistence: (k: 2, n: 3))
+        #expect(policy.observe(service: "a", isAnomaly: true, timestamp: 0) == .none)
+        #expect(policy.observe(service: "a", isAnomaly: false, timestamp: 1) == .none)
+        #expect(policy.observe(service: "a", isAnomaly: true, timestamp: 2) == .open)
+        #expect(policy.observe(service: "a", isAnomaly: false, timestamp: 3) == .none)
+        #expect(policy.observe(service: "a", isAnomaly: false, timestamp: 4) == .none)
+        #expect(policy.observe(service: "a", isAnomaly: true, timestamp: 5) == .none)
+    }
+
+    @Test func severityFollowsTheSeedsConfidenceBands() {
+        #expect(Severity(confidence: 0.95) == .critical)
+        #expect(Severity(confidence: 0.8) == .high)
+        #expect(Severity(confidence: 0.7) == .medium)
+    }
+}
