@@ -1,12 +1,13 @@
 # Vigil: the two commands of the README, and a few helpers.
-#   make run   installs what is missing, builds release, trains the default model once, scores the demo set
+#   make run   installs what is missing, builds release, serves the API on 127.0.0.1:3005
+#              (training the default model into vigil-data/model on first start)
 #   make test  installs what is missing, checks formatting, builds and runs every test
 
 DATA_DIR ?= vigil-data
 MODEL    ?= $(DATA_DIR)/model
 VIGIL     = .build/release/vigil
 
-.PHONY: run test deps release format lint build-tests keras-import-check bench
+.PHONY: run demo test deps release format lint build-tests keras-import-check bench bench-http
 
 deps:
 	@scripts/install-deps.sh
@@ -15,6 +16,9 @@ release: deps
 	swift build -c release --product vigil
 
 run: release
+	$(VIGIL) serve --data-dir "$(DATA_DIR)"
+
+demo: release
 	@if [ ! -f "$(MODEL)/model.json" ]; then \
 		echo "No model at $(MODEL): training the default model on the seed's synthetic profile (50,000 rows)..."; \
 		$(VIGIL) train --synthetic 50000 --out "$(MODEL)"; \
@@ -40,6 +44,8 @@ test: lint build-tests keras-import-check
 keras-import-check:
 	@scripts/check-keras-import.sh
 
-bench: deps
-	swift build -c release --product vigil
+bench: release
 	$(VIGIL) bench
+
+bench-http: release
+	scripts/bench-http.sh

@@ -101,6 +101,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try makeConfiguration()
+
         let format = VigilLogHandler.Format(rawValue: logFormat) ?? .text
         let level = Logger.Level(rawValue: logLevel) ?? .info
         let logger = Logger(label: "vigil") { label in

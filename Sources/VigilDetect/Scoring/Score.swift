@@ -24,14 +24,43 @@ public struct Score: Sendable, Equatable {
     /// One JSON object with the seed's snake_case names; `feature_scores` maps feature names to shares
     /// in the model's order. Non-finite numbers (which calibrated scoring never produces) become `null`.
     public func json(features: [String], extra: [(key: String, value: String)] = []) -> String {
-        var text = "{\"anomaly_score\":\(JSONText.number(anomalyScore)),\"is_anomaly\":\(isAnomaly),\"confidence\":\(JSONText.number(confidence))"
-        text += ",\"reconstruction_error\":\(JSONText.number(reconstructionError)),\"threshold\":\(JSONText.number(threshold)),\"feature_scores\":{"
-        for (index, name) in features.enumerated() {
-            if index > 0 { text += "," }
-            text += JSONText.string(name) + ":" + JSONText.number(featureScores[index])
+        var text = ""
+        ScoreWriter(features: features).write(self, extra: extra, to: &text)
+        return text
+    }
+}
+
+/// Writes scores as JSON objects, with the feature keys escaped once for many scores: the
+/// batch endpoints write thousands per response.
+public struct ScoreWriter: Sendable {
+    private let featureKeys: [String]
+
+    public init(features: [String]) {
+        featureKeys = features.enumerated().map { ($0.offset == 0 ? "" : ",") + JSONText.string($0.element) + ":" }
+    }
+
+    /// Appends `score` (and the already-serialised `extra` members) to `text`.
+    public func write(_ score: Score, extra: [(key: String, value: String)] = [], to text: inout String) {
+        text += "{\"anomaly_score\":"
+        text += JSONText.number(score.anomalyScore)
+        text += score.isAnomaly ? ",\"is_anomaly\":true,\"confidence\":" : ",\"is_anomaly\":false,\"confidence\":"
+        text += JSONText.number(score.confidence)
+        text += ",\"reconstruction_error\":"
+        text += JSONText.number(score.reconstructionError)
+        text += ",\"threshold\":"
+        text += JSONText.number(score.threshold)
+        text += ",\"feature_scores\":{"
+        for (key, share) in zip(featureKeys, score.featureScores) {
+            text += key
+            text += JSONText.number(share)
         }
         text += "}"
-        for (key, value) in extra { text += "," + JSONText.string(key) + ":" + value }
-        return text + "}"
+        for (key, value) in extra {
+            text += ",\""
+            text += key
+            text += "\":"
+            text += value
+        }
+        text += "}"
     }
 }

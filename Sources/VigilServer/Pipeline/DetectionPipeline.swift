@@ -2,6 +2,7 @@ import Foundation
 public import Logging
 import Synchronization
 public import VigilDetect
+import VigilML
 
 /// Metrics in, scores and alerts out: the one path behind `/predict`, `/api/v1/ml/detect` and,
 /// later, the Kafka consumer.
@@ -45,6 +46,26 @@ public final class DetectionPipeline: Sendable {
         result.predictionTime = milliseconds(since: started)
         metrics.recordPredictions(1, modelType: result.modelType)
         return result
+    }
+
+    /// Scores many complete vectors at once (rows in ``features`` order), without alerting: the
+    /// batch endpoint's vectors, through the model's batched matrix products.
+    public func predict(batch rows: [[Double]]) -> [DetectionResult] {
+        guard !rows.isEmpty else { return [] }
+        let started = ContinuousClock.now
+        var results: [DetectionResult]
+        if let model = models.current {
+            let matrix = Matrix(rows: rows.count, columns: model.features.count, values: rows.flatMap { $0.map(Float.init) })
+            results = model.detector.score(matrix).map { DetectionResult(score: $0, features: model.features, modelType: "autoencoder") }
+        } else {
+            results = rows.map {
+                DetectionResult(score: fallback.score(service: "/predict", values: $0), features: fallback.features, modelType: "fallback")
+            }
+        }
+        let each = milliseconds(since: started) / Double(rows.count)
+        for index in results.indices { results[index].predictionTime = each }
+        metrics.recordPredictions(rows.count, modelType: results[0].modelType)
+        return results
     }
 
     /// Folds `event` into its service's vector, scores it and alerts when the policy says so.

@@ -14,11 +14,18 @@ public struct DetectionResult: Sendable {
 
     /// The result object, seed fields first.
     func json() -> String {
+        var text = ""
+        write(with: ScoreWriter(features: features), to: &text)
+        return text
+    }
+
+    /// Appends the result object to `text`, with a writer made for ``features``.
+    func write(with writer: ScoreWriter, to text: inout String) {
         var extra: [(key: String, value: String)] = [
-            ("prediction_time_ms", JSONText.number(predictionTime)), ("model_type", JSONText.string(modelType)),
+            ("prediction_time_ms", JSONText.number(predictionTime)), ("model_type", "\"\(modelType)\""),
         ]
         if let missingFeatures { extra.append(("missing_features", JSONText.strings(missingFeatures))) }
         if let alertID { extra.append(("alert_id", JSONText.string(alertID))) }
-        return score.json(features: features, extra: extra)
+        writer.write(score, extra: extra, to: &text)
     }
 }

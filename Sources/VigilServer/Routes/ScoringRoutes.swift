@@ -48,15 +48,27 @@ struct ScoringRoutes: Sendable {
             if fields.object["metric"] != nil { return .event(try fields.metricEvent(features: features)) }
             return .vector(try fields.vector(features: features))
         }
-        var results: [String] = []
+        // Vectors are scored together through the batched model; metrics one by one, in order,
+        // since each updates its service's state and may alert.
+        let vectors = decoded.compactMap { if case .vector(let values) = $0 { values } else { nil } }
+        var vectorResults = pipeline.predict(batch: vectors).makeIterator()
+        var results: [DetectionResult] = []
         results.reserveCapacity(decoded.count)
         for item in decoded {
             switch item {
-            case .event(let event): results.append(try await pipeline.detect(event).json())
-            case .vector(let values): results.append(pipeline.predict(values).json())
+            case .event(let event): results.append(try await pipeline.detect(event))
+            case .vector: results.append(vectorResults.next()!)
             }
         }
-        return .json("{\"success\":true,\"count\":\(results.count),\"results\":[" + results.joined(separator: ",") + "]}")
+        var text = "{\"success\":true,\"count\":\(results.count),\"results\":["
+        text.reserveCapacity(results.count * 400)
+        var writer = ScoreWriter(features: results[0].features)
+        for (index, result) in results.enumerated() {
+            if index > 0 { text += "," }
+            if index > 0, result.features != results[index - 1].features { writer = ScoreWriter(features: result.features) }
+            result.write(with: writer, to: &text)
+        }
+        return .json(text + "]}")
     }
 
     enum BatchItem {
