@@ -14,6 +14,8 @@ public struct ServerConfiguration: Sendable {
     public var corsOrigins: [String] = []
     /// The largest request body accepted, in bytes.
     public var bodyLimit = 1 << 20
+    /// The largest batch request body, in bytes: 10,000 metrics with tags need more than 1 MiB.
+    public var batchBodyLimit = 16 << 20
     /// The most items in one batch request.
     public var batchLimit = 10_000
     /// How old a feature value may get (event time, milliseconds) before it counts as missing.

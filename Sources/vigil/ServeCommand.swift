@@ -48,6 +48,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The largest request body, in bytes.")
     var bodyLimit = 1 << 20
 
+    @Option(help: "The largest batch request body, in bytes.")
+    var batchBodyLimit = 16 << 20
+
     @Option(help: "Seconds a feature value stays current for its service.")
     var staleness = 300.0
 
@@ -63,7 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got '\(logLevel)'")
         }
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0–65535, got \(port)") }
-        if bodyLimit < 1024 { throw ValidationError("--body-limit must be at least 1024 bytes") }
+        if bodyLimit < 1024 || batchBodyLimit < 1024 { throw ValidationError("--body-limit and --batch-body-limit must be at least 1024 bytes") }
         if !(staleness > 0) || !(alertCooldown >= 0) { throw ValidationError("--staleness must be positive and --alert-cooldown not negative") }
         if let alertKOfN, persistence(alertKOfN) == nil {
             throw ValidationError("--alert-k-of-n must be K/N with 1 ≤ K ≤ N ≤ 100, got '\(alertKOfN)'")
@@ -92,6 +95,7 @@ struct ServeCommand: AsyncParsableCommand {
             corsOrigins.isEmpty
             ? (environment["VIGIL_CORS_ORIGINS"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } : corsOrigins
         configuration.bodyLimit = bodyLimit
+        configuration.batchBodyLimit = batchBodyLimit
         configuration.staleness = staleness * 1000
         configuration.alertCooldown = alertCooldown * 1000
         configuration.alertPersistence = alertKOfN.flatMap(persistence)

@@ -118,6 +118,7 @@ import VigilServer
     @Test func oversizedBodiesAndBatchesGet413() async throws {
         let service = try TestService.make {
             $0.bodyLimit = 4096
+            $0.batchBodyLimit = 8192
             $0.batchLimit = 3
         }
         try await TestService.test(service) { client in
@@ -128,6 +129,10 @@ import VigilServer
             let batch = try await client.post("/api/v1/ml/detect/batch", json: "[\(normalVector),\(normalVector),\(normalVector),\(normalVector)]")
             #expect(batch.status == .contentTooLarge)
             #expect((batch.object["error"] as? String)?.contains("at most 3") == true)
+            let hugeBatch = try await client.post(
+                "/api/v1/ml/detect/batch", json: "[" + String(repeating: "\(normalVector),", count: 100) + "\(normalVector)]")
+            #expect(hugeBatch.status == .contentTooLarge)
+            #expect(hugeBatch.object["code"] as? String == "body_too_large")
         }
     }
 

@@ -93,6 +93,14 @@ import VigilServer
             #expect(results[1]["missing_features"] != nil)
             #expect(results[2]["is_anomaly"] as? Bool == true)
 
+            // The full 10,000 items fit: the batch body limit (16 MiB) is above the single-body one (1 MiB).
+            let full = try await client.post(
+                "/api/v1/ml/detect/batch",
+                json: "[" + Array(repeating: metric(value: 50, tags: "{\"memory_usage\":50,\"disk_io\":50}"), count: 10_000).joined(separator: ",")
+                    + "]")
+            #expect(full.status == .ok)
+            #expect(full.object["count"] as? Int == 10_000)
+
             let ndjson = "\(normalVector)\n\n\(metric(value: 51))\n"
             let lines = try await client.post("/api/v1/ml/detect/batch", json: ndjson, headers: [.contentType: "application/x-ndjson"])
             #expect(lines.object["count"] as? Int == 2)

@@ -34,7 +34,7 @@ struct ScoringRoutes: Sendable {
     /// validated as a whole before any is scored; results in order.
     func batch(_ request: Request) async throws -> Response {
         var request = request
-        let (parsed, raw) = try await request.jsonBody(limit: configuration.bodyLimit, allowNDJSON: true)
+        let (parsed, raw) = try await request.jsonBody(limit: configuration.batchBodyLimit, allowNDJSON: true)
         let items = try parsed.map(Self.arrayItems) ?? Self.ndjsonItems(raw)
         guard !items.isEmpty else { throw APIError(.badRequest, code: "empty_batch", message: "the batch holds no items") }
         guard items.count <= configuration.batchLimit else {
