@@ -29,6 +29,16 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        .systemLibrary(
+            name: "CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        .target(
+            name: "VigilKafka",
+            dependencies: ["CRdKafka"],
+            swiftSettings: upcoming
+        ),
         .target(
             name: "VigilML",
             dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
@@ -43,6 +53,7 @@ let package = Package(
             name: "VigilServer",
             dependencies: [
                 "VigilDetect",
+                "VigilKafka",
                 "VigilML",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -64,6 +75,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "VigilKafkaTests",
+            dependencies: ["VigilKafka"],
             swiftSettings: upcoming
         ),
         .testTarget(

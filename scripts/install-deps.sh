@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system libraries Vigil links against, when they are missing (Debian/Ubuntu).
 set -euo pipefail
-packages=(libopenblas-dev pkg-config)
+packages=(libopenblas-dev librdkafka-dev pkg-config)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -1,0 +1,3 @@
+// librdkafka's C API (Debian: librdkafka-dev), with the mock cluster used by the tests.
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>

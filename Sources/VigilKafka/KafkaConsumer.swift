@@ -1,0 +1,148 @@
+import CRdKafka
+import Foundation
+import Synchronization
+
+/// A member of a Kafka consumer group: reads its share of the topics' partitions.
+///
+/// At least once: offsets are never stored automatically; call ``markProcessed(_:)`` once a
+/// message's effects are durable, and librdkafka commits stored offsets in the background
+/// (and on ``close()``). A message not marked is read again after a restart or rebalance.
+///
+/// ``poll()`` never blocks; `onRevoke` runs from it when the group takes partitions away, so a
+/// caller can drop the state it keeps for them.
+public final class KafkaConsumer: Sendable {
+    private let client: ClientHandle
+    private let context: ConsumerContext
+
+    /// - Parameters:
+    ///   - configuration: must set `group.id`.
+    ///   - onRevoke: called with the partitions this member loses, before they go to another.
+    public init(
+        configuration: KafkaConfiguration, topics: [String], onRevoke: @escaping @Sendable ([KafkaPartition]) -> Void = { _ in }
+    ) throws(KafkaError) {
+        guard configuration["group.id"] != nil else { throw KafkaError(.configuration(property: "group.id"), message: "a consumer needs a group id") }
+        var configuration = configuration
+        configuration["enable.auto.offset.store"] = "false"
+        if configuration["enable.auto.commit"] == nil { configuration["enable.auto.commit"] = "true" }
+        if configuration["auto.commit.interval.ms"] == nil { configuration["auto.commit.interval.ms"] = "500" }
+        if configuration["auto.offset.reset"] == nil { configuration["auto.offset.reset"] = "earliest" }
+        let conf = try configuration.makeConf()
+        let context = ConsumerContext(onRevoke: onRevoke)
+        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(context).toOpaque())
+        rd_kafka_conf_set_rebalance_cb(conf) { handle, error, partitions, opaque in
+            guard let handle, let opaque else { return }
+            Unmanaged<ConsumerContext>.fromOpaque(opaque).takeUnretainedValue().rebalance(handle, error, partitions)
+        }
+        rd_kafka_conf_set_error_cb(conf) { _, error, reason, opaque in
+            guard let opaque, Int32(error) == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN.rawValue else { return }
+            Unmanaged<ConsumerContext>.fromOpaque(opaque).takeUnretainedValue().broker.set(
+                .failing(reason.map { String(cString: $0) } ?? "all brokers are down"))
+        }
+        let handle = try makeClient(RD_KAFKA_CONSUMER, conf: conf)
+        rd_kafka_poll_set_consumer(handle)
+        self.client = ClientHandle(handle)
+        self.context = context
+        let list = rd_kafka_topic_partition_list_new(Int32(topics.count))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for topic in topics { rd_kafka_topic_partition_list_add(list, topic, RD_KAFKA_PARTITION_UA) }
+        let error = rd_kafka_subscribe(handle, list)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(.consumer, error: error, context: "cannot subscribe to \(topics)") }
+    }
+
+    /// What the consumer last learned about its brokers.
+    public var brokerState: BrokerState { context.broker.state.withLock { $0 } }
+
+    /// The partitions assigned to this member now.
+    public var assignment: [KafkaPartition] { context.assignment.withLock { $0 } }
+
+    /// The next message, or `nil` when none is waiting. Partition ends are skipped; a broker-side
+    /// error on a partition is thrown.
+    public func poll() throws(KafkaError) -> KafkaMessage? {
+        guard let message = rd_kafka_consumer_poll(client.handle, 0) else { return nil }
+        defer { rd_kafka_message_destroy(message) }
+        let error = message.pointee.err
+        if error == RD_KAFKA_RESP_ERR__PARTITION_EOF { return nil }
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(.consumer, error: error, context: "consuming failed") }
+        context.broker.set(.connected)
+        return KafkaMessage(message)
+    }
+
+    /// The next message, waiting (without blocking a thread) until one arrives or the task is cancelled.
+    public func next() async throws(KafkaError) -> KafkaMessage? {
+        while !Task.isCancelled {
+            if let message = try poll() { return message }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return nil
+    }
+
+    /// Records that `message` (and everything before it on its partition) is processed: its offset
+    /// is committed with the next automatic commit.
+    public func markProcessed(_ message: KafkaMessage) throws(KafkaError) {
+        let list = rd_kafka_topic_partition_list_new(1)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        rd_kafka_topic_partition_list_add(list, message.topic, message.partition).pointee.offset = message.offset + 1
+        let error = rd_kafka_offsets_store(client.handle, list)
+        // A partition revoked meanwhile cannot store: its next owner reads the message again.
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR || error == RD_KAFKA_RESP_ERR__STATE else {
+            throw KafkaError(.consumer, error: error, context: "cannot store the offset of \(message.topic)/\(message.partition)@\(message.offset)")
+        }
+    }
+
+    /// Commits stored offsets now and waits for the answer (on a thread of its own).
+    public func commit() async throws(KafkaError) {
+        let client = self.client
+        let error = await runBlocking { rd_kafka_commit(client.handle, nil, 0) }
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR || error == RD_KAFKA_RESP_ERR__NO_OFFSET else {
+            throw KafkaError(.consumer, error: error, context: "commit failed")
+        }
+    }
+
+    /// Leaves the group: commits stored offsets and hands the partitions back (blocking, on a
+    /// thread of its own). Call once, before dropping the consumer.
+    public func close() async {
+        let client = self.client
+        _ = await runBlocking { rd_kafka_consumer_close(client.handle) }
+    }
+}
+
+/// A topic partition.
+public struct KafkaPartition: Sendable, Hashable {
+    public var topic: String
+    public var partition: Int32
+
+    public init(topic: String, partition: Int32) {
+        self.topic = topic
+        self.partition = partition
+    }
+}
+
+/// State shared with the consumer's C callbacks.
+final class ConsumerContext: Sendable {
+    let onRevoke: @Sendable ([KafkaPartition]) -> Void
+    let assignment = Mutex<[KafkaPartition]>([])
+    let broker = BrokerStateBox()
+
+    init(onRevoke: @escaping @Sendable ([KafkaPartition]) -> Void) {
+        self.onRevoke = onRevoke
+    }
+
+    /// Eager rebalancing: take the new assignment, or report and drop the revoked one.
+    func rebalance(_ handle: OpaquePointer, _ error: rd_kafka_resp_err_t, _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) {
+        var partitions: [KafkaPartition] = []
+        if let list {
+            for index in 0..<Int(list.pointee.cnt) {
+                let element = list.pointee.elems[index]
+                partitions.append(KafkaPartition(topic: String(cString: element.topic), partition: element.partition))
+            }
+        }
+        if error == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
+            assignment.withLock { $0 = partitions }
+            rd_kafka_assign(handle, list)
+        } else {
+            onRevoke(partitions)
+            assignment.withLock { $0 = [] }
+            rd_kafka_assign(handle, nil)
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import CRdKafka
+
+/// librdkafka's built-in mock cluster: a Kafka-protocol cluster on loopback, so tests (and the
+/// benchmark) need no Kafka installation. Other processes (kcat, confluent-kafka) can connect to
+/// ``bootstrapServers`` too. The cluster lives as long as this object.
+public final class KafkaMockCluster: @unchecked Sendable {
+    private let host: OpaquePointer
+    private let cluster: OpaquePointer
+    /// `host:port,…` of the mock brokers.
+    public let bootstrapServers: String
+    public let brokerCount: Int
+
+    public init(brokers: Int = 1) throws(KafkaError) {
+        let conf = try KafkaConfiguration(bootstrapServers: "", properties: ["client.id": "vigil-mock-host"]).makeConf()
+        rd_kafka_conf_set(conf, "bootstrap.servers", nil, nil, 0)
+        host = try makeClient(RD_KAFKA_PRODUCER, conf: conf)
+        guard let cluster = rd_kafka_mock_cluster_new(host, Int32(brokers)) else {
+            rd_kafka_destroy(host)
+            throw KafkaError(.mock, message: "the mock cluster could not be started")
+        }
+        self.cluster = cluster
+        self.brokerCount = brokers
+        bootstrapServers = String(cString: rd_kafka_mock_cluster_bootstraps(cluster))
+    }
+
+    deinit {
+        rd_kafka_mock_cluster_destroy(cluster)
+        rd_kafka_destroy(host)
+    }
+
+    /// Creates `topic` with `partitions` partitions (topics are otherwise auto-created with 4).
+    public func createTopic(_ topic: String, partitions: Int, replicationFactor: Int = 1) throws(KafkaError) {
+        let error = rd_kafka_mock_topic_create(cluster, topic, Int32(partitions), Int32(replicationFactor))
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(.mock, error: error, context: "cannot create \(topic)") }
+    }
+
+    /// Takes broker `id` (1-based) down: connections to it are refused until ``setBrokerUp(_:)``.
+    public func setBrokerDown(_ id: Int32) {
+        rd_kafka_mock_broker_set_down(cluster, id)
+    }
+
+    public func setBrokerUp(_ id: Int32) {
+        rd_kafka_mock_broker_set_up(cluster, id)
+    }
+}

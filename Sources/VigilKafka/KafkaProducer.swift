@@ -1,0 +1,187 @@
+import CRdKafka
+import Foundation
+import Synchronization
+
+/// A Kafka producer: queues messages, and reports each one's delivery exactly once.
+///
+/// Idempotent by default (`enable.idempotence=true`: no duplicates from librdkafka's own
+/// retries). Delivery reports are served by ``poll()``: run ``run()`` in a task (it polls without
+/// blocking the cooperative pool) or call ``poll()`` yourself. ``close()`` flushes what is queued.
+///
+/// - Important: a delivery handler runs on the task that polls; keep it short.
+public final class KafkaProducer: Sendable {
+    private let client: ClientHandle
+    private let router: DeliveryRouter
+
+    public init(configuration: KafkaConfiguration) throws(KafkaError) {
+        var configuration = configuration
+        if configuration["enable.idempotence"] == nil { configuration["enable.idempotence"] = "true" }
+        if configuration["linger.ms"] == nil { configuration["linger.ms"] = "5" }
+        let conf = try configuration.makeConf()
+        let router = DeliveryRouter()
+        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(router).toOpaque())
+        rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
+            guard let message, let opaque else { return }
+            Unmanaged<DeliveryRouter>.fromOpaque(opaque).takeUnretainedValue().deliver(message)
+        }
+        rd_kafka_conf_set_error_cb(conf) { _, error, reason, opaque in
+            guard let opaque else { return }
+            let router = Unmanaged<DeliveryRouter>.fromOpaque(opaque).takeUnretainedValue()
+            if Int32(error) == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN.rawValue {
+                router.broker.set(.failing(reason.map { String(cString: $0) } ?? "all brokers are down"))
+            }
+        }
+        self.router = router
+        self.client = ClientHandle(try makeClient(RD_KAFKA_PRODUCER, conf: conf))
+    }
+
+    /// What the producer last learned about its brokers.
+    public var brokerState: BrokerState { router.broker.state.withLock { $0 } }
+
+    /// Messages queued or in flight, not yet reported.
+    public var queueDepth: Int { Int(rd_kafka_outq_len(client.handle)) }
+
+    /// Queues `message`; `onDelivery` is called once, from ``poll()``, with the outcome.
+    ///
+    /// - Throws: ``KafkaError`` when the message cannot even be queued (a full queue is retriable).
+    public func send(_ message: KafkaOutgoingMessage, onDelivery: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void)
+        throws(KafkaError)
+    {
+        let id = router.register(onDelivery)
+        do {
+            try produce(message, id: id)
+        } catch {
+            router.cancel(id)
+            throw error
+        }
+    }
+
+    /// Queues `message` and waits for its delivery report.
+    public func send(_ message: KafkaOutgoingMessage) async throws(KafkaError) -> KafkaDeliveryReport {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<KafkaDeliveryReport, KafkaError>, Never>) in
+            do throws(KafkaError) {
+                try send(message) { continuation.resume(returning: $0) }
+            } catch {
+                continuation.resume(returning: .failure(error))
+            }
+        }
+        return try result.get()
+    }
+
+    private func produce(_ message: KafkaOutgoingMessage, id: UInt64) throws(KafkaError) {
+        // Every pointer handed to librdkafka lives until the call returns; it copies what it keeps
+        // (RD_KAFKA_MSG_F_COPY for the payload and key, always for headers).
+        var allocations: [UnsafeMutableRawPointer] = []
+        defer { allocations.forEach { free($0) } }
+        func copy(_ bytes: [UInt8]) -> UnsafeMutableRawPointer {
+            let pointer = malloc(max(bytes.count, 1))!
+            bytes.withUnsafeBytes { pointer.copyMemory(from: $0.baseAddress ?? UnsafeRawPointer(pointer), byteCount: bytes.count) }
+            allocations.append(pointer)
+            return pointer
+        }
+        func cString(_ text: String) -> UnsafePointer<CChar> {
+            let pointer = strdup(text)!
+            allocations.append(UnsafeMutableRawPointer(pointer))
+            return UnsafePointer(pointer)
+        }
+        var values: [rd_kafka_vu_t] = []
+        func add(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
+            var value = rd_kafka_vu_t()
+            value.vtype = type
+            fill(&value)
+            values.append(value)
+        }
+        add(RD_KAFKA_VTYPE_TOPIC) { $0.u.cstr = cString(message.topic) }
+        add(RD_KAFKA_VTYPE_VALUE) {
+            $0.u.mem.ptr = copy(message.value)
+            $0.u.mem.size = message.value.count
+        }
+        if let key = message.key {
+            let bytes = Array(key.utf8)
+            add(RD_KAFKA_VTYPE_KEY) {
+                $0.u.mem.ptr = copy(bytes)
+                $0.u.mem.size = bytes.count
+            }
+        }
+        add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
+        add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = UnsafeMutableRawPointer(bitPattern: UInt(id)) }
+        for header in message.headers {
+            add(RD_KAFKA_VTYPE_HEADER) {
+                $0.u.header.name = cString(header.name)
+                $0.u.header.val = UnsafeRawPointer(copy(header.value))
+                $0.u.header.size = header.value.count
+            }
+        }
+        if let error = rd_kafka_produceva(client.handle, values, values.count) {
+            defer { rd_kafka_error_destroy(error) }
+            throw KafkaError(.delivery, code: rd_kafka_error_code(error).rawValue, message: String(cString: rd_kafka_error_string(error)))
+        }
+    }
+
+    /// Serves delivery reports and client events without blocking; returns how many were served.
+    @discardableResult
+    public func poll() -> Int {
+        Int(rd_kafka_poll(client.handle, 0))
+    }
+
+    /// Polls until the task is cancelled, sleeping briefly when there is nothing to serve.
+    public func run() async {
+        while !Task.isCancelled {
+            if poll() == 0 { try? await Task.sleep(for: .milliseconds(5)) }
+        }
+    }
+
+    /// Waits (up to `timeout` milliseconds, on a thread of its own) until every queued message is
+    /// delivered or failed; their reports are served meanwhile.
+    @discardableResult
+    public func flush(timeout: Int32 = 10_000) async -> Bool {
+        let client = self.client
+        return await runBlocking { rd_kafka_flush(client.handle, timeout) == RD_KAFKA_RESP_ERR_NO_ERROR }
+    }
+}
+
+/// An `rd_kafka_t`, destroyed with its owner. librdkafka handles are thread-safe.
+final class ClientHandle: @unchecked Sendable {
+    let handle: OpaquePointer
+
+    init(_ handle: OpaquePointer) {
+        self.handle = handle
+    }
+
+    deinit {
+        rd_kafka_destroy(handle)
+    }
+}
+
+/// Routes delivery reports to the handlers registered for each message id.
+final class DeliveryRouter: Sendable {
+    typealias Handler = @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void
+    private let handlers = Mutex<(next: UInt64, pending: [UInt64: Handler])>((1, [:]))
+    let broker = BrokerStateBox()
+
+    func register(_ handler: @escaping Handler) -> UInt64 {
+        handlers.withLock { state in
+            let id = state.next
+            state.next += 1
+            state.pending[id] = handler
+            return id
+        }
+    }
+
+    func cancel(_ id: UInt64) {
+        _ = handlers.withLock { $0.pending.removeValue(forKey: id) }
+    }
+
+    /// Called by librdkafka (from `rd_kafka_poll`) once per message.
+    func deliver(_ message: UnsafePointer<rd_kafka_message_t>) {
+        let raw = message.pointee
+        let id = UInt64(UInt(bitPattern: raw._private))
+        guard let handler = handlers.withLock({ $0.pending.removeValue(forKey: id) }) else { return }
+        if raw.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+            broker.set(.connected)
+            handler(.success(KafkaDeliveryReport(topic: String(cString: rd_kafka_topic_name(raw.rkt)), partition: raw.partition, offset: raw.offset)))
+        } else {
+            handler(.failure(KafkaError(.delivery, error: raw.err, context: "delivery failed")))
+        }
+    }
+}

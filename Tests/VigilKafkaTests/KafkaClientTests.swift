@@ -1,0 +1,126 @@
+import Foundation
+import Synchronization
+import Testing
+import VigilKafka
+
+/// The librdkafka wrapper against librdkafka's mock cluster (no Kafka installation needed).
+@Suite(.serialized) struct KafkaClientTests {
+    /// A fresh group id per test: the mock cluster is slow to re-form a group all members left.
+    static func groupID() -> String { "vigil-test-\(UUID().uuidString.prefix(8))" }
+
+    static func consumerConfiguration(_ cluster: KafkaMockCluster, group: String) -> KafkaConfiguration {
+        KafkaConfiguration(
+            bootstrapServers: cluster.bootstrapServers,
+            properties: ["group.id": group, "session.timeout.ms": "6000", "heartbeat.interval.ms": "500"])
+    }
+
+    /// Reads messages until `count` arrived or `timeout` passed.
+    static func collect(_ consumers: [KafkaConsumer], count: Int, timeout: Duration = .seconds(30)) async throws -> [[KafkaMessage]] {
+        var seen = Array(repeating: [KafkaMessage](), count: consumers.count)
+        let deadline = ContinuousClock.now + timeout
+        while seen.reduce(0, { $0 + $1.count }) < count, ContinuousClock.now < deadline {
+            var idle = true
+            for (index, consumer) in consumers.enumerated() {
+                while let message = try consumer.poll() {
+                    seen[index].append(message)
+                    try consumer.markProcessed(message)
+                    idle = false
+                }
+            }
+            if idle { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        return seen
+    }
+
+    @Test func producedMessagesComeBackWithKeysAndHeaders() async throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("round-trip", partitions: 2)
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
+        let polling = Task { await producer.run() }
+        defer { polling.cancel() }
+        let report = try await producer.send(
+            KafkaOutgoingMessage(
+                topic: "round-trip", key: "checkout", value: Array("{\"a\":1}".utf8), headers: [KafkaHeader(name: "reason", text: "test")]))
+        #expect(report.topic == "round-trip")
+        #expect(report.offset >= 0)
+        #expect(producer.brokerState == .connected)
+
+        let consumer = try KafkaConsumer(configuration: Self.consumerConfiguration(cluster, group: Self.groupID()), topics: ["round-trip"])
+        let messages = try await Self.collect([consumer], count: 1)[0]
+        #expect(messages.count == 1)
+        #expect(messages.first?.keyString == "checkout")
+        #expect(messages.first?.value == Array("{\"a\":1}".utf8))
+        #expect(messages.first?.headers == [KafkaHeader(name: "reason", text: "test")])
+        await consumer.close()
+    }
+
+    @Test func twoConsumersInOneGroupSplitThePartitionsAndSeeEveryMessageOnce() async throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("metrics", partitions: 4)
+        let group = Self.groupID()
+        let first = try KafkaConsumer(configuration: Self.consumerConfiguration(cluster, group: group), topics: ["metrics"])
+        let second = try KafkaConsumer(configuration: Self.consumerConfiguration(cluster, group: group), topics: ["metrics"])
+        // Let both join before producing, so the split is visible.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while (first.assignment.isEmpty || second.assignment.isEmpty), ContinuousClock.now < deadline {
+            _ = try first.poll()
+            _ = try second.poll()
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(first.assignment.count == 2)
+        #expect(second.assignment.count == 2)
+        #expect(Set(first.assignment).isDisjoint(with: second.assignment))
+
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
+        let delivered = Mutex(0)
+        for index in 0..<400 {
+            try producer.send(KafkaOutgoingMessage(topic: "metrics", key: "service-\(index % 16)", value: Array("\(index)".utf8))) { result in
+                if case .success = result { delivered.withLock { $0 += 1 } }
+            }
+        }
+        await producer.flush()
+        #expect(delivered.withLock { $0 } == 400)
+
+        let seen = try await Self.collect([first, second], count: 400)
+        #expect(!seen[0].isEmpty && !seen[1].isEmpty, "both members consume")
+        let values = (seen[0] + seen[1]).map { String(decoding: $0.value, as: UTF8.self) }
+        #expect(values.count == 400)
+        #expect(Set(values) == Set((0..<400).map(String.init)))
+        await first.close()
+        await second.close()
+    }
+
+    @Test func deliveriesWaitForABrokerThatComesBack() async throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("alerts", partitions: 1)
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
+        let polling = Task { await producer.run() }
+        defer { polling.cancel() }
+        _ = try await producer.send(KafkaOutgoingMessage(topic: "alerts", value: Array("warm-up".utf8)))
+        cluster.setBrokerDown(1)
+        let delivered = Mutex(0)
+        for index in 0..<20 {
+            try producer.send(KafkaOutgoingMessage(topic: "alerts", value: Array("\(index)".utf8))) { result in
+                if case .success = result { delivered.withLock { $0 += 1 } }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(delivered.withLock { $0 } == 0)
+        #expect(producer.queueDepth == 20)
+        cluster.setBrokerUp(1)
+        let deadline = ContinuousClock.now + .seconds(30)
+        while delivered.withLock({ $0 }) < 20, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(delivered.withLock { $0 } == 20)
+    }
+
+    @Test func badConfigurationNamesTheProperty() {
+        #expect {
+            _ = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: "x", properties: ["linger.ms": "soon"]))
+        } throws: { error in
+            (error as? KafkaError)?.kind == .configuration(property: "linger.ms")
+        }
+        #expect(throws: KafkaError.self) {
+            _ = try KafkaConsumer(configuration: KafkaConfiguration(bootstrapServers: "x"), topics: ["t"])
+        }
+    }
+}
