@@ -97,6 +97,7 @@ let package = Package(
             dependencies: [
                 "VigilServer",
                 "VigilDetect",
+                "VigilKafka",
                 "VigilML",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

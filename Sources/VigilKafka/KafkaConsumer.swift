@@ -89,6 +89,29 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// How far this member is behind on each assigned partition: the high watermark last seen
+    /// minus the next offset to read (from librdkafka's cached values; never blocks).
+    public func lag() -> [KafkaPartition: Int64] {
+        let partitions = assignment
+        guard !partitions.isEmpty else { return [:] }
+        let list = rd_kafka_topic_partition_list_new(Int32(partitions.count))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for partition in partitions { rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition) }
+        guard rd_kafka_position(client.handle, list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [:] }
+        var lags: [KafkaPartition: Int64] = [:]
+        for index in 0..<Int(list.pointee.cnt) {
+            let element = list.pointee.elems[index]
+            var low: Int64 = 0
+            var high: Int64 = 0
+            guard rd_kafka_get_watermark_offsets(client.handle, element.topic, element.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR,
+                high >= 0
+            else { continue }
+            let position = element.offset >= 0 ? element.offset : low
+            lags[KafkaPartition(topic: String(cString: element.topic), partition: element.partition)] = max(0, high - position)
+        }
+        return lags
+    }
+
     /// Commits stored offsets now and waits for the answer (on a thread of its own).
     public func commit() async throws(KafkaError) {
         let client = self.client

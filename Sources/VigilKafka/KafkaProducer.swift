@@ -5,13 +5,15 @@ import Synchronization
 /// A Kafka producer: queues messages, and reports each one's delivery exactly once.
 ///
 /// Idempotent by default (`enable.idempotence=true`: no duplicates from librdkafka's own
-/// retries). Delivery reports are served by ``poll()``: run ``run()`` in a task (it polls without
-/// blocking the cooperative pool) or call ``poll()`` yourself. ``close()`` flushes what is queued.
+/// retries). The producer serves its own delivery reports: a task polls librdkafka without
+/// blocking (sleeping briefly when idle) for as long as the producer exists. ``flush(timeout:)``
+/// waits for what is queued.
 ///
-/// - Important: a delivery handler runs on the task that polls; keep it short.
+/// - Important: delivery handlers run on that polling task; keep them short.
 public final class KafkaProducer: Sendable {
     private let client: ClientHandle
     private let router: DeliveryRouter
+    private let polling: PollingLifetime
 
     public init(configuration: KafkaConfiguration) throws(KafkaError) {
         var configuration = configuration
@@ -32,7 +34,20 @@ public final class KafkaProducer: Sendable {
             }
         }
         self.router = router
-        self.client = ClientHandle(try makeClient(RD_KAFKA_PRODUCER, conf: conf))
+        let client = ClientHandle(try makeClient(RD_KAFKA_PRODUCER, conf: conf))
+        self.client = client
+        let polling = PollingLifetime()
+        self.polling = polling
+        // The task holds the client, not the producer: the client is destroyed once both are done.
+        Task.detached {
+            while !polling.isStopped {
+                if rd_kafka_poll(client.handle, 0) == 0 { try? await Task.sleep(for: .milliseconds(5)) }
+            }
+        }
+    }
+
+    deinit {
+        polling.stop()
     }
 
     /// What the producer last learned about its brokers.
@@ -118,19 +133,6 @@ public final class KafkaProducer: Sendable {
         }
     }
 
-    /// Serves delivery reports and client events without blocking; returns how many were served.
-    @discardableResult
-    public func poll() -> Int {
-        Int(rd_kafka_poll(client.handle, 0))
-    }
-
-    /// Polls until the task is cancelled, sleeping briefly when there is nothing to serve.
-    public func run() async {
-        while !Task.isCancelled {
-            if poll() == 0 { try? await Task.sleep(for: .milliseconds(5)) }
-        }
-    }
-
     /// Waits (up to `timeout` milliseconds, on a thread of its own) until every queued message is
     /// delivered or failed; their reports are served meanwhile.
     @discardableResult
@@ -151,6 +153,14 @@ final class ClientHandle: @unchecked Sendable {
     deinit {
         rd_kafka_destroy(handle)
     }
+}
+
+/// Tells a producer's polling task to stop.
+final class PollingLifetime: Sendable {
+    private let stopped = Atomic(false)
+
+    var isStopped: Bool { stopped.load(ordering: .acquiring) }
+    func stop() { stopped.store(true, ordering: .releasing) }
 }
 
 /// Routes delivery reports to the handlers registered for each message id.

@@ -26,6 +26,8 @@ public struct ServerConfiguration: Sendable {
     public var alertPersistence: (k: Int, n: Int)?
     /// Refuse to start without a loadable bundle instead of training the synthetic default.
     public var requireModel = false
+    /// Kafka, when brokers are given: alerts out, and metrics in when a metrics topic is set.
+    public var kafka: KafkaSettings?
 
     public init() {}
 

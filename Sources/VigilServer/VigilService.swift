@@ -1,6 +1,7 @@
 public import Hummingbird
 public import Logging
 import VigilDetect
+import VigilKafka
 
 /// One Vigil service: the HTTP application, the detection pipeline behind it, the model loader
 /// and the alert store, wired from a ``ServerConfiguration``.
@@ -9,6 +10,8 @@ public struct VigilService: Sendable {
     public let pipeline: DetectionPipeline
     public let loader: ModelLoader
     public let logger: Logger
+    /// The Kafka clients, when ``ServerConfiguration/kafka`` is set.
+    let kafka: KafkaLink?
 
     /// Opens the alert store in the data directory; no model is loaded yet (see ``ModelStartup``).
     public init(configuration: ServerConfiguration, logger: Logger) throws {
@@ -17,9 +20,14 @@ public struct VigilService: Sendable {
         self.loader = ModelLoader(
             configuredPath: configuration.modelPath, dataDirectory: configuration.dataDirectory, requireModel: configuration.requireModel)
         let store = try AlertStore(path: configuration.alertDatabasePath)
-        self.pipeline = DetectionPipeline(
+        let pipeline = DetectionPipeline(
             models: ModelHolder(staleness: configuration.staleness), store: store, metrics: ServiceMetrics(),
-            policy: AlertPolicy(cooldown: configuration.alertCooldown, persistence: configuration.alertPersistence), logger: logger)
+            policy: AlertPolicy(cooldown: configuration.alertCooldown, persistence: configuration.alertPersistence), logger: logger,
+            outboxEnabled: configuration.kafka != nil)
+        self.pipeline = pipeline
+        self.kafka = try configuration.kafka.map { settings throws(KafkaError) in
+            try KafkaLink(settings: settings, pipeline: pipeline, logger: logger)
+        }
     }
 
     /// Every route with its methods, for 405 answers.
@@ -38,7 +46,7 @@ public struct VigilService: Sendable {
         ScoringRoutes(pipeline: pipeline, configuration: configuration).register(on: router)
         ModelRoutes(pipeline: pipeline, loader: loader, logger: logger).register(on: router)
         AlertRoutes(store: pipeline.store).register(on: router)
-        OperationsRoutes(pipeline: pipeline, loader: loader).register(on: router)
+        OperationsRoutes(pipeline: pipeline, loader: loader, kafka: kafka).register(on: router)
         DocumentationRoutes().register(on: router)
         return router
     }
@@ -52,7 +60,7 @@ public struct VigilService: Sendable {
             services: [
                 ModelStartup(loader: loader, holder: pipeline.models, logger: logger),
                 ReloadOnHangup(loader: loader, holder: pipeline.models, logger: logger),
-            ],
+            ] + (kafka?.services(pipeline: pipeline, logger: logger) ?? []),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
     }

@@ -12,8 +12,9 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Serve the scoring API, alerts, Prometheus metrics and docs over HTTP.",
         discussion: """
             Environment variables stand in for flags: HOST, PORT, MODEL_PATH, VIGIL_DATA_DIR,
-            VIGIL_CORS_ORIGINS (comma-separated), and VIGIL_API_TOKEN (only from the environment,
-            so the token never shows in a process list). Flags win over the environment.
+            VIGIL_CORS_ORIGINS (comma-separated), KAFKA_BROKER, VIGIL_METRICS_TOPIC, and
+            VIGIL_API_TOKEN (only from the environment, so the token never shows in a process
+            list). Flags win over the environment.
 
             Without --model, the bundle in <data dir>/model is served; if there is none, the seed's
             synthetic default is trained there first (a few seconds; the fallback answers meanwhile).
@@ -60,6 +61,21 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Alert only when K of a service's last N points are anomalous, written K/N (e.g. 3/5).")
     var alertKOfN: String?
 
+    @Option(help: "Kafka bootstrap servers, host:port[,host:port] (KAFKA_BROKER): alerts are published there.")
+    var kafkaBrokers: String?
+
+    @Option(help: "The topic alerts are published to.")
+    var alertsTopic = "alerts"
+
+    @Option(help: "Consume metrics from this topic (VIGIL_METRICS_TOPIC); off by default.")
+    var metricsTopic: String?
+
+    @Option(help: "The consumer group for --metrics-topic.")
+    var consumerGroup = "ml-processing-group"
+
+    @Option(help: "Where undecodable metric messages go, with the reason in a header.")
+    var deadLetterTopic = "metrics.dlq"
+
     func validate() throws {
         if VigilLogHandler.Format(rawValue: logFormat) == nil { throw ValidationError("--log-format must be text or json, got '\(logFormat)'") }
         if Logger.Level(rawValue: logLevel) == nil {
@@ -100,6 +116,16 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.alertCooldown = alertCooldown * 1000
         configuration.alertPersistence = alertKOfN.flatMap(persistence)
         configuration.requireModel = requireModel
+        if let brokers = kafkaBrokers ?? environment["KAFKA_BROKER"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            var kafka = KafkaSettings(brokers: brokers)
+            kafka.alertsTopic = alertsTopic
+            kafka.metricsTopic = metricsTopic ?? environment["VIGIL_METRICS_TOPIC"].flatMap { $0.isEmpty ? nil : $0 }
+            kafka.consumerGroup = consumerGroup
+            kafka.deadLetterTopic = deadLetterTopic
+            configuration.kafka = kafka
+        } else if metricsTopic != nil {
+            throw ValidationError("--metrics-topic needs --kafka-brokers (or KAFKA_BROKER)")
+        }
         return configuration
     }
 

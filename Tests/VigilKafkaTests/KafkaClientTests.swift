@@ -36,8 +36,6 @@ import VigilKafka
         let cluster = try KafkaMockCluster()
         try cluster.createTopic("round-trip", partitions: 2)
         let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
-        let polling = Task { await producer.run() }
-        defer { polling.cancel() }
         let report = try await producer.send(
             KafkaOutgoingMessage(
                 topic: "round-trip", key: "checkout", value: Array("{\"a\":1}".utf8), headers: [KafkaHeader(name: "reason", text: "test")]))
@@ -94,8 +92,6 @@ import VigilKafka
         let cluster = try KafkaMockCluster()
         try cluster.createTopic("alerts", partitions: 1)
         let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
-        let polling = Task { await producer.run() }
-        defer { polling.cancel() }
         _ = try await producer.send(KafkaOutgoingMessage(topic: "alerts", value: Array("warm-up".utf8)))
         cluster.setBrokerDown(1)
         let delivered = Mutex(0)

@@ -21,7 +21,8 @@ enum TestService {
 
     static let logger: Logger = {
         var logger = Logger(label: "vigil-test") { VigilLogHandler(label: $0, format: .text) }
-        logger.logLevel = .critical
+        // Quiet unless asked: VIGIL_TEST_LOG_LEVEL=debug swift test …
+        logger.logLevel = ProcessInfo.processInfo.environment["VIGIL_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
         return logger
     }()
 

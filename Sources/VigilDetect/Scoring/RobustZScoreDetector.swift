@@ -25,6 +25,13 @@ public final class RobustZScoreDetector: Sendable {
         self.minimumHistory = minimumHistory
     }
 
+    /// Drops the history of `services`.
+    public func forget(_ services: some Sequence<String>) {
+        histories.withLock { histories in
+            for service in services { histories[service] = nil }
+        }
+    }
+
     /// Scores `values` (`nil` for a missing feature) against `service`'s history, then adds them to it.
     public func score(service: String, values: [Double?]) -> Score {
         precondition(values.count == features.count, "one value per feature")

@@ -84,6 +84,13 @@ public final class FeatureAssembler: Sendable {
         return Assembled(values: values, missing: missing)
     }
 
+    /// Drops the state of `services` (their partitions moved to another instance).
+    public func forget(_ services: some Sequence<String>) {
+        state.withLock { states in
+            for service in services { states[service] = nil }
+        }
+    }
+
     /// How many services are tracked.
     public var serviceCount: Int { state.withLock { $0.count } }
 }

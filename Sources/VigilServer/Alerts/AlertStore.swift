@@ -37,6 +37,16 @@ public final class AlertStore: Sendable {
                     CREATE INDEX alert_by_service ON alert(service, timestamp);
                     """)
         }
+        migrator.registerMigration("v2-kafka-outbox") { db in
+            // outbox: 1 while the alert waits for Kafka's delivery report, 0 once delivered or
+            // when no Kafka sink was configured at the time.
+            try db.execute(
+                sql: """
+                    ALTER TABLE alert ADD COLUMN outbox INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE alert ADD COLUMN delivered_at REAL;
+                    CREATE INDEX alert_outbox ON alert(outbox, timestamp) WHERE outbox = 1;
+                    """)
+        }
         try migrator.migrate(database)
     }
 
@@ -46,14 +56,38 @@ public final class AlertStore: Sendable {
         return encoder
     }()
 
-    /// Stores a new alert.
-    public func insert(_ alert: Alert) async throws {
+    /// Stores a new alert; with `outbox`, it also waits there for Kafka's delivery report.
+    public func insert(_ alert: Alert, outbox: Bool = false) async throws {
         let body = try Self.encoder.encode(alert)
         try await database.write { db in
             try db.execute(
-                sql: "INSERT INTO alert (id, service, severity, timestamp, last_seen, count, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                arguments: [alert.id, alert.service, alert.severity.rawValue, alert.timestamp, alert.lastSeen, alert.count, body])
+                sql: "INSERT INTO alert (id, service, severity, timestamp, last_seen, count, body, outbox) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                arguments: [alert.id, alert.service, alert.severity.rawValue, alert.timestamp, alert.lastSeen, alert.count, body, outbox ? 1 : 0])
         }
+    }
+
+    /// The alert JSON (as stored at opening) of up to `limit` alerts waiting in the Kafka outbox,
+    /// oldest first, leaving out `excluded` (those already in flight).
+    func outbox(limit: Int, excluding excluded: Set<String>) async throws -> [(id: String, service: String, body: Data)] {
+        let fetch = limit + excluded.count
+        return try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, service, body FROM alert WHERE outbox = 1 ORDER BY timestamp, rowid LIMIT ?", arguments: [fetch])
+                .map { (id: $0["id"] as String, service: $0["service"] as String, body: $0["body"] as Data) }
+                .filter { !excluded.contains($0.id) }
+                .prefix(limit).map { $0 }
+        }
+    }
+
+    /// Takes alert `id` out of the outbox: Kafka acknowledged it.
+    public func markDelivered(_ id: String, at time: Double) async throws {
+        try await database.write { db in
+            try db.execute(sql: "UPDATE alert SET outbox = 0, delivered_at = ? WHERE id = ?", arguments: [time, id])
+        }
+    }
+
+    /// How many alerts wait in the Kafka outbox.
+    public func outboxCount() async throws -> Int {
+        try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM alert WHERE outbox = 1") ?? 0 }
     }
 
     /// Counts a repeat of alert `id` seen at `timestamp`.

@@ -2,6 +2,7 @@ import Foundation
 public import Prometheus
 import Synchronization
 import VigilDetect
+import VigilKafka
 
 /// Vigil's Prometheus metrics, in a registry of its own (no process-wide metrics bootstrap), and
 /// their text exposition for `GET /metrics`.
@@ -50,6 +51,40 @@ public final class ServiceMetrics: Sendable {
             descriptor: .init(metricName: "vigil_alerts_opened", unitName: "total", helpText: "Alerts opened"),
             labels: [("severity", severity.rawValue)]
         ).increment()
+    }
+
+    /// Counts alert deliveries to Kafka, by outcome.
+    func recordKafkaDelivery(success: Bool) {
+        registry.makeCounter(
+            descriptor: .init(metricName: "vigil_kafka_alert_deliveries", unitName: "total", helpText: "Alert delivery reports from Kafka"),
+            labels: [("result", success ? "delivered" : "failed")]
+        ).increment()
+    }
+
+    /// Counts metric messages consumed from Kafka, by outcome (`processed`, `dead_lettered`).
+    func recordKafkaMessage(result: String) {
+        registry.makeCounter(
+            descriptor: .init(metricName: "vigil_kafka_messages", unitName: "total", helpText: "Metric messages consumed from Kafka"),
+            labels: [("result", result)]
+        ).increment()
+    }
+
+    /// Sets the Kafka gauges: producer queue, outbox backlog and consumer lag per partition.
+    func recordKafka(queueDepth: Int, outbox: Int, lag: [KafkaPartition: Int64]) {
+        registry.makeGauge(
+            descriptor: .init(metricName: "vigil_kafka_producer_queue", unitName: "messages", helpText: "Messages queued in librdkafka")
+        )
+        .set(Double(queueDepth))
+        registry.makeGauge(
+            descriptor: .init(metricName: "vigil_kafka_outbox", unitName: "alerts", helpText: "Alerts waiting for Kafka's delivery report")
+        )
+        .set(Double(outbox))
+        for (partition, value) in lag {
+            registry.makeGauge(
+                descriptor: .init(metricName: "vigil_kafka_consumer_lag", unitName: "messages", helpText: "Messages behind the high watermark"),
+                labels: [("topic", partition.topic), ("partition", String(partition.partition))]
+            ).set(Double(value))
+        }
     }
 
     /// The text exposition format, with `vigil_model_info{version, source, model_type} 1` for the

@@ -16,11 +16,16 @@ public final class DetectionPipeline: Sendable {
     private let fallbackAssembler: FeatureAssembler
     private let policy: Mutex<AlertPolicy>
     private let logger: Logger
+    /// Whether new alerts wait in the Kafka outbox.
+    let outboxEnabled: Bool
+    /// Wakes the Kafka publisher when an alert enters the outbox.
+    let outboxSignal = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
 
     /// The features the fallback judges when no model says otherwise: the seed's five.
     public static let fallbackFeatures = SeedProfile.features
 
-    public init(models: ModelHolder, store: AlertStore, metrics: ServiceMetrics, policy: AlertPolicy, logger: Logger) {
+    public init(models: ModelHolder, store: AlertStore, metrics: ServiceMetrics, policy: AlertPolicy, logger: Logger, outboxEnabled: Bool = false) {
+        self.outboxEnabled = outboxEnabled
         self.models = models
         self.store = store
         self.metrics = metrics
@@ -111,7 +116,8 @@ public final class DetectionPipeline: Sendable {
             let alert = Alert(
                 id: id, event: event, score: result.score, features: result.features,
                 modelType: result.modelType)
-            try await store.insert(alert)
+            try await store.insert(alert, outbox: outboxEnabled)
+            if outboxEnabled { outboxSignal.continuation.yield() }
             metrics.recordAlertOpened(severity: alert.severity)
             logger.notice(
                 "\(alert.title)",
@@ -121,6 +127,13 @@ public final class DetectionPipeline: Sendable {
                 ])
             return alert.id
         }
+    }
+
+    /// Forgets the per-service state of `services`: another instance now owns their partitions.
+    public func forget(services: Set<String>) {
+        models.current?.assembler.forget(services)
+        fallbackAssembler.forget(services)
+        fallback.forget(services)
     }
 
     /// `anomaly_<milliseconds>_<9 random base-36 characters>`, the seed's id format.

@@ -6,12 +6,17 @@ import VigilDetect
 struct OperationsRoutes: Sendable {
     let pipeline: DetectionPipeline
     let loader: ModelLoader
+    let kafka: KafkaLink?
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/health") { _, _ in await health() }
         router.get("/ready") { _, _ in await ready() }
         router.get("/metrics") { _, _ in
-            Response(
+            if let kafka {
+                let outbox = (try? await pipeline.store.outboxCount()) ?? 0
+                pipeline.metrics.recordKafka(queueDepth: kafka.producer.queueDepth, outbox: outbox, lag: kafka.consumer?.lag() ?? [:])
+            }
+            return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: pipeline.metrics.exposition(model: pipeline.models.current))))
         }
@@ -24,10 +29,17 @@ struct OperationsRoutes: Sendable {
         }
     }
 
+    /// Kafka's state, or `"not configured"`.
+    private func kafkaState() async -> (ok: Bool, json: String) {
+        guard let kafka else { return (true, "\"not configured\"") }
+        return kafka.status(outbox: (try? await pipeline.store.outboxCount()) ?? -1)
+    }
+
     func health() async -> Response {
         let state = pipeline.models.snapshot
         let store = await storeState()
-        let healthy = state.status == .ready && store.ok
+        let kafka = await kafkaState()
+        let healthy = state.status == .ready && store.ok && kafka.ok
         var model = "{\"status\":\(JSONText.string(state.status.rawValue))"
         model += ",\"model_type\":\(JSONText.string(state.model == nil ? "fallback" : "autoencoder"))"
         if let serving = state.model {
@@ -39,7 +51,7 @@ struct OperationsRoutes: Sendable {
         var text =
             "{\"status\":\(healthy ? "\"healthy\"" : "\"degraded\""),\"timestamp\":\(JSONText.string(ISO8601DateFormatter().string(from: Date())))"
         text += ",\"service\":\"vigil\",\"version\":\(JSONText.string(Vigil.version)),\"model\":\(model)"
-        text += ",\"sinks\":{\"alert_store\":\(store.json)},\"kafka\":\"not configured\"}"
+        text += ",\"sinks\":{\"alert_store\":\(store.json)},\"kafka\":\(kafka.json)}"
         return .json(text)
     }
 
@@ -49,6 +61,7 @@ struct OperationsRoutes: Sendable {
         var reasons: [String] = []
         if state.status != .ready { reasons.append(state.status == .loading ? "the model is still loading" : "no model could be loaded") }
         if !store.ok { reasons.append("the alert store does not answer") }
+        if !(await kafkaState()).ok { reasons.append("Kafka is not reachable") }
         if reasons.isEmpty { return .json("{\"ready\":true}") }
         return .json("{\"ready\":false,\"reasons\":\(JSONText.strings(reasons))}", status: .serviceUnavailable)
     }

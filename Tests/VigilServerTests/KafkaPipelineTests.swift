@@ -1,0 +1,128 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import VigilDetect
+import VigilKafka
+import VigilServer
+
+/// Alerts out to Kafka and metrics in from it, against librdkafka's mock cluster.
+@Suite(.serialized) struct KafkaPipelineTests {
+    static let tags = "{\"memory_usage\":50,\"disk_io\":50,\"network_io\":50,\"response_time\":50}"
+
+    static func service(_ cluster: KafkaMockCluster, dataDirectory: String? = nil, metrics: Bool = false) throws -> VigilService {
+        try TestService.make { configuration in
+            if let dataDirectory { configuration.dataDirectory = dataDirectory }
+            var kafka = KafkaSettings(brokers: cluster.bootstrapServers)
+            kafka.consumerGroup = "vigil-\(UUID().uuidString.prefix(8))"
+            kafka.properties = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500", "message.timeout.ms": "120000"]
+            if metrics { kafka.metricsTopic = "metrics" }
+            configuration.kafka = kafka
+        }
+    }
+
+    /// Reads `count` messages of `topic` with a fresh group.
+    static func read(_ topic: String, count: Int, from cluster: KafkaMockCluster, timeout: Duration = .seconds(30)) async throws -> [KafkaMessage] {
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConfiguration(
+                bootstrapServers: cluster.bootstrapServers, properties: ["group.id": "reader-\(UUID().uuidString.prefix(8))"]),
+            topics: [topic])
+        var messages: [KafkaMessage] = []
+        let deadline = ContinuousClock.now + timeout
+        while messages.count < count, ContinuousClock.now < deadline {
+            if let message = try consumer.poll() { messages.append(message) } else { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        await consumer.close()
+        return messages
+    }
+
+    static func waitUntil(_ timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    @Test func alertsArePublishedKeyedByServiceAndLeaveTheOutbox() async throws {
+        let cluster = try KafkaMockCluster()
+        let service = try Self.service(cluster)
+        try await service.application().test(.live) { client in
+            let response = try await client.post("/api/v1/ml/detect", json: metric(service: "checkout", value: 700, tags: Self.tags))
+            let id = try #require((response.object["result"] as? [String: Any])?["alert_id"] as? String)
+            #expect(try await Self.waitUntil { try await service.pipeline.store.outboxCount() == 0 })
+            let messages = try await Self.read("alerts", count: 1, from: cluster)
+            #expect(messages.count == 1)
+            #expect(messages.first?.keyString == "checkout")
+            let alert = try JSONSerialization.jsonObject(with: Data(messages.first?.value ?? [])) as? [String: Any]
+            #expect(alert?["id"] as? String == id)
+            #expect(alert?["title"] as? String == "Anomaly detected in checkout")
+            #expect((alert?["metadata"] as? [String: Any])?["metric"] as? String == "cpu_usage")
+            let health = try await client.get("/health").object["kafka"] as? [String: Any]
+            #expect(health?["producer"] as? String == "connected")
+            #expect(health?["outbox_pending"] as? Int == 0)
+        }
+    }
+
+    /// Alerts raised while the broker is down wait in the outbox, survive a restart of Vigil, and
+    /// are all delivered once the broker is back: none lost, none twice.
+    @Test func aBrokerOutageAndARestartLoseNoAlert() async throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("alerts", partitions: 1)
+        let directory = TestService.temporaryDirectory()
+        cluster.setBrokerDown(1)
+        let first = try Self.service(cluster, dataDirectory: directory)
+        let ids = try await first.application().test(.live) { client -> [String] in
+            var ids: [String] = []
+            for index in 0..<5 {
+                let response = try await client.post("/api/v1/ml/detect", json: metric(service: "svc-\(index)", value: 700, tags: Self.tags))
+                ids.append(try #require((response.object["result"] as? [String: Any])?["alert_id"] as? String))
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(try await first.pipeline.store.outboxCount() == 5)
+            let health = try await client.get("/health").object
+            #expect((health["kafka"] as? [String: Any])?["outbox_pending"] as? Int == 5)
+            #expect(try await client.get("/ready").status == .serviceUnavailable)
+            return ids
+        }
+        // Vigil restarts; the broker comes back.
+        cluster.setBrokerUp(1)
+        let second = try Self.service(cluster, dataDirectory: directory)
+        try await second.application().test(.live) { _ async throws in
+            #expect(try await Self.waitUntil { try await second.pipeline.store.outboxCount() == 0 })
+        }
+        let messages = try await Self.read("alerts", count: 5, from: cluster)
+        let delivered = messages.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.value)) as? [String: Any])?["id"] as? String }
+        #expect(delivered.sorted() == ids.sorted())
+    }
+
+    @Test func metricsFromKafkaGoThroughTheSamePipelineAndBadOnesToTheDeadLetterTopic() async throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("metrics", partitions: 2)
+        let service = try Self.service(cluster, metrics: true)
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
+        try await service.application().test(.live) { client in
+            let messages = [
+                "{\"timestamp\":1764072000000,\"service\":\"api\",\"cpu_usage\":50,\"memory_usage\":50,\"disk_io\":50,\"network_io\":50,\"response_time\":50}",
+                metric(service: "api", value: 650, timestamp: 1_764_072_001_000, tags: Self.tags),
+                "{\"service\":\"api\",\"metric\":\"cpu_usage\"",
+                "{\"timestamp\":1764072002000,\"service\":\"api\",\"metric\":\"cpu_usage\",\"value\":\"high\"}",
+            ]
+            for message in messages {
+                _ = try await producer.send(KafkaOutgoingMessage(topic: "metrics", key: "api", value: Array(message.utf8)))
+            }
+            #expect(try await Self.waitUntil { try await service.pipeline.store.alerts(matching: AlertQuery(service: "api")).count == 1 })
+            let parked = try await Self.read("metrics.dlq", count: 2, from: cluster)
+            #expect(parked.count == 2)
+            let reasons = parked.compactMap { $0.headers.first { $0.name == "vigil-error" } }.map { String(decoding: $0.value, as: UTF8.self) }
+            #expect(reasons.contains { $0.contains("not valid JSON") })
+            #expect(reasons.contains { $0.contains("field 'value' must be a number") })
+            #expect(parked.allSatisfy { $0.keyString == "api" })
+            let text = try await client.get("/metrics").text
+            #expect(text.contains("vigil_kafka_messages_total{result=\"processed\"} 2"))
+            #expect(text.contains("vigil_kafka_messages_total{result=\"dead_lettered\"} 2"))
+            #expect(text.contains("vigil_kafka_consumer_lag_messages{topic=\"metrics\""))
+        }
+    }
+}
