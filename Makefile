@@ -34,7 +34,8 @@ lint:
 format:
 	swift format format --in-place --recursive Package.swift Sources Tests
 
-build-tests: deps
+build-tests:
+	@scripts/install-deps.sh --tests
 	swift build --build-tests
 
 test: lint build-tests keras-import-check

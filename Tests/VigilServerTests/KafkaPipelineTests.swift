@@ -126,3 +126,40 @@ import VigilServer
         }
     }
 }
+
+/// Another Kafka client (kcat, librdkafka's command-line tool, installed by `make test`) reads
+/// what Vigil published: the alert JSON is a contract, not an implementation detail.
+@Suite struct KafkaInteroperabilityTests {
+    @Test func kcatReadsTheDocumentedAlertJSON() async throws {
+        let kcat = ["/usr/bin/kcat", "/usr/local/bin/kcat"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let path = try #require(kcat, "kcat is missing: `scripts/install-deps.sh --tests` (run by `make test`) installs it")
+        let cluster = try KafkaMockCluster()
+        let service = try KafkaPipelineTests.service(cluster)
+        let id = try await service.application().test(.live) { client -> String in
+            let response = try await client.post("/api/v1/ml/detect", json: metric(service: "payments", value: 700, tags: KafkaPipelineTests.tags))
+            let id = try #require((response.object["result"] as? [String: Any])?["alert_id"] as? String)
+            #expect(try await KafkaPipelineTests.waitUntil { try await service.pipeline.store.outboxCount() == 0 })
+            return id
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = ["-b", cluster.bootstrapServers, "-C", "-t", "alerts", "-o", "beginning", "-c", "1", "-e", "-q", "-f", "%k\n%s\n"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", maxSplits: 1)
+        #expect(lines.first == "payments")
+        let alert = try #require(try JSONSerialization.jsonObject(with: Data((lines.last ?? "").utf8)) as? [String: Any])
+        #expect(alert["id"] as? String == id)
+        for key in ["id", "title", "description", "severity", "source", "service", "timestamp", "metadata", "top_features", "count", "last_seen"] {
+            #expect(alert[key] != nil, "the alert JSON lacks \(key)")
+        }
+        let metadata = try #require(alert["metadata"] as? [String: Any])
+        for key in ["anomalyScore", "confidence", "metric", "value", "modelType"] {
+            #expect(metadata[key] != nil, "metadata lacks \(key)")
+        }
+    }
+}
