@@ -70,6 +70,7 @@ let package = Package(
             dependencies: [
                 "VigilML",
                 "VigilDetect",
+                "VigilKafka",
                 "VigilServer",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -9,7 +9,10 @@ struct VigilCommand: AsyncParsableCommand {
         commandName: "vigil",
         abstract: "Anomaly detection for infrastructure metrics.",
         version: Vigil.version,
-        subcommands: [ServeCommand.self, TrainCommand.self, ScoreCommand.self, EvaluateCommand.self, CalibrateCommand.self, BenchCommand.self]
+        subcommands: [
+            ServeCommand.self, TrainCommand.self, ScoreCommand.self, EvaluateCommand.self, CalibrateCommand.self, BenchCommand.self,
+            KafkaMockCommand.self,
+        ]
     )
 
     static func main() async {

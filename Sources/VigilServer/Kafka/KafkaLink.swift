@@ -17,6 +17,9 @@ struct KafkaLink: Sendable {
         if let topic = settings.metricsTopic {
             var configuration = base
             configuration["group.id"] = settings.consumerGroup
+            // librdkafka prefetches up to 64 MiB per consumer by default; 8 MiB keeps memory bounded
+            // and is still thousands of messages ahead of the scorer.
+            if configuration["queued.max.messages.kbytes"] == nil { configuration["queued.max.messages.kbytes"] = "8192" }
             let services = partitionServices
             consumer = try KafkaConsumer(configuration: configuration, topics: [topic]) { revoked in
                 let forgotten = services.revoke(revoked)

@@ -20,21 +20,33 @@ struct MetricsConsumer: Service {
     let services: PartitionServices
     let logger: Logger
 
+    /// Messages taken per round; each round's partitions are processed in parallel lanes.
+    var batchSize = 1024
+    /// Parallel lanes: a partition always maps to the same lane, so order per partition (and so
+    /// per service, when producers key by service) is kept.
+    var lanes = max(2, ProcessInfo.processInfo.activeProcessorCount)
+
     func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            let message: KafkaMessage?
+            var batch: [KafkaMessage] = []
             do {
-                message = try consumer.poll()
+                while batch.count < batchSize, let message = try consumer.poll() { batch.append(message) }
             } catch {
                 logger.warning("Kafka consumer error", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .milliseconds(200))
-                continue
             }
-            guard let message else {
+            guard !batch.isEmpty else {
                 try? await Task.sleep(for: .milliseconds(5))
                 continue
             }
-            await process(message)
+            let byLane = Dictionary(grouping: batch) { Int($0.partition) % lanes }
+            await withDiscardingTaskGroup { group in
+                for messages in byLane.values {
+                    group.addTask {
+                        for message in messages { await process(message) }
+                    }
+                }
+            }
         }
         await consumer.close()
         logger.info("Kafka metrics consumer left the group")

@@ -15,7 +15,31 @@ public final class ServiceMetrics: Sendable {
         .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(100), .milliseconds(500), .seconds(1),
     ]
 
-    public init() {}
+    /// Counters with fixed labels, made once: the per-message paths then skip the registry lookup.
+    private let predictionCounters: [String: Counter]
+    private let kafkaMessageCounters: [String: Counter]
+
+    public init() {
+        let registry = self.registry
+        predictionCounters = Dictionary(
+            uniqueKeysWithValues: ["autoencoder", "fallback"].map { type in
+                (
+                    type,
+                    registry.makeCounter(
+                        descriptor: .init(metricName: "vigil_predictions", unitName: "total", helpText: "Vectors scored"),
+                        labels: [("model_type", type)])
+                )
+            })
+        kafkaMessageCounters = Dictionary(
+            uniqueKeysWithValues: ["processed", "dead_lettered"].map { result in
+                (
+                    result,
+                    registry.makeCounter(
+                        descriptor: .init(metricName: "vigil_kafka_messages", unitName: "total", helpText: "Metric messages consumed from Kafka"),
+                        labels: [("result", result)])
+                )
+            })
+    }
 
     /// Counts one answered request and its latency, by route template, method and status.
     func recordRequest(route: String, method: String, status: Int, duration: Duration) {
@@ -31,10 +55,7 @@ public final class ServiceMetrics: Sendable {
 
     /// Counts scored vectors, by model type (`autoencoder` or `fallback`).
     func recordPredictions(_ count: Int, modelType: String) {
-        registry.makeCounter(
-            descriptor: .init(metricName: "vigil_predictions", unitName: "total", helpText: "Vectors scored"),
-            labels: [("model_type", modelType)]
-        ).increment(by: Int64(count))
+        predictionCounters[modelType]?.increment(by: Int64(count))
     }
 
     /// Counts an anomalous prediction of `service` with its severity.
@@ -63,10 +84,7 @@ public final class ServiceMetrics: Sendable {
 
     /// Counts metric messages consumed from Kafka, by outcome (`processed`, `dead_lettered`).
     func recordKafkaMessage(result: String) {
-        registry.makeCounter(
-            descriptor: .init(metricName: "vigil_kafka_messages", unitName: "total", helpText: "Metric messages consumed from Kafka"),
-            labels: [("result", result)]
-        ).increment()
+        kafkaMessageCounters[result]?.increment()
     }
 
     /// Sets the Kafka gauges: producer queue, outbox backlog and consumer lag per partition.

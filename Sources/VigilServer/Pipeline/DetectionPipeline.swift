@@ -100,10 +100,15 @@ public final class DetectionPipeline: Sendable {
 
     /// Applies the alert policy; returns the id of the alert opened or counted on.
     private func alert(_ event: MetricEvent, _ result: DetectionResult) async throws -> String? {
-        let id = Self.newAlertID(at: event.timestamp)
+        guard result.score.isAnomaly || policy.withLock({ $0.persistence != nil }) else { return nil }
+        var id = ""
         let action = policy.withLock { policy in
             let action = policy.observe(service: event.service, isAnomaly: result.score.isAnomaly, timestamp: event.timestamp)
-            if action == .open { policy.opened(id, service: event.service, at: event.timestamp) }
+            if action == .open {
+                // Reserved under the lock, so two anomalies at once cannot both open an alert.
+                id = Self.newAlertID(at: event.timestamp)
+                policy.opened(id, service: event.service, at: event.timestamp)
+            }
             return action
         }
         switch action {
