@@ -79,13 +79,27 @@ public final class KafkaConsumer: Sendable {
     /// Records that `message` (and everything before it on its partition) is processed: its offset
     /// is committed with the next automatic commit.
     public func markProcessed(_ message: KafkaMessage) throws(KafkaError) {
-        let list = rd_kafka_topic_partition_list_new(1)
+        try markProcessed([message])
+    }
+
+    /// Records that `messages` are processed, in one call: for each partition, the highest offset
+    /// among them (so every earlier message of that partition must be processed too).
+    public func markProcessed(_ messages: [KafkaMessage]) throws(KafkaError) {
+        var highest: [KafkaPartition: Int64] = [:]
+        for message in messages {
+            let partition = KafkaPartition(topic: message.topic, partition: message.partition)
+            highest[partition] = max(highest[partition] ?? -1, message.offset)
+        }
+        guard !highest.isEmpty else { return }
+        let list = rd_kafka_topic_partition_list_new(Int32(highest.count))
         defer { rd_kafka_topic_partition_list_destroy(list) }
-        rd_kafka_topic_partition_list_add(list, message.topic, message.partition).pointee.offset = message.offset + 1
+        for (partition, offset) in highest {
+            rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition).pointee.offset = offset + 1
+        }
         let error = rd_kafka_offsets_store(client.handle, list)
-        // A partition revoked meanwhile cannot store: its next owner reads the message again.
+        // A partition revoked meanwhile cannot store: its next owner reads the messages again.
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR || error == RD_KAFKA_RESP_ERR__STATE else {
-            throw KafkaError(.consumer, error: error, context: "cannot store the offset of \(message.topic)/\(message.partition)@\(message.offset)")
+            throw KafkaError(.consumer, error: error, context: "cannot store offsets for \(highest.count) partitions")
         }
     }
 

@@ -43,7 +43,17 @@ struct MetricsConsumer: Service {
             await withDiscardingTaskGroup { group in
                 for messages in byLane.values {
                     group.addTask {
-                        for message in messages { await process(message) }
+                        var durable: [KafkaMessage] = []
+                        for message in messages {
+                            guard await process(message) else { break }  // shutting down mid-retry
+                            durable.append(message)
+                        }
+                        // One offset store for the lane's durable prefix.
+                        do {
+                            try consumer.markProcessed(durable)
+                        } catch {
+                            logger.warning("offsets not stored; these messages will be read again", metadata: ["error": "\(error)"])
+                        }
                     }
                 }
             }
@@ -52,8 +62,9 @@ struct MetricsConsumer: Service {
         logger.info("Kafka metrics consumer left the group")
     }
 
-    /// Detects on `message` (or parks it in the dead-letter topic), then stores its offset.
-    func process(_ message: KafkaMessage) async {
+    /// Detects on `message` (or parks it in the dead-letter topic), retrying until its effects
+    /// are durable; the caller then stores its offset. False only when cancelled before that.
+    func process(_ message: KafkaMessage) async -> Bool {
         let outcome: Result<MetricEvent, APIError> = Result { () throws(APIError) in
             try KafkaMetricDecoder.event(from: message.value, features: pipeline.features)
         }
@@ -69,8 +80,7 @@ struct MetricsConsumer: Service {
                     try await deadLetter(message, reason: problem.message)
                     pipeline.metrics.recordKafkaMessage(result: "dead_lettered")
                 }
-                try consumer.markProcessed(message)
-                return
+                return true
             } catch {
                 logger.error(
                     "metric message not processed; retrying",
@@ -79,6 +89,7 @@ struct MetricsConsumer: Service {
                 delay = min(delay * 2, .seconds(5))
             }
         }
+        return false
     }
 
     private func deadLetter(_ message: KafkaMessage, reason: String) async throws {
