@@ -48,7 +48,7 @@ public struct CSVDatasetReader: Sendable {
         }
         guard let headerLine = lines.first else { throw .missingHeader(source: source) }
         let body = lines.dropFirst()
-        let delimiter: Character = headerLine.text.contains(";") && !headerLine.text.contains(",") ? ";" : ","
+        let delimiter = CSVLayout.delimiter(of: headerLine.text)
         let sample = body.prefix(100).map { CSVLayout.split($0.text, delimiter: delimiter) }
         let layout = try CSVLayout(
             headerLine: headerLine.text, source: source, features: features, labelColumn: labelColumn,

@@ -22,7 +22,7 @@ public struct CSVLayout: Sendable {
         headerLine: String, source: String, features: [String]?, labelColumn: String?,
         isNumeric: (Int) -> Bool = { _ in true }
     ) throws(DatasetError) {
-        let delimiter: Character = headerLine.contains(";") && !headerLine.contains(",") ? ";" : ","
+        let delimiter = Self.delimiter(of: headerLine)
         let header = Self.split(headerLine, delimiter: delimiter).map { String($0.trimmingSpaces) }
         guard !header.isEmpty, !header.allSatisfy(\.isEmpty) else { throw .missingHeader(source: source) }
         var seen = Set<String>()
@@ -43,6 +43,11 @@ public struct CSVLayout: Sendable {
         }
         guard !self.features.isEmpty else { throw .noFeatures(source: source) }
         self.featurePositions = self.features.map { header.firstIndex(of: $0)! }
+    }
+
+    /// `;` when the header uses semicolons and no commas (SKAB's files), else `,`.
+    static func delimiter(of headerLine: String) -> Character {
+        headerLine.contains(";") && !headerLine.contains(",") ? ";" : ","
     }
 
     /// The fields of one line.

@@ -13,16 +13,10 @@ extension Request {
         }
         let buffer = try await collectBody(upTo: limit)
         if allowNDJSON, headers[.contentType]?.lowercased().contains("ndjson") == true { return (nil, buffer) }
-        let parsed = buffer.withUnsafeReadableBytes { bytes -> Result<JSONValue, JSONSyntaxError> in
-            do throws(JSONSyntaxError) {
-                return .success(try JSONParser.parse(bytes))
-            } catch {
-                return .failure(error)
-            }
-        }
-        switch parsed {
-        case .success(let value): return (value, buffer)
-        case .failure(let error): throw APIError(.badRequest, code: "invalid_json", message: error.description)
+        do {
+            return (try JSONParser.parse(buffer.readableBytesView), buffer)
+        } catch {
+            throw APIError(.badRequest, code: "invalid_json", message: error.description)
         }
     }
 }

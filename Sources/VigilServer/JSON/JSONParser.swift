@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A strict JSON (RFC 8259) parser over raw bytes, small and fast enough for every request body.
 ///
@@ -26,8 +26,13 @@ public struct JSONParser {
     }
 
     public static func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue {
-        let bytes = Array(text.utf8)
-        return try bytes.withUnsafeBytes { buffer -> Result<JSONValue, JSONSyntaxError> in
+        try parse(Array(text.utf8))
+    }
+
+    /// Parses one JSON document from `bytes` (any contiguous byte collection: an array, a `ByteBuffer`'s view).
+    public static func parse(_ bytes: some ContiguousBytes) throws(JSONSyntaxError) -> JSONValue {
+        // `withUnsafeBytes` rethrows untyped errors: carry the typed one out in a Result.
+        try bytes.withUnsafeBytes { buffer -> Result<JSONValue, JSONSyntaxError> in
             do throws(JSONSyntaxError) {
                 return .success(try parse(buffer))
             } catch {

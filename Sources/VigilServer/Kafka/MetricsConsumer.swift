@@ -129,9 +129,7 @@ enum KafkaMetricDecoder {
     static func event(from bytes: [UInt8], features: [String]) throws(APIError) -> MetricEvent {
         let value: JSONValue
         do {
-            value = try bytes.withUnsafeBytes { buffer -> Result<JSONValue, JSONSyntaxError> in
-                do throws(JSONSyntaxError) { return .success(try JSONParser.parse(buffer)) } catch { return .failure(error) }
-            }.get()
+            value = try JSONParser.parse(bytes)
         } catch {
             throw APIError(.badRequest, code: "invalid_json", message: error.description)
         }
