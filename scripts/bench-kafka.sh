@@ -6,40 +6,41 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v kcat >/dev/null || { apt-get update -qq && apt-get install -y -qq kcat >/dev/null; }
 vigil=.build/release/vigil
-messages=${MESSAGES:-300000}
+messages=${MESSAGES:-600000}
+anomalies=${ANOMALIES:-0.01}   # share of anomalous vectors
 port=${PORT:-3078}
 work=$(mktemp -d)
 cleanup() { kill "${server:-}" "${mock:-}" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-# The mock keeps about 5 MB per partition: 16 partitions hold the whole load.
-"$vigil" kafka-mock --topic metrics:16 --topic alerts:1 > "$work/bootstrap" &
+# The mock keeps about 5 MB per partition: 32 partitions hold 600,000 messages.
+"$vigil" kafka-mock --topic metrics:32 --topic alerts:1 > "$work/bootstrap" &
 mock=$!
 for _ in $(seq 50); do [ -s "$work/bootstrap" ] && break; sleep 0.1; done
 bootstrap=$(head -1 "$work/bootstrap")
 
-# 1,000 services; 1 % of the vectors anomalous. Keyed by service, as producers should.
-python3 - "$messages" > "$work/metrics.txt" <<'PY'
+# 1,000 services; ANOMALIES of the vectors anomalous (1 %). Keyed by service, as producers should.
+python3 - "$messages" "$anomalies" > "$work/metrics.txt" <<'PY'
 import random, sys
 random.seed(7)
-n = int(sys.argv[1])
+n, share = int(sys.argv[1]), float(sys.argv[2])
 for i in range(n):
     service = f"svc-{i % 1000}"
     v = [random.gauss(50, 15) for _ in range(5)]
-    if random.random() < 0.01:
+    if random.random() < share:
         v[0] *= 3.0
     print(f'{service}\t{{"timestamp":{1764072000000 + i},"service":"{service}","cpu_usage":{v[0]:.2f},"memory_usage":{v[1]:.2f},'
           f'"disk_io":{v[2]:.2f},"network_io":{v[3]:.2f},"response_time":{v[4]:.2f}}}')
 PY
 "$vigil" train --synthetic 50000 --out "$work/data/model" 2>/dev/null
-"$vigil" serve --port "$port" --data-dir "$work/data" --kafka-brokers "$bootstrap" --metrics-topic metrics --log-level warning &
+"$vigil" serve --port "$port" --data-dir "$work/data" --kafka-brokers "$bootstrap" --metrics-topic metrics --log-level warning ${VIGIL_ARGS:-} &
 server=$!
 [ -n "${PERF:-}" ] && { sleep 2; perf record -g -p "$server" -o "$PERF" -- sleep 6 >/dev/null 2>&1 & }
 cpu() { awk '{print ($14 + $15) / 100}' "/proc/$1/stat"; }
 processed() { curl -s "http://127.0.0.1:$port/metrics" | awk '/^vigil_kafka_messages_total\{result="processed"\}/ {print $2}'; }
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/ready" >/dev/null && break; sleep 0.1; done
 curl -sf "http://127.0.0.1:$port/ready" >/dev/null || { echo "vigil serve did not become ready on port $port" >&2; exit 1; }
-for _ in $(seq 300); do curl -s "http://127.0.0.1:$port/health" | grep -q '"assigned_partitions":16' && break; sleep 0.1; done
+for _ in $(seq 300); do curl -s "http://127.0.0.1:$port/health" | grep -q '"assigned_partitions":32' && break; sleep 0.1; done
 started=$(date +%s.%N)
 kcat -P -b "$bootstrap" -t metrics -K $'\t' -l "$work/metrics.txt"
 echo "loaded $messages messages in $(echo "$(date +%s.%N) - $started" | bc) s"
@@ -59,10 +60,18 @@ elapsed=$(echo "$now - $first" | bc)
 vigil_cpu=$(echo "$(cpu "$server") - $vigil_cpu0" | bc)
 mock_cpu=$(echo "$(cpu "$mock") - $mock_cpu0" | bc)
 rate=$(echo "($messages - $first_count) / $elapsed" | bc)
-alerts=$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^vigil_alerts_opened_total/ {s += $2} END {print s + 0}')
-delivered=$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^vigil_kafka_alert_deliveries_total\{result="delivered"\}/ {print $2 + 0}')
+rss=$(awk '/VmRSS/ {print $2 / 1024 " MiB"}' /proc/$server/status)
+scrape() { curl -s "http://127.0.0.1:$port/metrics" | awk -v name="$1" 'index($0, name) == 1 {s += $2} END {print s + 0}'; }
+alerts=$(scrape vigil_alerts_opened_total)
+# Alerts are published from the outbox as they open; wait for the last delivery report.
+while [ "$(date +%s)" -lt "$deadline" ]; do
+    delivered=$(scrape 'vigil_kafka_alert_deliveries_total{result="delivered"}')
+    [ "$delivered" -ge "$alerts" ] && break
+    sleep 0.2
+done
+delivered_at=$(date +%s.%N)
 echo "consumed → scored → alerted: $messages metrics, $rate metrics/s (timed from the first processed message)"
-echo "alerts opened: $alerts; delivered to Kafka: ${delivered:-0}"
+echo "alerts opened: $alerts; delivered to Kafka: $delivered, $(echo "$delivered / ($delivered_at - $first)" | bc) alerts/s (first processed message to last delivery report)"
 echo "CPU over $elapsed s: vigil $vigil_cpu s, mock cluster $mock_cpu s (2 cores = $(echo "2 * $elapsed" | bc) s available)"
 echo "per vigil CPU-second: $(echo "($messages - $first_count) / $vigil_cpu" | bc) metrics"
-echo "server RSS: $(awk '/VmRSS/ {print $2 / 1024 " MiB"}' /proc/$server/status)"
+echo "server RSS at the end of consumption: $rss"

@@ -76,6 +76,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Where undecodable metric messages go, with the reason in a header.")
     var deadLetterTopic = "metrics.dlq"
 
+    @Option(
+        name: .customLong("kafka-property"),
+        help: "A librdkafka property for every Kafka client, written name=value (security.protocol=SASL_SSL, sasl.mechanism=…); repeatable.")
+    var kafkaProperties: [String] = []
+
     func validate() throws {
         if VigilLogHandler.Format(rawValue: logFormat) == nil { throw ValidationError("--log-format must be text or json, got '\(logFormat)'") }
         if Logger.Level(rawValue: logLevel) == nil {
@@ -84,9 +89,17 @@ struct ServeCommand: AsyncParsableCommand {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0–65535, got \(port)") }
         if bodyLimit < 1024 || batchBodyLimit < 1024 { throw ValidationError("--body-limit and --batch-body-limit must be at least 1024 bytes") }
         if !(staleness > 0) || !(alertCooldown >= 0) { throw ValidationError("--staleness must be positive and --alert-cooldown not negative") }
+        for property in kafkaProperties where Self.property(property) == nil {
+            throw ValidationError("--kafka-property must be name=value, got '\(property)'")
+        }
         if let alertKOfN, persistence(alertKOfN) == nil {
             throw ValidationError("--alert-k-of-n must be K/N with 1 ≤ K ≤ N ≤ 100, got '\(alertKOfN)'")
         }
+    }
+
+    private static func property(_ text: String) -> (name: String, value: String)? {
+        guard let equals = text.firstIndex(of: "="), equals != text.startIndex else { return nil }
+        return (String(text[..<equals]).trimmingCharacters(in: .whitespaces), String(text[text.index(after: equals)...]))
     }
 
     private func persistence(_ text: String) -> (k: Int, n: Int)? {
@@ -122,6 +135,7 @@ struct ServeCommand: AsyncParsableCommand {
             kafka.metricsTopic = metricsTopic ?? environment["VIGIL_METRICS_TOPIC"].flatMap { $0.isEmpty ? nil : $0 }
             kafka.consumerGroup = consumerGroup
             kafka.deadLetterTopic = deadLetterTopic
+            for (name, value) in kafkaProperties.compactMap(Self.property) { kafka.properties[name] = value }
             configuration.kafka = kafka
         } else if metricsTopic != nil {
             throw ValidationError("--metrics-topic needs --kafka-brokers (or KAFKA_BROKER)")

@@ -85,6 +85,15 @@ import Testing
         #expect(noModel.error.contains("no model bundle at /nonexistent/model"))
     }
 
+    @Test func serveExplainsBadKafkaOptions() throws {
+        let property = try VigilRunner.run(["serve", "--kafka-brokers", "127.0.0.1:9", "--kafka-property", "security.protocol"])
+        #expect(property.status != 0)
+        #expect(property.error.contains("--kafka-property must be name=value, got 'security.protocol'"))
+        let topic = try VigilRunner.run(["serve", "--metrics-topic", "metrics"])
+        #expect(topic.status != 0)
+        #expect(topic.error.contains("--metrics-topic needs --kafka-brokers"))
+    }
+
     @Test func evaluatePrintsTheFiguresAsTextOrJSON() throws {
         let text = try VigilRunner.run(["evaluate", "--model", Self.model, "--synthetic", "2000", "--data-seed", "7"])
         #expect(text.status == 0, "\(text.error)")

@@ -21,6 +21,19 @@ import VigilDetect
         #expect(late.values[1] == 70)
     }
 
+    @Test func aBatchUpdateMatchesOneUpdatePerEvent() {
+        let events = [
+            MetricEvent(timestamp: 0, service: "a", metric: "cpu", value: 90),
+            MetricEvent(timestamp: 5, service: "b", metric: "mem", value: 30),
+            MetricEvent(timestamp: 10, service: "a", metric: "mem", value: 70),
+            MetricEvent(timestamp: 8, service: "a", metric: "mem", value: 10),
+            MetricEvent(timestamp: 2000, service: "a", metric: "other", value: 1, tags: ["cpu": 40]),
+        ]
+        let batched = FeatureAssembler(features: ["cpu", "mem"], defaults: [50, 60], staleness: 1000).update(with: events)
+        #expect(batched == events.map { assembler.update(with: $0) })
+        #expect(batched[3] == .init(values: [90, 70], missing: []))
+    }
+
     @Test func capacityForgetsTheLeastRecentlyUpdatedService() {
         let small = FeatureAssembler(features: ["cpu"], defaults: [0], capacity: 2)
         for (index, service) in ["a", "b", "c"].enumerated() {

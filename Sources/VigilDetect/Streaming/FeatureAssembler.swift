@@ -35,6 +35,13 @@ public final class FeatureAssembler: Sendable {
         var values: [Double]
         var seenAt: [Double]
         var newest: Double
+
+        /// Takes `value` for the feature at `position` unless a newer reading is already held.
+        mutating func observe(_ value: Double, at position: Int, time: Double) {
+            guard time >= seenAt[position] else { return }
+            values[position] = value
+            seenAt[position] = time
+        }
     }
 
     public init(features: [String], defaults: [Double], staleness: Double = 5 * 60 * 1000, capacity: Int = 100_000) {
@@ -51,27 +58,29 @@ public final class FeatureAssembler: Sendable {
 
     /// Records `event` (its metric and any feature-named tags) and returns the service's vector.
     public func update(with event: MetricEvent) -> Assembled {
-        var readings: [(Int, Double)] = []
-        if let position = positions[event.metric] { readings.append((position, event.value)) }
-        for (name, value) in event.tags {
-            if let position = positions[name], name != event.metric { readings.append((position, value)) }
+        state.withLock { services in record(event, in: &services) }
+    }
+
+    /// Records `events` in order and returns each one's service vector as of that event: the same
+    /// as calling ``update(with:)`` for each, under one lock.
+    public func update(with events: [MetricEvent]) -> [Assembled] {
+        state.withLock { services in events.map { record($0, in: &services) } }
+    }
+
+    private func record(_ event: MetricEvent, in services: inout [String: ServiceState]) -> Assembled {
+        var service =
+            services[event.service]
+            ?? ServiceState(values: defaults, seenAt: [Double](repeating: -.infinity, count: features.count), newest: -.infinity)
+        if let position = positions[event.metric] { service.observe(event.value, at: position, time: event.timestamp) }
+        for (name, value) in event.tags where name != event.metric {
+            if let position = positions[name] { service.observe(value, at: position, time: event.timestamp) }
         }
-        return state.withLock { services in
-            var service =
-                services[event.service]
-                ?? ServiceState(
-                    values: defaults, seenAt: [Double](repeating: -.infinity, count: features.count), newest: -.infinity)
-            for (position, value) in readings where event.timestamp >= service.seenAt[position] {
-                service.values[position] = value
-                service.seenAt[position] = event.timestamp
-            }
-            service.newest = max(service.newest, event.timestamp)
-            if services[event.service] == nil, services.count >= capacity {
-                if let oldest = services.min(by: { $0.value.newest < $1.value.newest })?.key { services[oldest] = nil }
-            }
-            services[event.service] = service
-            return assemble(service)
+        service.newest = max(service.newest, event.timestamp)
+        if services[event.service] == nil, services.count >= capacity {
+            if let oldest = services.min(by: { $0.value.newest < $1.value.newest })?.key { services[oldest] = nil }
         }
+        services[event.service] = service
+        return assemble(service)
     }
 
     private func assemble(_ service: ServiceState) -> Assembled {

@@ -47,6 +47,14 @@ public final class AlertStore: Sendable {
                     CREATE INDEX alert_outbox ON alert(outbox, timestamp) WHERE outbox = 1;
                     """)
         }
+        migrator.registerMigration("v3-outbox-in-row-order") { db in
+            // The publisher reads the outbox in row order from a cursor: (outbox, rowid) entries.
+            try db.execute(
+                sql: """
+                    DROP INDEX alert_outbox;
+                    CREATE INDEX alert_outbox_by_row ON alert(outbox) WHERE outbox = 1;
+                    """)
+        }
         try migrator.migrate(database)
     }
 
@@ -56,45 +64,51 @@ public final class AlertStore: Sendable {
         return encoder
     }()
 
-    /// Stores a new alert; with `outbox`, it also waits there for Kafka's delivery report.
-    public func insert(_ alert: Alert, outbox: Bool = false) async throws {
-        let body = try Self.encoder.encode(alert)
+    /// Stores new alerts and counts repeats of open ones, in one transaction. With `outbox`, the
+    /// new alerts also wait there for Kafka's delivery report.
+    public func record(opened: [Alert], repeats: [AlertRepeat] = [], outbox: Bool = false) async throws {
+        guard !opened.isEmpty || !repeats.isEmpty else { return }
+        let bodies = try opened.map { try Self.encoder.encode($0) }
         try await database.write { db in
-            try db.execute(
-                sql: "INSERT INTO alert (id, service, severity, timestamp, last_seen, count, body, outbox) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                arguments: [alert.id, alert.service, alert.severity.rawValue, alert.timestamp, alert.lastSeen, alert.count, body, outbox ? 1 : 0])
+            for (alert, body) in zip(opened, bodies) {
+                try db.execute(
+                    sql: "INSERT INTO alert (id, service, severity, timestamp, last_seen, count, body, outbox) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    arguments: [alert.id, alert.service, alert.severity.rawValue, alert.timestamp, alert.lastSeen, alert.count, body, outbox ? 1 : 0])
+            }
+            for seen in repeats {
+                try db.execute(
+                    sql: "UPDATE alert SET count = count + 1, last_seen = max(last_seen, ?) WHERE id = ?", arguments: [seen.timestamp, seen.alertID])
+            }
         }
     }
 
-    /// The alert JSON (as stored at opening) of up to `limit` alerts waiting in the Kafka outbox,
-    /// oldest first, leaving out `excluded` (those already in flight).
-    func outbox(limit: Int, excluding excluded: Set<String>) async throws -> [(id: String, service: String, body: Data)] {
-        let fetch = limit + excluded.count
-        return try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, service, body FROM alert WHERE outbox = 1 ORDER BY timestamp, rowid LIMIT ?", arguments: [fetch])
-                .map { (id: $0["id"] as String, service: $0["service"] as String, body: $0["body"] as Data) }
-                .filter { !excluded.contains($0.id) }
-                .prefix(limit).map { $0 }
+    /// Up to `limit` alerts waiting in the Kafka outbox, in the order they were stored, from
+    /// after row `cursor` on, leaving out those `excluded` says to (the ones already in flight).
+    func outbox(after cursor: Int64 = 0, limit: Int, excluding excluded: @escaping @Sendable (String) -> Bool) async throws -> [OutboxEntry] {
+        try await database.read { db in
+            var entries: [OutboxEntry] = []
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT rowid, id, service, body FROM alert WHERE outbox = 1 AND rowid > ? ORDER BY rowid", arguments: [cursor])
+            while entries.count < limit, let row = try rows.next() {
+                let id: String = row["id"]
+                guard !excluded(id) else { continue }
+                entries.append(OutboxEntry(row: row["rowid"], id: id, service: row["service"], body: row["body"]))
+            }
+            return entries
         }
     }
 
-    /// Takes alert `id` out of the outbox: Kafka acknowledged it.
-    public func markDelivered(_ id: String, at time: Double) async throws {
+    /// Takes the alerts `ids` out of the outbox: Kafka acknowledged them.
+    public func markDelivered(_ ids: [String], at time: Double) async throws {
+        guard !ids.isEmpty else { return }
         try await database.write { db in
-            try db.execute(sql: "UPDATE alert SET outbox = 0, delivered_at = ? WHERE id = ?", arguments: [time, id])
+            for id in ids { try db.execute(sql: "UPDATE alert SET outbox = 0, delivered_at = ? WHERE id = ?", arguments: [time, id]) }
         }
     }
 
     /// How many alerts wait in the Kafka outbox.
     public func outboxCount() async throws -> Int {
         try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM alert WHERE outbox = 1") ?? 0 }
-    }
-
-    /// Counts a repeat of alert `id` seen at `timestamp`.
-    public func recordRepeat(of id: String, at timestamp: Double) async throws {
-        try await database.write { db in
-            try db.execute(sql: "UPDATE alert SET count = count + 1, last_seen = max(last_seen, ?) WHERE id = ?", arguments: [timestamp, id])
-        }
     }
 
     /// Alerts matching `query`, newest first.
@@ -150,4 +164,25 @@ public final class AlertStore: Sendable {
     public func flush() throws {
         _ = try database.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
     }
+}
+
+/// A further anomaly counted on an open alert: its count goes up and its last sighting moves on.
+public struct AlertRepeat: Sendable, Equatable {
+    public var alertID: String
+    /// Milliseconds since the Unix epoch.
+    public var timestamp: Double
+
+    public init(alertID: String, timestamp: Double) {
+        self.alertID = alertID
+        self.timestamp = timestamp
+    }
+}
+
+/// An alert waiting in the Kafka outbox, as stored when it opened.
+struct OutboxEntry: Sendable {
+    /// Its SQLite row id: outbox entries are read in this order.
+    var row: Int64
+    var id: String
+    var service: String
+    var body: Data
 }

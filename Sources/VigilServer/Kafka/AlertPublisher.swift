@@ -11,49 +11,73 @@ import VigilKafka
 /// this service sends them (key = service), and retries whatever failed or timed out. At most
 /// ``maximumInFlight`` are handed to librdkafka at once, so memory stays bounded however long
 /// the outage: the backlog waits on disk.
+///
+/// One loop does all the reading, so a cursor (the last row sent) is enough to find new alerts
+/// without reading a busy outbox again on every signal; once every ``rescanInterval`` it scans
+/// from the start instead, for the alerts whose delivery failed. Acknowledgements are written in
+/// batches, one transaction per wake-up.
 struct AlertPublisher: Service {
     let producer: KafkaProducer
     let store: AlertStore
     let topic: String
+    /// Wakes the publisher: a new alert entered the outbox, or a rescan is due.
     let signal: AsyncStream<Void>
+    let wake: AsyncStream<Void>.Continuation
     let metrics: ServiceMetrics
     let logger: Logger
-    let inFlight = InFlightSet()
+    let progress = PublishingProgress()
     var maximumInFlight = 10_000
-    /// How often the outbox is scanned when nothing signals: retries after failures.
+    /// How often the whole outbox is scanned: retries after failures.
     var rescanInterval: Duration = .seconds(1)
 
     func run() async throws {
-        let rescans = Task {
+        let ticker = Task {
             while !Task.isCancelled {
-                await publishPending()
                 try? await Task.sleep(for: rescanInterval)
+                progress.requestRescan()
+                wake.yield()
             }
         }
-        // Every new alert wakes the publisher; the stream ends at graceful shutdown.
+        let acknowledgements = Task {
+            for await _ in progress.deliveries.stream { await markDelivered() }
+            await markDelivered()
+        }
+        await publishPending()
+        // The stream ends at graceful shutdown.
         for await _ in signal.cancelOnGracefulShutdown() { await publishPending() }
-        rescans.cancel()
+        ticker.cancel()
         let flushed = await producer.flush(timeout: 10_000)
-        logger.info("Kafka alert publisher stopped", metadata: ["flushed": "\(flushed)", "in_flight": "\(inFlight.count)"])
+        progress.deliveries.continuation.finish()
+        await acknowledgements.value
+        logger.info("Kafka alert publisher stopped", metadata: ["flushed": "\(flushed)", "in_flight": "\(progress.inFlightCount)"])
     }
 
-    /// Sends every outbox alert not already in flight.
+    /// Sends the outbox alerts not in flight: those stored after the cursor, or all of them when
+    /// a rescan is due.
     func publishPending() async {
-        let room = maximumInFlight - inFlight.count
+        let room = maximumInFlight - progress.inFlightCount
         guard room > 0 else { return }
-        let pending: [(id: String, service: String, body: Data)]
+        let pending: [OutboxEntry]
         do {
-            pending = try await store.outbox(limit: room, excluding: inFlight.snapshot)
+            if progress.takeRescan() {
+                // Taken before the read: an alert acknowledged after it is still excluded, and one
+                // marked before it is no longer in the outbox.
+                let inFlight = progress.inFlight
+                pending = try await store.outbox(limit: room) { inFlight.contains($0) }
+            } else {
+                // No alert after the cursor was sent yet: this loop is the only sender.
+                pending = try await store.outbox(after: progress.cursor, limit: room) { _ in false }
+            }
         } catch {
             logger.error("cannot read the Kafka outbox", metadata: ["error": "\(error)"])
             return
         }
-        for alert in pending where inFlight.insert(alert.id) {
+        for alert in pending where progress.send(alert) {
             let message = KafkaOutgoingMessage(topic: topic, key: alert.service, value: Array(alert.body))
             do {
                 try producer.send(message) { result in handle(result, id: alert.id) }
             } catch {
-                inFlight.remove(alert.id)
+                progress.release([alert.id])
                 metrics.recordKafkaDelivery(success: false)
                 if !error.isRetriable { logger.error("alert not queued for Kafka", metadata: ["alert_id": "\(alert.id)", "error": "\(error)"]) }
                 return  // a full queue or a client error: try again on the next scan
@@ -65,28 +89,81 @@ struct AlertPublisher: Service {
         metrics.recordKafkaDelivery(success: (try? result.get()) != nil)
         switch result {
         case .success:
-            Task {
-                do {
-                    try await store.markDelivered(id, at: Date().timeIntervalSince1970 * 1000)
-                } catch {
-                    logger.error("alert delivered but not marked; it will be sent again", metadata: ["alert_id": "\(id)", "error": "\(error)"])
-                }
-                inFlight.remove(id)
-            }
+            progress.delivered(id)
         case .failure(let error):
             logger.warning("alert delivery failed; it stays in the outbox", metadata: ["alert_id": "\(id)", "error": "\(error)"])
-            inFlight.remove(id)
+            progress.release([id])
         }
+    }
+
+    /// Takes every alert acknowledged since the last call out of the outbox, in one transaction.
+    private func markDelivered() async {
+        let ids = progress.takeDelivered()
+        guard !ids.isEmpty else { return }
+        do {
+            try await store.markDelivered(ids, at: Date().timeIntervalSince1970 * 1000)
+        } catch {
+            logger.error("alerts delivered but not marked; they will be sent again", metadata: ["alerts": "\(ids.count)", "error": "\(error)"])
+        }
+        progress.release(ids)
     }
 }
 
-/// Ids of alerts handed to librdkafka and not yet reported.
-final class InFlightSet: Sendable {
-    private let ids = Mutex(Set<String>())
+/// What the publisher has handed to librdkafka: the alerts in flight, the last outbox row sent,
+/// and the acknowledgements not yet written to the store.
+final class PublishingProgress: Sendable {
+    private struct State {
+        var inFlight: Set<String> = []
+        var cursor: Int64 = 0
+        var delivered: [String] = []
+        var rescanDue = true
+    }
 
-    /// Adds `id`; false when it was already in flight.
-    func insert(_ id: String) -> Bool { ids.withLock { $0.insert(id).inserted } }
-    func remove(_ id: String) { _ = ids.withLock { $0.remove(id) } }
-    var count: Int { ids.withLock { $0.count } }
-    var snapshot: Set<String> { ids.withLock { $0 } }
+    private let state = Mutex(State())
+    /// Wakes the writer of acknowledgements.
+    let deliveries = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+
+    /// Marks `alert` in flight and moves the cursor past it; false when it was in flight already.
+    func send(_ alert: OutboxEntry) -> Bool {
+        state.withLock { state in
+            state.cursor = max(state.cursor, alert.row)
+            return state.inFlight.insert(alert.id).inserted
+        }
+    }
+
+    /// Records Kafka's acknowledgement of `id`; it stays in flight until the store knows.
+    func delivered(_ id: String) {
+        state.withLock { $0.delivered.append(id) }
+        deliveries.continuation.yield()
+    }
+
+    /// The acknowledgements not yet written, which the caller now writes.
+    func takeDelivered() -> [String] {
+        state.withLock { state in
+            defer { state.delivered.removeAll(keepingCapacity: true) }
+            return state.delivered
+        }
+    }
+
+    /// Takes `ids` out of flight: delivered and marked, or failed and due for a retry.
+    func release(_ ids: [String]) {
+        state.withLock { state in
+            for id in ids { state.inFlight.remove(id) }
+        }
+    }
+
+    /// Asks the next scan to start from the beginning of the outbox.
+    func requestRescan() { state.withLock { $0.rescanDue = true } }
+
+    /// Whether a full scan is due; the caller now does it.
+    func takeRescan() -> Bool {
+        state.withLock { state in
+            defer { state.rescanDue = false }
+            return state.rescanDue
+        }
+    }
+
+    var cursor: Int64 { state.withLock { $0.cursor } }
+    var inFlight: Set<String> { state.withLock { $0.inFlight } }
+    var inFlightCount: Int { state.withLock { $0.inFlight.count } }
 }

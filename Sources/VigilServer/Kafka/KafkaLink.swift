@@ -17,9 +17,10 @@ struct KafkaLink: Sendable {
         if let topic = settings.metricsTopic {
             var configuration = base
             configuration["group.id"] = settings.consumerGroup
-            // librdkafka prefetches up to 64 MiB per consumer by default; 8 MiB keeps memory bounded
-            // and is still thousands of messages ahead of the scorer.
-            if configuration["queued.max.messages.kbytes"] == nil { configuration["queued.max.messages.kbytes"] = "8192" }
+            // librdkafka prefetches up to 64 MiB per consumer by default. Half of that still keeps
+            // the scorer fed: once the queue passes the cap, librdkafka pauses fetching until it
+            // next reconsiders, and at 8 MiB the consumer sat idle for much of that pause.
+            if configuration["queued.max.messages.kbytes"] == nil { configuration["queued.max.messages.kbytes"] = "32768" }
             let services = partitionServices
             consumer = try KafkaConsumer(configuration: configuration, topics: [topic]) { revoked in
                 let forgotten = services.revoke(revoked)
@@ -36,6 +37,7 @@ struct KafkaLink: Sendable {
         var services: [any Service] = [
             AlertPublisher(
                 producer: producer, store: pipeline.store, topic: settings.alertsTopic, signal: pipeline.outboxSignal.stream,
+                wake: pipeline.outboxSignal.continuation,
                 metrics: pipeline.metrics,
                 logger: logger)
         ]

@@ -42,19 +42,7 @@ struct MetricsConsumer: Service {
             let byLane = Dictionary(grouping: batch) { Int($0.partition) % lanes }
             await withDiscardingTaskGroup { group in
                 for messages in byLane.values {
-                    group.addTask {
-                        var durable: [KafkaMessage] = []
-                        for message in messages {
-                            guard await process(message) else { break }  // shutting down mid-retry
-                            durable.append(message)
-                        }
-                        // One offset store for the lane's durable prefix.
-                        do {
-                            try consumer.markProcessed(durable)
-                        } catch {
-                            logger.warning("offsets not stored; these messages will be read again", metadata: ["error": "\(error)"])
-                        }
-                    }
+                    group.addTask { await process(messages) }
                 }
             }
         }
@@ -62,29 +50,47 @@ struct MetricsConsumer: Service {
         logger.info("Kafka metrics consumer left the group")
     }
 
-    /// Detects on `message` (or parks it in the dead-letter topic), retrying until its effects
-    /// are durable; the caller then stores its offset. False only when cancelled before that.
-    func process(_ message: KafkaMessage) async -> Bool {
-        let outcome: Result<MetricEvent, APIError> = Result { () throws(APIError) in
-            try KafkaMetricDecoder.event(from: message.value, features: pipeline.features)
+    /// Detects on one lane's messages of a round, in one batch, parks the undecodable ones in the
+    /// dead-letter topic, and stores the lane's offsets once all of that is durable. Failures are
+    /// retried; when shutdown interrupts a retry, no offset is stored and the messages are read
+    /// again by whoever owns the partitions next.
+    func process(_ messages: [KafkaMessage]) async {
+        var events: [MetricEvent] = []
+        var seen: [(service: String, partition: KafkaPartition)] = []
+        var undecodable: [(message: KafkaMessage, reason: String)] = []
+        let features = pipeline.features
+        for message in messages {
+            do throws(APIError) {
+                let event = try KafkaMetricDecoder.event(from: message.value, features: features)
+                events.append(event)
+                seen.append((event.service, KafkaPartition(topic: message.topic, partition: message.partition)))
+            } catch {
+                undecodable.append((message, error.message))
+            }
         }
+        services.record(seen)
+        guard await retrying("metric messages not processed", { _ = try await pipeline.detect(batch: events) }) else { return }
+        pipeline.metrics.recordKafkaMessages(events.count, result: "processed")
+        for (message, reason) in undecodable {
+            guard await retrying("undecodable metric not dead-lettered", { try await deadLetter(message, reason: reason) }) else { return }
+            pipeline.metrics.recordKafkaMessages(1, result: "dead_lettered")
+        }
+        do {
+            try consumer.markProcessed(messages)
+        } catch {
+            logger.warning("offsets not stored; these messages will be read again", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Runs `work` until it succeeds, backing off between attempts; false when cancelled first.
+    private func retrying(_ problem: String, _ work: () async throws -> Void) async -> Bool {
         var delay: Duration = .milliseconds(100)
         while !Task.isCancelled {
             do {
-                switch outcome {
-                case .success(let event):
-                    services.record(event.service, on: KafkaPartition(topic: message.topic, partition: message.partition))
-                    _ = try await pipeline.detect(event)
-                    pipeline.metrics.recordKafkaMessage(result: "processed")
-                case .failure(let problem):
-                    try await deadLetter(message, reason: problem.message)
-                    pipeline.metrics.recordKafkaMessage(result: "dead_lettered")
-                }
+                try await work()
                 return true
             } catch {
-                logger.error(
-                    "metric message not processed; retrying",
-                    metadata: ["partition": "\(message.partition)", "offset": "\(message.offset)", "error": "\(error)"])
+                logger.error("\(problem); retrying", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(5))
             }
@@ -109,8 +115,10 @@ struct MetricsConsumer: Service {
 final class PartitionServices: Sendable {
     private let map = Mutex<[KafkaPartition: Set<String>]>([:])
 
-    func record(_ service: String, on partition: KafkaPartition) {
-        map.withLock { _ = $0[partition, default: []].insert(service) }
+    func record(_ seen: [(service: String, partition: KafkaPartition)]) {
+        map.withLock { map in
+            for (service, partition) in seen { map[partition, default: []].insert(service) }
+        }
     }
 
     /// Forgets and returns the services of `partitions`.

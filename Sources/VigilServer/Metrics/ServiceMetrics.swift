@@ -83,8 +83,8 @@ public final class ServiceMetrics: Sendable {
     }
 
     /// Counts metric messages consumed from Kafka, by outcome (`processed`, `dead_lettered`).
-    func recordKafkaMessage(result: String) {
-        kafkaMessageCounters[result]?.increment()
+    func recordKafkaMessages(_ count: Int, result: String) {
+        kafkaMessageCounters[result]?.increment(by: Int64(count))
     }
 
     /// Sets the Kafka gauges: producer queue, outbox backlog and consumer lag per partition.

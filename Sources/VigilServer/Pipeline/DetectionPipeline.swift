@@ -75,62 +75,82 @@ public final class DetectionPipeline: Sendable {
 
     /// Folds `event` into its service's vector, scores it and alerts when the policy says so.
     public func detect(_ event: MetricEvent) async throws -> DetectionResult {
+        try await detect(batch: [event])[0]
+    }
+
+    /// Folds `events`, in order, into their services' vectors, scores them together and applies
+    /// the alert policy: the same results as one ``detect(_:)`` per event, with one model pass
+    /// and one store transaction for the lot (the Kafka consumer's path).
+    public func detect(batch events: [MetricEvent]) async throws -> [DetectionResult] {
+        guard !events.isEmpty else { return [] }
         let started = ContinuousClock.now
-        var result: DetectionResult
+        var results = score(events)
+        metrics.recordPredictions(results.count, modelType: results[0].modelType)
+        for (event, result) in zip(events, results) where result.score.isAnomaly {
+            metrics.recordAnomaly(service: event.service, severity: Severity(confidence: result.score.confidence))
+        }
+        try await alert(events, &results)
+        let each = milliseconds(since: started) / Double(events.count)
+        for index in results.indices { results[index].predictionTime = each }
+        return results
+    }
+
+    /// Each event's service vector, scored by the model (or the fallback without one).
+    private func score(_ events: [MetricEvent]) -> [DetectionResult] {
         if let model = models.current {
-            let assembled = model.assembler.update(with: event)
-            result = DetectionResult(
-                score: model.detector.score(assembled.values), features: model.features, modelType: "autoencoder",
-                missingFeatures: assembled.missing)
-        } else {
-            let assembled = fallbackAssembler.update(with: event)
+            let assembled = model.assembler.update(with: events)
+            let scores =
+                assembled.count == 1
+                ? [model.detector.score(assembled[0].values)]
+                : model.detector.score(
+                    Matrix(rows: assembled.count, columns: model.features.count, values: assembled.flatMap { $0.values.map(Float.init) }))
+            return zip(scores, assembled).map { score, vector in
+                DetectionResult(score: score, features: model.features, modelType: "autoencoder", missingFeatures: vector.missing)
+            }
+        }
+        return zip(events, fallbackAssembler.update(with: events)).map { event, assembled in
             let values = zip(fallback.features, assembled.values).map { name, value in assembled.missing.contains(name) ? nil : value }
-            result = DetectionResult(
+            return DetectionResult(
                 score: fallback.score(service: event.service, values: values), features: fallback.features, modelType: "fallback",
                 missingFeatures: assembled.missing)
         }
-        metrics.recordPredictions(1, modelType: result.modelType)
-        if result.score.isAnomaly {
-            metrics.recordAnomaly(service: event.service, severity: Severity(confidence: result.score.confidence))
-        }
-        result.alertID = try await alert(event, result)
-        result.predictionTime = milliseconds(since: started)
-        return result
     }
 
-    /// Applies the alert policy; returns the id of the alert opened or counted on.
-    private func alert(_ event: MetricEvent, _ result: DetectionResult) async throws -> String? {
-        guard result.score.isAnomaly || policy.withLock({ $0.persistence != nil }) else { return nil }
-        var id = ""
-        let action = policy.withLock { policy in
-            let action = policy.observe(service: event.service, isAnomaly: result.score.isAnomaly, timestamp: event.timestamp)
-            if action == .open {
-                // Reserved under the lock, so two anomalies at once cannot both open an alert.
-                id = Self.newAlertID(at: event.timestamp)
-                policy.opened(id, service: event.service, at: event.timestamp)
+    /// Applies the alert policy to each event in order, stores what it opened or counted in one
+    /// transaction, and sets each result's alert id.
+    private func alert(_ events: [MetricEvent], _ results: inout [DetectionResult]) async throws {
+        var opened: [Alert] = []
+        var repeats: [AlertRepeat] = []
+        policy.withLock { policy in
+            for (index, event) in events.enumerated() where results[index].score.isAnomaly || policy.persistence != nil {
+                switch policy.observe(service: event.service, isAnomaly: results[index].score.isAnomaly, timestamp: event.timestamp) {
+                case .none:
+                    continue
+                case .repeat(let id):
+                    repeats.append(AlertRepeat(alertID: id, timestamp: event.timestamp))
+                    results[index].alertID = id
+                case .open:
+                    // Reserved under the lock, so two anomalies at once cannot both open an alert.
+                    let id = Self.newAlertID(at: event.timestamp)
+                    policy.opened(id, service: event.service, at: event.timestamp)
+                    let result = results[index]
+                    opened.append(Alert(id: id, event: event, score: result.score, features: result.features, modelType: result.modelType))
+                    results[index].alertID = id
+                }
             }
-            return action
         }
-        switch action {
-        case .none:
-            return nil
-        case .repeat(let id):
-            try await store.recordRepeat(of: id, at: event.timestamp)
-            return id
-        case .open:
-            let alert = Alert(
-                id: id, event: event, score: result.score, features: result.features,
-                modelType: result.modelType)
-            try await store.insert(alert, outbox: outboxEnabled)
-            if outboxEnabled { outboxSignal.continuation.yield() }
+        guard !opened.isEmpty || !repeats.isEmpty else { return }
+        try await store.record(opened: opened, repeats: repeats, outbox: outboxEnabled)
+        guard !opened.isEmpty else { return }
+        if outboxEnabled { outboxSignal.continuation.yield() }
+        for alert in opened {
             metrics.recordAlertOpened(severity: alert.severity)
             logger.notice(
                 "\(alert.title)",
                 metadata: [
-                    "alert_id": "\(alert.id)", "severity": "\(alert.severity.rawValue)", "metric": "\(event.metric)",
-                    "score": "\(result.score.anomalyScore)",
+                    "alert_id": "\(alert.id)", "severity": "\(alert.severity.rawValue)", "metric": "\(alert.metadata.metric)",
+                    "score": "\(alert.metadata.anomalyScore)",
                 ])
-            return alert.id
         }
     }
 
