@@ -12,7 +12,8 @@ struct KafkaMockCommand: AsyncParsableCommand {
         discussion: """
             Prints the bootstrap servers on the first line of standard output, then runs until
             SIGINT or SIGTERM. Data lives in memory only. Topics are created on first use (4
-            partitions) or with --topic NAME:PARTITIONS.
+            partitions) or with --topic NAME:PARTITIONS. SIGUSR1 takes every broker down
+            (connections are refused) and SIGUSR2 brings them back: a broker outage on demand.
             """
     )
 
@@ -36,7 +37,17 @@ struct KafkaMockCommand: AsyncParsableCommand {
             try cluster.createTopic(String(parts[0]), partitions: Int(parts[1])!)
         }
         FileHandle.standardOutput.write(Data((cluster.bootstrapServers + "\n").utf8))
-        for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) { break }
-        withExtendedLifetime(cluster) {}
+        for await signal in await UnixSignalsSequence(trapping: .sigint, .sigterm, .sigusr1, .sigusr2) {
+            switch signal {
+            case .sigusr1:
+                for broker in 1...Int32(brokers) { cluster.setBrokerDown(broker) }
+                FileHandle.standardError.write(Data("kafka-mock: brokers down\n".utf8))
+            case .sigusr2:
+                for broker in 1...Int32(brokers) { cluster.setBrokerUp(broker) }
+                FileHandle.standardError.write(Data("kafka-mock: brokers up\n".utf8))
+            default:
+                return
+            }
+        }
     }
 }

@@ -10,11 +10,13 @@ import VigilServer
 @Suite(.serialized) struct KafkaPipelineTests {
     static let tags = "{\"memory_usage\":50,\"disk_io\":50,\"network_io\":50,\"response_time\":50}"
 
-    static func service(_ cluster: KafkaMockCluster, dataDirectory: String? = nil, metrics: Bool = false) throws -> VigilService {
+    static func service(
+        _ cluster: KafkaMockCluster, dataDirectory: String? = nil, metrics: Bool = false, group: String = "vigil-\(UUID().uuidString.prefix(8))"
+    ) throws -> VigilService {
         try TestService.make { configuration in
             if let dataDirectory { configuration.dataDirectory = dataDirectory }
             var kafka = KafkaSettings(brokers: cluster.bootstrapServers)
-            kafka.consumerGroup = "vigil-\(UUID().uuidString.prefix(8))"
+            kafka.consumerGroup = group
             kafka.properties = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500", "message.timeout.ms": "120000"]
             if metrics { kafka.metricsTopic = "metrics" }
             configuration.kafka = kafka
@@ -123,6 +125,42 @@ import VigilServer
             #expect(text.contains("vigil_kafka_messages_total{result=\"processed\"} 2"))
             #expect(text.contains("vigil_kafka_messages_total{result=\"dead_lettered\"} 2"))
             #expect(text.contains("vigil_kafka_consumer_lag_messages{topic=\"metrics\""))
+        }
+    }
+}
+
+extension KafkaPipelineTests {
+    /// When another member joins the group, the partitions are revoked and the per-service state
+    /// built from them is dropped; messages after the rebalance rebuild it.
+    @Test func aRebalanceDropsTheStateOfRevokedPartitions() async throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("metrics", partitions: 4)
+        let group = "vigil-\(UUID().uuidString.prefix(8))"
+        let service = try Self.service(cluster, metrics: true, group: group)
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
+        let assembler = try #require(service.pipeline.models.current?.assembler)
+        try await service.application().test(.live) { _ async throws in
+            let event = metric(service: "api", value: 55, timestamp: 1_764_072_000_000)
+            _ = try await producer.send(KafkaOutgoingMessage(topic: "metrics", key: "api", value: Array(event.utf8)))
+            #expect(try await Self.waitUntil { assembler.serviceCount == 1 })
+
+            // A second member joins: eager rebalancing takes every partition from the first.
+            let member = try KafkaConsumer(
+                configuration: KafkaConfiguration(
+                    bootstrapServers: cluster.bootstrapServers,
+                    properties: ["group.id": group, "session.timeout.ms": "6000", "heartbeat.interval.ms": "500"]),
+                topics: ["metrics"])
+            #expect(
+                try await Self.waitUntil {
+                    _ = try member.poll()
+                    return !member.assignment.isEmpty && assembler.serviceCount == 0
+                })
+            await member.close()
+
+            // The group settles back on the first member, which rebuilds the state from new messages.
+            let next = metric(service: "api", value: 56, timestamp: 1_764_072_001_000)
+            _ = try await producer.send(KafkaOutgoingMessage(topic: "metrics", key: "api", value: Array(next.utf8)))
+            #expect(try await Self.waitUntil(.seconds(60)) { assembler.serviceCount == 1 })
         }
     }
 }
