@@ -10,7 +10,8 @@ messages=${MESSAGES:-600000}
 anomalies=${ANOMALIES:-0.01}   # share of anomalous vectors
 port=${PORT:-3078}
 work=$(mktemp -d)
-cleanup() { kill "${server:-}" "${mock:-}" 2>/dev/null || true; rm -rf "$work"; }
+# Vigil leaves the consumer group before the cluster goes away.
+cleanup() { kill "${server:-}" 2>/dev/null && wait "${server:-}" 2>/dev/null; kill "${mock:-}" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
 # The mock keeps about 5 MB per partition: 32 partitions hold 600,000 messages.

@@ -10,7 +10,8 @@ vigil=.build/release/vigil
 outage=${OUTAGE:-180}
 port=${PORT:-3079}
 work=$(mktemp -d)
-cleanup() { kill "${server:-}" "${mock:-}" 2>/dev/null || true; rm -rf "$work"; }
+# Vigil leaves the consumer group before the cluster goes away.
+cleanup() { kill "${server:-}" 2>/dev/null && wait "${server:-}" 2>/dev/null; kill "${mock:-}" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
 "$vigil" kafka-mock --topic alerts:1 > "$work/bootstrap" 2>/dev/null &

@@ -7,3 +7,17 @@ func runBlocking<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
         Thread { continuation.resume(returning: work()) }.start()
     }
 }
+
+/// Like ``runBlocking(_:)``, but stops waiting after `timeout` and returns `nil`; the call itself
+/// runs on to its end on its thread (librdkafka calls cannot be interrupted).
+func runBlocking<T: Sendable>(timeout: Duration, _ work: @escaping @Sendable () -> T) async -> T? {
+    let outcome = AsyncStream<T?>.makeStream(bufferingPolicy: .bufferingOldest(1))
+    Thread { outcome.continuation.yield(work()) }.start()
+    let timer = Task {
+        try? await Task.sleep(for: timeout)
+        outcome.continuation.yield(nil)
+    }
+    defer { timer.cancel() }
+    for await result in outcome.stream { return result }
+    return nil
+}

@@ -137,9 +137,14 @@ public final class KafkaConsumer: Sendable {
 
     /// Leaves the group: commits stored offsets and hands the partitions back (blocking, on a
     /// thread of its own). Call once, before dropping the consumer.
-    public func close() async {
+    ///
+    /// librdkafka can wait for an unreachable coordinator without end, so this stops waiting after
+    /// `timeout` and returns false: offsets stored since the last commit are then read again by
+    /// the partitions' next owner (at least once).
+    @discardableResult
+    public func close(timeout: Duration = .seconds(10)) async -> Bool {
         let client = self.client
-        _ = await runBlocking { rd_kafka_consumer_close(client.handle) }
+        return await runBlocking(timeout: timeout) { rd_kafka_consumer_close(client.handle) } != nil
     }
 }
 

@@ -52,6 +52,22 @@ import VigilKafka
         await consumer.close()
     }
 
+    /// With the cluster gone, librdkafka may wait for the coordinator forever; `close` gives up in
+    /// time so that Vigil can still shut down.
+    @Test func closeReturnsWhenTheClusterIsGone() async throws {
+        var cluster: KafkaMockCluster? = try KafkaMockCluster()
+        try cluster?.createTopic("gone", partitions: 2)
+        let configuration = Self.consumerConfiguration(try #require(cluster), group: Self.groupID())
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: try #require(cluster).bootstrapServers))
+        _ = try await producer.send(KafkaOutgoingMessage(topic: "gone", key: "a", value: Array("1".utf8)))
+        let consumer = try KafkaConsumer(configuration: configuration, topics: ["gone"])
+        #expect(try await Self.collect([consumer], count: 1)[0].count == 1)
+        cluster = nil
+        let started = ContinuousClock.now
+        await consumer.close(timeout: .seconds(2))
+        #expect(ContinuousClock.now - started < .seconds(6))
+    }
+
     @Test func twoConsumersInOneGroupSplitThePartitionsAndSeeEveryMessageOnce() async throws {
         let cluster = try KafkaMockCluster()
         try cluster.createTopic("metrics", partitions: 4)

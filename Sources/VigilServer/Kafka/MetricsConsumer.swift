@@ -46,8 +46,12 @@ struct MetricsConsumer: Service {
                 }
             }
         }
-        await consumer.close()
-        logger.info("Kafka metrics consumer left the group")
+        if await consumer.close() {
+            logger.info("Kafka metrics consumer left the group")
+        } else {
+            logger.warning(
+                "Kafka metrics consumer did not leave the group in time (brokers unreachable?); offsets not yet committed will be read again")
+        }
     }
 
     /// Detects on one lane's messages of a round, in one batch, parks the undecodable ones in the
