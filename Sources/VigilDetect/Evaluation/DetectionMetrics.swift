@@ -28,7 +28,18 @@ public struct ConfusionMatrix: Sendable, Equatable, Codable {
     public var precision: Double { ratio(truePositives, truePositives + falsePositives) }
     public var recall: Double { ratio(truePositives, truePositives + falseNegatives) }
     public var f1: Double { ratio(2 * truePositives, 2 * truePositives + falsePositives + falseNegatives) }
+    /// SKAB's FAR: the share of normal points flagged.
+    public var falseAlarmRate: Double { ratio(falsePositives, falsePositives + trueNegatives) }
+    /// SKAB's MAR: the share of anomalous points missed.
+    public var missedAlarmRate: Double { ratio(falseNegatives, falseNegatives + truePositives) }
     public var accuracy: Double { ratio(truePositives + trueNegatives, truePositives + trueNegatives + falsePositives + falseNegatives) }
+
+    /// Counts summed over several files or machines: how benchmark sets are reported.
+    public static func + (lhs: ConfusionMatrix, rhs: ConfusionMatrix) -> ConfusionMatrix {
+        ConfusionMatrix(
+            truePositives: lhs.truePositives + rhs.truePositives, falsePositives: lhs.falsePositives + rhs.falsePositives,
+            trueNegatives: lhs.trueNegatives + rhs.trueNegatives, falseNegatives: lhs.falseNegatives + rhs.falseNegatives)
+    }
 
     private func ratio(_ numerator: Int, _ denominator: Int) -> Double {
         denominator == 0 ? 0 : Double(numerator) / Double(denominator)

@@ -1,0 +1,55 @@
+import Testing
+import VigilDetect
+
+/// The benchmark protocols' building blocks against cases worked out by hand.
+@Suite struct EvaluationProtocolTests {
+    static let labels: [UInt8] = [0, 1, 1, 0, 0, 1, 1, 1, 0, 0]
+    static let predictions = [true, false, true, false, false, false, false, false, false, true]
+
+    @Test func segmentsAreMaximalRuns() {
+        #expect(Segments.of(Self.labels) == [1..<3, 5..<8])
+        #expect(Segments.of([true, true, false, true]) == [0..<2, 3..<4])
+        #expect(Segments.of([Bool]()) == [])
+    }
+
+    @Test func pointWiseCountsAndSKABRates() {
+        let counts = ConfusionMatrix(predictions: Self.predictions, labels: Self.labels)
+        #expect(counts == ConfusionMatrix(truePositives: 1, falsePositives: 2, trueNegatives: 3, falseNegatives: 4))
+        #expect(counts.f1 == 0.25)
+        #expect(counts.falseAlarmRate == 0.4)
+        #expect(counts.missedAlarmRate == 0.8)
+        // Summed over files, as the benchmark tables are.
+        let twice = counts + counts
+        #expect(twice.truePositives == 2 && twice.falseNegatives == 8 && twice.f1 == 0.25)
+    }
+
+    @Test func pointAdjustmentFlagsWholeSegmentsThatWereTouched() {
+        let adjusted = PointAdjustment.adjust(Self.predictions, labels: Self.labels)
+        #expect(adjusted == [true, true, true, false, false, false, false, false, false, true])
+        let counts = ConfusionMatrix(predictions: adjusted, labels: Self.labels)
+        #expect(counts == ConfusionMatrix(truePositives: 2, falsePositives: 2, trueNegatives: 3, falseNegatives: 3))
+        #expect(abs(counts.f1 - 4.0 / 9.0) < 1e-12)
+    }
+
+    @Test func windowsCountDetectionsEarlinessAndFalseAlarmEvents() {
+        var flags = [Bool](repeating: false, count: 20)
+        for index in [0, 3, 7, 8, 9, 10, 12, 13, 19] { flags[index] = true }
+        let score = WindowScore(flags: flags, windows: [5...9, 14...17], scoredFrom: 2)
+        #expect(score.points == 18)
+        #expect(score.windows.map(\.firstFlag) == [7, nil])
+        #expect(score.windows[0].earliness == 0.6)
+        #expect(score.windows[1].earliness == nil)
+        #expect(score.detectedWindows == 1)
+        // 3 (alone), 12–13 (ends just before a window) and 19; index 0 is in the learning period
+        // and 7–10 starts inside a window.
+        #expect(score.falseAlarmEvents == 3)
+        #expect(abs(score.falseAlarmsPerThousand - 3000.0 / 18.0) < 1e-9)
+    }
+
+    @Test func learningPeriods() {
+        #expect(LearningPeriod.rows(400).rows(of: 1000) == 400)
+        #expect(LearningPeriod.rows(400).rows(of: 300) == 300)
+        #expect(LearningPeriod.fraction(0.15).rows(of: 1000) == 150)
+        #expect(LearningPeriod.fraction(0.15).rows(of: 7) == 1)
+    }
+}
