@@ -44,7 +44,9 @@ struct EvaluateCommand: AsyncParsableCommand {
             Data:      \(dataset.source): \(report.rows) rows, \(report.anomalies) anomalous
             Precision: \(c.precision.fixed4)
             Recall:    \(c.recall.fixed4)
-            F1:        \(c.f1.fixed4)
+            F1:        \(c.f1.fixed4) (point-wise)
+            FAR / MAR: \(c.falseAlarmRate.fixed4) / \(c.missedAlarmRate.fixed4) (normal rows flagged / anomalous rows missed)
+            Point-adjusted F1: \(report.pointAdjusted.f1.fixed4) (a hit anywhere in a labelled run counts for all of it: inflated)
             ROC-AUC:   \(report.rocAUC.map(\.fixed4) ?? "n/a (one class only)")
             PR-AUC:    \(report.prAUC.map(\.fixed4) ?? "n/a (no anomalies)")
             Confusion matrix      predicted normal  predicted anomaly
@@ -63,6 +65,9 @@ struct EvaluateCommand: AsyncParsableCommand {
             var precision: Double
             var recall: Double
             var f1: Double
+            var falseAlarmRate: Double
+            var missedAlarmRate: Double
+            var pointAdjustedF1: Double
             var rocAUC: Double?
             var prAUC: Double?
             var confusionMatrix: ConfusionMatrix
@@ -71,13 +76,18 @@ struct EvaluateCommand: AsyncParsableCommand {
                 case model, data, rows, anomalies, threshold, precision, recall, f1
                 case rocAUC = "roc_auc"
                 case prAUC = "pr_auc"
+                case falseAlarmRate = "false_alarm_rate"
+                case missedAlarmRate = "missed_alarm_rate"
+                case pointAdjustedF1 = "point_adjusted_f1"
                 case confusionMatrix = "confusion_matrix"
             }
         }
         let c = report.confusion
         let output = Output(
             model: model, data: dataset.source, rows: report.rows, anomalies: report.anomalies, threshold: report.threshold,
-            precision: c.precision, recall: c.recall, f1: c.f1, rocAUC: report.rocAUC, prAUC: report.prAUC, confusionMatrix: c)
+            precision: c.precision, recall: c.recall, f1: c.f1, falseAlarmRate: c.falseAlarmRate,
+            missedAlarmRate: c.missedAlarmRate, pointAdjustedF1: report.pointAdjusted.f1, rocAUC: report.rocAUC, prAUC: report.prAUC,
+            confusionMatrix: c)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try! encoder.encode(output), as: UTF8.self)

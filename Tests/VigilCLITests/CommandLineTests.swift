@@ -97,13 +97,18 @@ import Testing
     @Test func evaluatePrintsTheFiguresAsTextOrJSON() throws {
         let text = try VigilRunner.run(["evaluate", "--model", Self.model, "--synthetic", "2000", "--data-seed", "7"])
         #expect(text.status == 0, "\(text.error)")
-        for label in ["Precision:", "Recall:", "F1:", "ROC-AUC:", "PR-AUC:", "actual anomaly"] {
+        for label in ["Precision:", "Recall:", "F1:", "FAR / MAR:", "Point-adjusted F1:", "ROC-AUC:", "PR-AUC:", "actual anomaly"] {
             #expect(text.output.contains(label))
         }
         let json = try VigilRunner.run(["evaluate", "--model", Self.model, "--synthetic", "2000", "--data-seed", "7", "--json"])
         let object = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as! [String: Any]
         #expect((object["f1"] as! Double) > 0.8)
-        #expect((object["confusion_matrix"] as! [String: Int])["true_positives"]! > 0)
+        let counts = object["confusion_matrix"] as! [String: Int]
+        #expect(counts["true_positives"]! > 0)
+        let falseAlarms = Double(counts["false_positives"]!) / Double(counts["false_positives"]! + counts["true_negatives"]!)
+        #expect(abs((object["false_alarm_rate"] as! Double) - falseAlarms) < 1e-9)
+        // Adjustment can only add hits.
+        #expect((object["point_adjusted_f1"] as! Double) >= (object["f1"] as! Double) - 1e-9)
     }
 
     @Test func trainOnACSVReportsBadLinesOrSkipsThem() throws {

@@ -106,7 +106,11 @@ public struct EvaluationReport: Sendable, Equatable {
     public var rows: Int
     public var anomalies: Int
     public var threshold: Double
+    /// Point-wise counts: each row judged on its own.
     public var confusion: ConfusionMatrix
+    /// Counts after ``PointAdjustment`` (rows taken in order as one series): for comparison with
+    /// published figures only, since it inflates them.
+    public var pointAdjusted: ConfusionMatrix
     public var rocAUC: Double?
     public var prAUC: Double?
 
@@ -115,7 +119,9 @@ public struct EvaluationReport: Sendable, Equatable {
         rows = labels.count
         anomalies = labels.reduce(0) { $0 + Int($1) }
         self.threshold = threshold
-        confusion = ConfusionMatrix(predictions: errors.map { !($0 <= threshold) }, labels: labels)
+        let predictions = errors.map { !($0 <= threshold) }
+        confusion = ConfusionMatrix(predictions: predictions, labels: labels)
+        pointAdjusted = ConfusionMatrix(predictions: PointAdjustment.adjust(predictions, labels: labels), labels: labels)
         rocAUC = RankingMetrics.rocAUC(scores: errors, labels: labels)
         prAUC = RankingMetrics.averagePrecision(scores: errors, labels: labels)
     }
