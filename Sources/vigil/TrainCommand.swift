@@ -50,6 +50,9 @@ struct TrainCommand: AsyncParsableCommand {
     @Flag(help: "Ignore a label column: choose the threshold from --contamination.")
     var ignoreLabels = false
 
+    @Flag(help: "Add each feature's robust z-score (median/MAD of the training rows) to the reconstruction error.")
+    var perFeatureEvidence = false
+
     @Option(help: "The seed for weights, shuffling and dropout: the same seed gives the same model.")
     var seed: UInt64 = 42
 
@@ -79,6 +82,7 @@ struct TrainCommand: AsyncParsableCommand {
         trainer.validationFraction = validationSplit
         trainer.contamination = contamination ?? (data.isSynthetic ? SeedProfile.contamination : 0.01)
         trainer.useLabels = !ignoreLabels
+        trainer.perFeatureEvidence = perFeatureEvidence
         trainer.seed = seed
 
         var progress = TrainingProgress()

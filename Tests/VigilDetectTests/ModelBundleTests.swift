@@ -4,10 +4,11 @@ import VigilDetect
 import VigilML
 
 @Suite struct ModelBundleTests {
-    private func smallBundle() throws -> ModelBundle {
+    private func smallBundle(perFeatureEvidence: Bool = false) throws -> ModelBundle {
         var generator = SeededGenerator(seed: 3)
         let data = SeedProfile.generate(samples: 400, generator: &generator)
         var trainer = DetectorTrainer()
+        trainer.perFeatureEvidence = perFeatureEvidence
         trainer.configuration.epochs = 2
         trainer.contamination = 0.2
         return try trainer.train(Dataset(features: data.features, values: data.values, source: data.source)).bundle
@@ -29,6 +30,30 @@ import VigilML
     }
 
     /// Writes a good bundle, lets `damage` break it, and returns the load error.
+    @Test func aRobustProfileRoundTripsAndABadOneIsRefused() throws {
+        let bundle = try smallBundle(perFeatureEvidence: true)
+        #expect(bundle.robust?.median.count == 5)
+        let path = Fixtures.temporaryDirectory() + "/model"
+        try bundle.save(to: path)
+        #expect(try ModelBundle.load(from: path) == bundle)
+        try editManifest(path) { manifest in
+            var profile = manifest["robust_profile"] as! [String: Any]
+            profile["scale"] = [1, 1, 0, 1, 1]
+            manifest["robust_profile"] = profile
+        }
+        #expect(throws: BundleError.self) { try ModelBundle.load(from: path) }
+        do {
+            _ = try ModelBundle.load(from: path)
+        } catch {
+            #expect("\(error)".contains("robust_profile"))
+        }
+        // A bundle without one (every bundle written before it existed) has no such field.
+        let plain = Fixtures.temporaryDirectory() + "/plain"
+        try smallBundle().save(to: plain)
+        let manifest = try String(contentsOfFile: plain + "/model.json", encoding: .utf8)
+        #expect(!manifest.contains("robust_profile"))
+    }
+
     private func loadError(_ damage: (String) throws -> Void) throws -> BundleError? {
         let path = Fixtures.temporaryDirectory() + "/model"
         try smallBundle().save(to: path)

@@ -7,6 +7,8 @@ struct BundleManifest: Codable {
     var features: [String]
     var architecture: Architecture
     var scaler: StandardScaler
+    /// Absent for bundles scored by the reconstruction error alone (and those written before it existed).
+    var robust: RobustProfile?
     var calibration: Calibration?
     var training: TrainingMetadata
 
@@ -14,6 +16,7 @@ struct BundleManifest: Codable {
         case features, architecture, scaler, calibration, training
         case formatVersion = "format_version"
         case vigilVersion = "vigil_version"
+        case robust = "robust_profile"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -23,6 +26,7 @@ struct BundleManifest: Codable {
         try container.encode(features, forKey: .features)
         try container.encode(architecture, forKey: .architecture)
         try container.encode(scaler, forKey: .scaler)
+        try container.encodeIfPresent(robust, forKey: .robust)
         try container.encode(calibration, forKey: .calibration)
         try container.encode(training, forKey: .training)
     }

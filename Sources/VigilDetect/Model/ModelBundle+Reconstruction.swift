@@ -1,23 +1,36 @@
 public import VigilML
 
 extension ModelBundle {
-    /// The reconstruction error (mean squared error in scaled units) of every row of `rows`, raw
-    /// values in ``features`` order: the cheapest full pass, for calibration and evaluation.
+    /// The anomaly evidence (the "reconstruction error") of every row of `rows`, raw values in
+    /// ``features`` order: the cheapest full pass, for calibration and evaluation.
     public func reconstructionErrors(_ rows: Matrix) -> [Float] {
         var errors: [Float] = []
         errors.reserveCapacity(rows.rows)
         let width = features.count
         forEachChunk(of: rows) { count, input, output in
             for r in 0..<count {
-                var sum: Float = 0
-                for c in 0..<width {
-                    let d = output[r * width + c] - input[r * width + c]
-                    sum += d * d
-                }
-                errors.append(sum / Float(width))
+                errors.append(Float(evidence(input: input + r * width, output: output + r * width, perFeature: nil)))
             }
         }
         return errors
+    }
+
+    /// One row's evidence from its scaled input and its reconstruction: the mean over features of
+    /// the squared reconstruction error, plus the squared robust z-score when the bundle has a
+    /// ``RobustProfile``. `perFeature`, when given, receives each feature's part (unnormalised).
+    /// The one definition of the error, used by scoring, calibration and evaluation alike.
+    @inline(__always)
+    func evidence(input: UnsafePointer<Float>, output: UnsafePointer<Float>, perFeature: UnsafeMutablePointer<Double>?) -> Double {
+        let width = features.count
+        var sum: Double = 0
+        for i in 0..<width {
+            let d = Double(output[i] - input[i])
+            var part = d * d
+            if let robust { part += robust.squaredDeviation(input[i], feature: i) }
+            perFeature?[i] = part
+            sum += part
+        }
+        return sum / Double(width)
     }
 
     /// Scales and reconstructs `rows` chunk by chunk, handing each chunk's scaled inputs and

@@ -29,7 +29,7 @@ extension ModelBundle {
         }
         let network = try buildNetwork(manifest.architecture, tensors: tensors, path: weightsPath)
         return ModelBundle(
-            features: manifest.features, network: network, scaler: manifest.scaler, calibration: manifest.calibration,
+            features: manifest.features, network: network, scaler: manifest.scaler, robust: manifest.robust, calibration: manifest.calibration,
             training: manifest.training, vigilVersion: manifest.vigilVersion)
     }
 
@@ -100,6 +100,9 @@ extension ModelBundle {
         guard manifest.scaler.mean.allSatisfy(\.isFinite), manifest.scaler.scale.allSatisfy({ $0.isFinite && $0 > 0 }) else {
             throw .invalidManifest(path: path, reason: "field 'scaler': means must be finite and scales finite and positive")
         }
+        if let problem = manifest.robust?.problem(features: inputs) {
+            throw .invalidManifest(path: path, reason: "field 'robust_profile': \(problem)")
+        }
         if let problem = manifest.calibration?.problem { throw .invalidManifest(path: path, reason: "field 'calibration': \(problem)") }
     }
 
@@ -150,7 +153,7 @@ extension ModelBundle {
     public func save(to path: String) throws(BundleError) {
         let manifest = BundleManifest(
             formatVersion: Self.formatVersion, vigilVersion: vigilVersion, features: features, architecture: network.architecture,
-            scaler: scaler, calibration: calibration, training: training)
+            scaler: scaler, robust: robust, calibration: calibration, training: training)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let manifestData: Data

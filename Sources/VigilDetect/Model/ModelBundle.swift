@@ -9,6 +9,8 @@ public struct ModelBundle: Sendable, Equatable {
     public var features: [String]
     public var network: Sequential
     public var scaler: StandardScaler
+    /// Per-feature evidence added to the reconstruction error; `nil` for the autoencoder alone.
+    public var robust: RobustProfile?
     /// `nil` for an imported model not yet calibrated: it cannot score until it is.
     public var calibration: Calibration?
     public var training: TrainingMetadata
@@ -16,12 +18,13 @@ public struct ModelBundle: Sendable, Equatable {
     public var vigilVersion: String
 
     public init(
-        features: [String], network: Sequential, scaler: StandardScaler, calibration: Calibration?, training: TrainingMetadata,
-        vigilVersion: String = Vigil.version
+        features: [String], network: Sequential, scaler: StandardScaler, robust: RobustProfile? = nil, calibration: Calibration?,
+        training: TrainingMetadata, vigilVersion: String = Vigil.version
     ) {
         self.features = features
         self.network = network
         self.scaler = scaler
+        self.robust = robust
         self.calibration = calibration
         self.training = training
         self.vigilVersion = vigilVersion

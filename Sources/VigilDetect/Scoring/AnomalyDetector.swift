@@ -57,16 +57,11 @@ public struct AnomalyDetector: Sendable {
 
     private func makeScore(input: UnsafePointer<Float>, output: UnsafePointer<Float>) -> Score {
         var shares = [Double](repeating: 0, count: featureCount)
-        var sum: Double = 0
-        for i in 0..<featureCount {
-            let d = Double(output[i] - input[i])
-            shares[i] = d * d
-            sum += d * d
-        }
+        let error = shares.withUnsafeMutableBufferPointer { bundle.evidence(input: input, output: output, perFeature: $0.baseAddress) }
+        let sum = error * Double(featureCount)
         if sum > 0 {
             for i in 0..<featureCount { shares[i] /= sum }
         }
-        let error = sum / Double(featureCount)
         let verdict = calibration.judge(error)
         return Score(
             anomalyScore: verdict.score, isAnomaly: verdict.isAnomaly, confidence: verdict.confidence, reconstructionError: error,

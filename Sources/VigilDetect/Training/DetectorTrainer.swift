@@ -6,10 +6,11 @@ public import VigilML
 /// 1. shuffle the rows (seeded) and hold out ``validationFraction`` of them;
 /// 2. fit the ``StandardScaler`` on the training part;
 /// 3. fit the autoencoder (``Trainer``: Adam, early stopping, LR-on-plateau);
-/// 4. calibrate on the held-out part: the F1-optimal threshold when the rows have labels,
+/// 4. optionally, fit each feature's robust profile (``perFeatureEvidence``);
+/// 5. calibrate on the held-out part: the F1-optimal threshold when the rows have labels,
 ///    else the `1 − contamination` quantile of held-out errors.
 ///
-/// Labels are used only in step 4, never to pick training rows.
+/// Labels are used only in step 5, never to pick training rows.
 public struct DetectorTrainer: Sendable {
     /// The network; `nil` for the seed's 64-32-16-32-64 autoencoder sized to the data's features.
     public var architecture: Architecture?
@@ -18,6 +19,8 @@ public struct DetectorTrainer: Sendable {
     public var validationFraction = 0.2
     /// The anomalous share assumed in unlabeled data.
     public var contamination = 0.01
+    /// Add each feature's robust z-score (``RobustProfile``) to the reconstruction error.
+    public var perFeatureEvidence = false
     /// Calibrate on labels when the data has them.
     public var useLabels = true
     public var seed: UInt64 = 42
@@ -47,15 +50,16 @@ public struct DetectorTrainer: Sendable {
         let history = Trainer(configuration: configuration).fit(
             &network, inputs: trainingInputs, validation: (validationInputs, validationInputs), generator: &generator, progress: progress)
 
-        let errors = rowMeanSquaredErrors(network.predict(validationInputs), validationInputs)
-        let calibration = calibrate(errors: errors, labels: useLabels ? validation.labels : nil)
         let last = history.epochs.last
         let metadata = TrainingMetadata(
             source: dataset.source, samples: dataset.rowCount, epochsRun: history.epochs.count, bestEpoch: history.bestEpoch,
             bestValidationLoss: Double(history.bestLoss), finalLoss: last.map { Double($0.loss) },
             finalValidationLoss: last?.validationLoss.map(Double.init), seed: seed, createdAt: Self.timestamp(),
             dataFingerprint: dataset.fingerprint)
-        let bundle = ModelBundle(features: dataset.features, network: network, scaler: scaler, calibration: calibration, training: metadata)
+        var bundle = ModelBundle(
+            features: dataset.features, network: network, scaler: scaler, robust: perFeatureEvidence ? RobustProfile(fitting: trainingInputs) : nil,
+            calibration: nil, training: metadata)
+        bundle.calibration = calibrate(errors: bundle.reconstructionErrors(validation.values), labels: useLabels ? validation.labels : nil)
         return (bundle, history)
     }
 
