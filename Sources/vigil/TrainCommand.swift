@@ -50,6 +50,9 @@ struct TrainCommand: AsyncParsableCommand {
     @Flag(help: "Ignore a label column: choose the threshold from --contamination.")
     var ignoreLabels = false
 
+    @Option(help: "Refit once without this share of the training rows, those the first model finds worst (for dirty history; e.g. 0.2).")
+    var trim: Double?
+
     @Flag(help: "Add each feature's robust z-score (median/MAD of the training rows) to the reconstruction error.")
     var perFeatureEvidence = false
 
@@ -62,6 +65,7 @@ struct TrainCommand: AsyncParsableCommand {
         if !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--learning-rate must be positive, got \(learningRate)") }
         if patience < 1 || lrPatience < 1 { throw ValidationError("--patience and --lr-patience must be at least 1") }
         if !(validationSplit > 0 && validationSplit < 1) { throw ValidationError("--validation-split must be in (0, 1), got \(validationSplit)") }
+        if let trim, !(trim >= 0 && trim < 1) { throw ValidationError("--trim must be in [0, 1), got \(trim)") }
         if let contamination, !(contamination > 0 && contamination < 1) {
             throw ValidationError("--contamination must be in (0, 1), got \(contamination)")
         }
@@ -83,6 +87,7 @@ struct TrainCommand: AsyncParsableCommand {
         trainer.contamination = contamination ?? (data.isSynthetic ? SeedProfile.contamination : 0.01)
         trainer.useLabels = !ignoreLabels
         trainer.perFeatureEvidence = perFeatureEvidence
+        trainer.trimFraction = trim
         trainer.seed = seed
 
         var progress = TrainingProgress()

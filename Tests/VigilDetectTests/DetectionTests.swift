@@ -54,6 +54,26 @@ import VigilML
         }
     }
 
+    @Test func trimmingRefitsWithoutTheWorstTrainingRows() throws {
+        var generator = SeededGenerator(seed: 4)
+        let data = SeedProfile.generate(samples: 400, generator: &generator)
+        var trainer = DetectorTrainer()
+        trainer.configuration.epochs = 2
+        trainer.contamination = 0.2
+        trainer.trimFraction = 0.25
+        var refits: [(rows: Int, of: Int)] = []
+        let (bundle, history) = try trainer.train(Dataset(features: data.features, values: data.values, source: data.source)) { event in
+            if case .refitting(let rows, let total) = event { refits.append((rows, total)) }
+        }
+        // 320 training rows after the 20 % validation split; the worst quarter is set aside.
+        #expect(refits.count == 1)
+        #expect(refits.first?.of == 320)
+        #expect((238...242).contains(refits.first?.rows ?? 0))
+        #expect(history.epochs.count == 2)
+        #expect(bundle.calibration != nil)
+        #expect(bundle.training.samples == 400)
+    }
+
     @Test func scoresCarryTheSeedFieldsAndFeatureShares() throws {
         var generator = SeededGenerator(seed: 1)
         let data = SeedProfile.generate(samples: 3000, generator: &generator)

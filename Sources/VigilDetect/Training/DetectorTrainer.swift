@@ -6,7 +6,8 @@ public import VigilML
 /// 1. shuffle the rows (seeded) and hold out ``validationFraction`` of them;
 /// 2. fit the ``StandardScaler`` on the training part;
 /// 3. fit the autoencoder (``Trainer``: Adam, early stopping, LR-on-plateau);
-/// 4. optionally, fit each feature's robust profile (``perFeatureEvidence``);
+/// 4. optionally, fit each feature's robust profile (``perFeatureEvidence``), and refit without
+///    the worst ``trimFraction`` of the training rows;
 /// 5. calibrate on the held-out part: the F1-optimal threshold when the rows have labels,
 ///    else the `1 − contamination` quantile of held-out errors.
 ///
@@ -21,6 +22,9 @@ public struct DetectorTrainer: Sendable {
     public var contamination = 0.01
     /// Add each feature's robust z-score (``RobustProfile``) to the reconstruction error.
     public var perFeatureEvidence = false
+    /// Refit once without this share of the training rows, those the first model finds worst:
+    /// robustness to anomalies in the history. `nil` or 0: one fit.
+    public var trimFraction: Double?
     /// Calibrate on labels when the data has them.
     public var useLabels = true
     public var seed: UInt64 = 42
@@ -42,24 +46,42 @@ public struct DetectorTrainer: Sendable {
         let validation = dataset.subset(order[0..<validationCount])
         let training = dataset.subset(order[validationCount...])
 
-        let scaler = StandardScaler(fitting: training.values)
-        let trainingInputs = scaler.transform(training.values)
-        let validationInputs = scaler.transform(validation.values)
-        var network = Sequential(
-            architecture: architecture ?? .seedAutoencoder(inputDimension: dataset.features.count), generator: &generator)
-        let history = Trainer(configuration: configuration).fit(
-            &network, inputs: trainingInputs, validation: (validationInputs, validationInputs), generator: &generator, progress: progress)
-
+        var (bundle, history) = fit(training, validation: validation, generator: &generator, progress: progress)
+        if let trimFraction, trimFraction > 0 {
+            // Dirty history: the rows the first model finds worst are likeliest anomalies. Drop
+            // them and fit again, so that they stop shaping what "normal" means.
+            let errors = bundle.reconstructionErrors(training.values)
+            let cut = Calibration.quantile(errors.map(Double.init).sorted(), 1 - trimFraction)
+            let kept = errors.indices.filter { Double(errors[$0]) <= cut }
+            progress(.refitting(rows: kept.count, of: training.rowCount))
+            (bundle, history) = fit(training.subset(kept), validation: validation, generator: &generator, progress: progress)
+        }
         let last = history.epochs.last
-        let metadata = TrainingMetadata(
+        bundle.training = TrainingMetadata(
             source: dataset.source, samples: dataset.rowCount, epochsRun: history.epochs.count, bestEpoch: history.bestEpoch,
             bestValidationLoss: Double(history.bestLoss), finalLoss: last.map { Double($0.loss) },
             finalValidationLoss: last?.validationLoss.map(Double.init), seed: seed, createdAt: Self.timestamp(),
             dataFingerprint: dataset.fingerprint)
-        var bundle = ModelBundle(
-            features: dataset.features, network: network, scaler: scaler, robust: perFeatureEvidence ? RobustProfile(fitting: trainingInputs) : nil,
-            calibration: nil, training: metadata)
         bundle.calibration = calibrate(errors: bundle.reconstructionErrors(validation.values), labels: useLabels ? validation.labels : nil)
+        return (bundle, history)
+    }
+
+    /// Fits the scaler, the network and (with ``perFeatureEvidence``) the robust profile on
+    /// `training`; the bundle is not calibrated yet.
+    private func fit(
+        _ training: Dataset, validation: Dataset, generator: inout SeededGenerator, progress: (TrainingEvent) -> Void
+    ) -> (ModelBundle, TrainingHistory) {
+        let scaler = StandardScaler(fitting: training.values)
+        let trainingInputs = scaler.transform(training.values)
+        let validationInputs = scaler.transform(validation.values)
+        var network = Sequential(
+            architecture: architecture ?? .seedAutoencoder(inputDimension: training.features.count), generator: &generator)
+        let history = Trainer(configuration: configuration).fit(
+            &network, inputs: trainingInputs, validation: (validationInputs, validationInputs), generator: &generator, progress: progress)
+        let bundle = ModelBundle(
+            features: training.features, network: network, scaler: scaler,
+            robust: perFeatureEvidence ? RobustProfile(fitting: trainingInputs) : nil, calibration: nil,
+            training: TrainingMetadata(source: training.source, createdAt: ""))
         return (bundle, history)
     }
 

@@ -48,6 +48,8 @@ public enum TrainingEvent: Sendable {
     case learningRateReduced(epoch: Int, to: Float)
     /// Early stopping ended the fit after `epoch`; the weights of `bestEpoch` are restored.
     case stoppedEarly(epoch: Int, bestEpoch: Int)
+    /// A second fit starts, on `rows` of the `of` training rows (the rest were set aside).
+    case refitting(rows: Int, of: Int)
 }
 
 /// What a fit did.
