@@ -50,11 +50,13 @@ struct TrainCommand: AsyncParsableCommand {
     @Flag(help: "Ignore a label column: choose the threshold from --contamination.")
     var ignoreLabels = false
 
-    @Option(help: "Refit once without this share of the training rows, those the first model finds worst (for dirty history; e.g. 0.2).")
+    @Option(help: "Refit once without this share of the training rows, those the first model finds worst (default 0; 0.2 for --synthetic).")
     var trim: Double?
 
-    @Flag(help: "Add each feature's robust z-score (median/MAD of the training rows) to the reconstruction error.")
-    var perFeatureEvidence = false
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Add each feature's robust z-score (median/MAD of the training rows) to the reconstruction error (default: off; on for --synthetic).")
+    var perFeatureEvidence: Bool?
 
     @Option(help: "The seed for weights, shuffling and dropout: the same seed gives the same model.")
     var seed: UInt64 = 42
@@ -77,7 +79,8 @@ struct TrainCommand: AsyncParsableCommand {
         if data.isSynthetic { dataset.labels = nil }  // the synthetic profile trains unlabeled, as the seed does
         Console.note("Training on \(dataset.rowCount) rows of \(dataset.source) with features \(dataset.features.joined(separator: ", "))")
 
-        var trainer = DetectorTrainer()
+        // The seed's data has a recipe of its own; other data starts from the general defaults.
+        var trainer = data.isSynthetic ? DetectorTrainer.seedRecipe : DetectorTrainer()
         trainer.configuration.epochs = epochs
         trainer.configuration.batchSize = batchSize
         trainer.configuration.learningRate = learningRate
@@ -86,8 +89,8 @@ struct TrainCommand: AsyncParsableCommand {
         trainer.validationFraction = validationSplit
         trainer.contamination = contamination ?? (data.isSynthetic ? SeedProfile.contamination : 0.01)
         trainer.useLabels = !ignoreLabels
-        trainer.perFeatureEvidence = perFeatureEvidence
-        trainer.trimFraction = trim
+        if let perFeatureEvidence { trainer.perFeatureEvidence = perFeatureEvidence }
+        if let trim { trainer.trimFraction = trim }
         trainer.seed = seed
 
         var progress = TrainingProgress()

@@ -65,8 +65,7 @@ public struct ModelLoader: Sendable {
         logger.warning("no model bundle at \(defaultPath): training the synthetic default model (seed profile, 50,000 rows)")
         var generator = SeededGenerator(seed: 42)
         let data = SeedProfile.generate(samples: SeedProfile.defaultSamples, generator: &generator)
-        var trainer = DetectorTrainer()
-        trainer.contamination = SeedProfile.contamination
+        let trainer = DetectorTrainer.seedRecipe
         let started = Date()
         let (bundle, history) = try trainer.train(Dataset(features: data.features, values: data.values, source: data.source))
         try bundle.save(to: defaultPath)
