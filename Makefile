@@ -7,7 +7,7 @@ DATA_DIR ?= vigil-data
 MODEL    ?= $(DATA_DIR)/model
 VIGIL     = .build/release/vigil
 
-.PHONY: run demo test deps release format lint build-tests keras-import-check bench bench-http
+.PHONY: run demo test deps release format lint build-tests keras-import-check bench bench-http quality
 
 deps:
 	@scripts/install-deps.sh
@@ -50,3 +50,8 @@ bench: release
 
 bench-http: release
 	scripts/bench-http.sh
+
+# The detection-quality suite on the benchmark data (DATA=../shared/data by default): QUALITY.md.
+DATA ?= ../shared/data
+quality: release
+	$(VIGIL) quality "$(DATA)" --out QUALITY.md

@@ -10,7 +10,8 @@ struct VigilCommand: AsyncParsableCommand {
         abstract: "Anomaly detection for infrastructure metrics.",
         version: Vigil.version,
         subcommands: [
-            ServeCommand.self, TrainCommand.self, ScoreCommand.self, EvaluateCommand.self, CalibrateCommand.self, BenchCommand.self,
+            ServeCommand.self, TrainCommand.self, ScoreCommand.self, EvaluateCommand.self, CalibrateCommand.self, QualityCommand.self,
+            BenchCommand.self,
             KafkaMockCommand.self,
         ]
     )

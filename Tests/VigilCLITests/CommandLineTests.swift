@@ -111,6 +111,34 @@ import Testing
         #expect((object["point_adjusted_f1"] as! Double) >= (object["f1"] as! Double) - 1e-9)
     }
 
+    /// The suite on a tiny family: the same options give the same report, and a missing family
+    /// is reported as not run.
+    @Test func qualitySuiteIsDeterministicAndSaysWhatItDidNotRun() throws {
+        let directory = VigilRunner.temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory + "/asd", withIntermediateDirectories: true)
+        var train = "t,m0,m1,m2\n"
+        for i in 0..<300 { train += "\(i),\(0.5 + Double(i % 7) / 100),\(0.4 + Double(i % 5) / 100),\(0.6 - Double(i % 3) / 100)\n" }
+        var test = "t,m0,m1,m2,label\n"
+        for i in 0..<100 {
+            let anomalous = (40..<50).contains(i)
+            test += "\(i),\(anomalous ? 0.95 : 0.5 + Double(i % 7) / 100),\(0.4 + Double(i % 5) / 100),0.58,\(anomalous ? 1 : 0)\n"
+        }
+        try train.write(toFile: directory + "/asd/m-1_train.csv", atomically: true, encoding: .utf8)
+        try test.write(toFile: directory + "/asd/m-1_test.csv", atomically: true, encoding: .utf8)
+
+        var reports: [String] = []
+        for run in 0..<2 {
+            let out = directory + "/QUALITY-\(run).md"
+            let result = try VigilRunner.run(["quality", directory, "--out", out, "--epochs", "2", "--synthetic-samples", "500"])
+            #expect(result.status == 0, "\(result.error)")
+            reports.append(try String(contentsOfFile: out, encoding: .utf8))
+        }
+        #expect(reports[0] == reports[1])
+        #expect(reports[0].contains("| m-1 |"))
+        #expect(reports[0].contains("| **all, counts summed** |"))
+        #expect(reports[0].contains("Not run: no `smd/`"))
+    }
+
     @Test func trainOnACSVReportsBadLinesOrSkipsThem() throws {
         let directory = VigilRunner.temporaryDirectory()
         var csv = "timestamp,host,cpu,mem,label\n"

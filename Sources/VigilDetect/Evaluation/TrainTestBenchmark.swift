@@ -1,0 +1,38 @@
+import Foundation
+
+/// A benchmark family scored the way the literature scores ASD and SMD: for each machine, train
+/// on `<machine>_train.csv` and test on `<machine>_test.csv`, with the threshold taken from
+/// training data only (labels never used to train or calibrate); counts are then summed over
+/// the machines.
+public struct TrainTestBenchmark: Sendable {
+    /// One machine's figures.
+    public struct Machine: Sendable {
+        public var name: String
+        public var report: EvaluationReport
+    }
+
+    public var trainer: DetectorTrainer
+
+    public init(trainer: DetectorTrainer) {
+        var trainer = trainer
+        trainer.useLabels = false
+        self.trainer = trainer
+    }
+
+    /// Runs every `<machine>_train.csv` / `<machine>_test.csv` pair in `directory`, in name order.
+    public func run(directory: String, progress: (String) -> Void = { _ in }) throws -> [Machine] {
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory)
+        let machines = files.filter { $0.hasSuffix("_train.csv") }.map { String($0.dropLast("_train.csv".count)) }.sorted()
+        let reader = CSVDatasetReader()
+        return try machines.map { name in
+            progress(name)
+            let training = try reader.read(path: "\(directory)/\(name)_train.csv").dataset
+            let bundle = try trainer.train(training).bundle
+            let detector = try AnomalyDetector(bundle: bundle)
+            let test = try reader.read(path: "\(directory)/\(name)_test.csv").dataset.selecting(bundle.features)
+            guard let labels = test.labels else { throw DatasetError.missingColumns(["label"], source: test.source) }
+            let errors = detector.reconstructionErrors(test.values).map(Double.init)
+            return Machine(name: name, report: EvaluationReport(errors: errors, labels: labels, threshold: detector.threshold))
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import VigilDetect
+import VigilML
+
+/// `vigil quality`: the detection-quality suite on the benchmark data, written as QUALITY.md.
+struct QualityCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quality",
+        abstract: "Run the detection-quality suite and write QUALITY.md.",
+        discussion: """
+            DIR holds the benchmark data as in ../shared/data: asd/ and smd/ with
+            <machine>_train.csv and <machine>_test.csv. Missing families are reported as not run.
+            Every run with the same options gives the same figures (training is seeded).
+
+            Example:
+              vigil quality ../shared/data --out QUALITY.md
+            """
+    )
+
+    @Argument(help: "The benchmark data directory.")
+    var directory: String
+
+    @Option(help: "Where to write the report.")
+    var out = "QUALITY.md"
+
+    @Option(help: "The most epochs per model (fewer for a quick run).")
+    var epochs = 100
+
+    @Option(help: "Rows drawn from the seed's generator for training (its recipe uses 50,000).")
+    var syntheticSamples = SeedProfile.defaultSamples
+
+    func validate() throws {
+        if epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        if syntheticSamples < DetectorTrainer.minimumRows {
+            throw ValidationError("--synthetic-samples must be at least \(DetectorTrainer.minimumRows)")
+        }
+    }
+
+    func run() async throws {
+        var report = QualityReport(command: "vigil quality \(directory) --epochs \(epochs) --synthetic-samples \(syntheticSamples)")
+
+        Console.note("seed generator: training on \(syntheticSamples) unlabeled rows, testing on a fresh draw of 20,000")
+        var seedTrainer = DetectorTrainer.seedRecipe
+        seedTrainer.configuration.epochs = epochs
+        var generator = SeededGenerator(seed: 42)
+        let training = SeedProfile.generate(samples: syntheticSamples, generator: &generator)
+        let bundle = try seedTrainer.train(Dataset(features: training.features, values: training.values, source: training.source)).bundle
+        var testGenerator = SeededGenerator(seed: 7)
+        let test = SeedProfile.generate(samples: 20_000, generator: &testGenerator)
+        let detector = try AnomalyDetector(bundle: bundle)
+        report.seed = EvaluationReport(
+            errors: detector.reconstructionErrors(test.values).map(Double.init), labels: test.labels!, threshold: detector.threshold)
+
+        var trainer = DetectorTrainer()
+        trainer.configuration.epochs = epochs
+        for family in QualityReport.Family.allCases {
+            let path = "\(directory)/\(family.directory)"
+            guard FileManager.default.fileExists(atPath: path) else {
+                Console.note("\(family.title): no \(path); not run")
+                continue
+            }
+            report.families[family] = try TrainTestBenchmark(trainer: trainer).run(directory: path) { machine in
+                Console.note("\(family.title): \(machine)")
+            }
+        }
+        try Data(report.markdown.utf8).write(to: URL(fileURLWithPath: out))
+        Console.note("Wrote \(out)")
+    }
+}
