@@ -10,7 +10,8 @@ struct QualityCommand: AsyncParsableCommand {
         abstract: "Run the detection-quality suite and write QUALITY.md.",
         discussion: """
             DIR holds the benchmark data as in ../shared/data: asd/ and smd/ with
-            <machine>_train.csv and <machine>_test.csv. Missing families are reported as not run.
+            <machine>_train.csv and <machine>_test.csv, and skab/ (every CSV under it but
+            anomaly-free/). Missing families are reported as not run.
             Every run with the same options gives the same figures (training is seeded).
 
             Example:
@@ -35,6 +36,13 @@ struct QualityCommand: AsyncParsableCommand {
         if syntheticSamples < DetectorTrainer.minimumRows {
             throw ValidationError("--synthetic-samples must be at least \(DetectorTrainer.minimumRows)")
         }
+    }
+
+    /// SKAB's labelled experiments: every CSV below `root` except those in `anomaly-free/`, in
+    /// path order.
+    static func skabFiles(in root: String) -> [String] {
+        let paths = FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String } ?? []
+        return paths.filter { $0.hasSuffix(".csv") && !$0.hasPrefix("anomaly-free/") }.sorted().map { "\(root)/\($0)" }
     }
 
     func run() async throws {
@@ -63,6 +71,13 @@ struct QualityCommand: AsyncParsableCommand {
             report.families[family] = try TrainTestBenchmark(trainer: trainer).run(directory: path) { machine in
                 Console.note("\(family.title): \(machine)")
             }
+        }
+        let skab = "\(directory)/skab"
+        if FileManager.default.fileExists(atPath: skab) {
+            let benchmark = LeadingRowsBenchmark(trainer: trainer, learning: .rows(400), labelColumn: "anomaly", excludedColumns: ["changepoint"])
+            report.skab = try benchmark.run(Self.skabFiles(in: skab), root: skab) { Console.note("SKAB: \($0)") }
+        } else {
+            Console.note("SKAB: no \(skab); not run")
         }
         try Data(report.markdown.utf8).write(to: URL(fileURLWithPath: out))
         Console.note("Wrote \(out)")

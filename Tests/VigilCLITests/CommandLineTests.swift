@@ -125,6 +125,19 @@ import Testing
         }
         try train.write(toFile: directory + "/asd/m-1_train.csv", atomically: true, encoding: .utf8)
         try test.write(toFile: directory + "/asd/m-1_test.csv", atomically: true, encoding: .utf8)
+        // SKAB's layout: ';'-separated, a datetime column, `anomaly` and `changepoint` labels;
+        // anomaly-free/ is not scored.
+        for folder in ["valve1", "anomaly-free"] {
+            try FileManager.default.createDirectory(atPath: "\(directory)/skab/\(folder)", withIntermediateDirectories: true)
+        }
+        var experiment = "datetime;Pressure;Current;anomaly;changepoint\n"
+        for i in 0..<500 {
+            let anomalous = i >= 450
+            experiment +=
+                "2020-03-09 10:\(i / 60):\(i % 60);\(anomalous ? 2.5 : 1 + Double(i % 9) / 50);\(1.3 + Double(i % 4) / 40);\(anomalous ? "1.0" : "0.0");0.0\n"
+        }
+        try experiment.write(toFile: directory + "/skab/valve1/0.csv", atomically: true, encoding: .utf8)
+        try experiment.write(toFile: directory + "/skab/anomaly-free/anomaly-free.csv", atomically: true, encoding: .utf8)
 
         var reports: [String] = []
         for run in 0..<2 {
@@ -137,6 +150,7 @@ import Testing
         #expect(reports[0].contains("| m-1 |"))
         #expect(reports[0].contains("| **all, counts summed** |"))
         #expect(reports[0].contains("Not run: no `smd/`"))
+        #expect(reports[0].contains("each of the 1 labelled files"))
     }
 
     @Test func trainOnACSVReportsBadLinesOrSkipsThem() throws {
