@@ -30,8 +30,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         guard let labels = dataset.labels else {
             throw ValidationError("\(dataset.source) has no '\(data.labelColumn)' column: evaluation needs 0/1 labels (--label-column names another)")
         }
-        let errors = detector.reconstructionErrors(dataset.values).map(Double.init)
-        let report = EvaluationReport(errors: errors, labels: labels, threshold: detector.threshold)
+        let report = detector.evaluate(dataset.values, labels: labels)
         print(json ? self.json(report, dataset: dataset) : table(report, dataset: dataset, source: bundle.training.source))
     }
 

@@ -56,9 +56,7 @@ struct QualityCommand: AsyncParsableCommand {
         let bundle = try seedTrainer.train(Dataset(features: training.features, values: training.values, source: training.source)).bundle
         var testGenerator = SeededGenerator(seed: 7)
         let test = SeedProfile.generate(samples: 20_000, generator: &testGenerator)
-        let detector = try AnomalyDetector(bundle: bundle)
-        report.seed = EvaluationReport(
-            errors: detector.reconstructionErrors(test.values).map(Double.init), labels: test.labels!, threshold: detector.threshold)
+        report.seed = try AnomalyDetector(bundle: bundle).evaluate(test.values, labels: test.labels!)
 
         var trainer = DetectorTrainer()
         trainer.configuration.epochs = epochs

@@ -41,8 +41,7 @@ import VigilML
         var testGenerator = SeededGenerator(seed: 7)
         let test = SeedProfile.generate(samples: 20_000, generator: &testGenerator)
         let detector = try AnomalyDetector(bundle: bundle)
-        let report = EvaluationReport(
-            errors: detector.reconstructionErrors(test.values).map(Double.init), labels: test.labels!, threshold: detector.threshold)
+        let report = detector.evaluate(test.values, labels: test.labels!)
         #expect(report.confusion.f1 >= 0.97, "F1 \(report.confusion.f1)")
 
         for feature in 0..<5 {

@@ -1,3 +1,5 @@
+public import VigilML
+
 /// Counts of a binary detector's decisions against labels.
 public struct ConfusionMatrix: Sendable, Equatable, Codable {
     public var truePositives = 0
@@ -124,5 +126,13 @@ public struct EvaluationReport: Sendable, Equatable {
         pointAdjusted = ConfusionMatrix(predictions: PointAdjustment.adjust(predictions, labels: labels), labels: labels)
         rocAUC = RankingMetrics.rocAUC(scores: errors, labels: labels)
         prAUC = RankingMetrics.averagePrecision(scores: errors, labels: labels)
+    }
+}
+
+extension AnomalyDetector {
+    /// How the detector does on `rows` (raw values, columns in ``features`` order) against
+    /// `labels`, at its own threshold.
+    public func evaluate(_ rows: Matrix, labels: [UInt8]) -> EvaluationReport {
+        EvaluationReport(errors: reconstructionErrors(rows).map(Double.init), labels: labels, threshold: threshold)
     }
 }

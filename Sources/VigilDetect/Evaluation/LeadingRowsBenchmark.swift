@@ -36,10 +36,8 @@ public struct LeadingRowsBenchmark: Sendable {
             guard let labels = dataset.labels else { throw DatasetError.missingColumns([labelColumn], source: dataset.source) }
             let split = learning.rows(of: dataset.rowCount)
             let bundle = try trainer.train(dataset.subset(0..<split)).bundle
-            let detector = try AnomalyDetector(bundle: bundle)
             let scored = dataset.subset(split..<dataset.rowCount)
-            let errors = detector.reconstructionErrors(scored.values).map(Double.init)
-            return File(name: name, report: EvaluationReport(errors: errors, labels: Array(labels[split...]), threshold: detector.threshold))
+            return File(name: name, report: try AnomalyDetector(bundle: bundle).evaluate(scored.values, labels: Array(labels[split...])))
         }
     }
 }

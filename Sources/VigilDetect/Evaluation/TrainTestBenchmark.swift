@@ -28,11 +28,9 @@ public struct TrainTestBenchmark: Sendable {
             progress(name)
             let training = try reader.read(path: "\(directory)/\(name)_train.csv").dataset
             let bundle = try trainer.train(training).bundle
-            let detector = try AnomalyDetector(bundle: bundle)
             let test = try reader.read(path: "\(directory)/\(name)_test.csv").dataset.selecting(bundle.features)
             guard let labels = test.labels else { throw DatasetError.missingColumns(["label"], source: test.source) }
-            let errors = detector.reconstructionErrors(test.values).map(Double.init)
-            return Machine(name: name, report: EvaluationReport(errors: errors, labels: labels, threshold: detector.threshold))
+            return Machine(name: name, report: try AnomalyDetector(bundle: bundle).evaluate(test.values, labels: labels))
         }
     }
 }

@@ -50,6 +50,13 @@ public struct AnomalyDetector: Sendable {
         return scores
     }
 
+    /// Scores `vectors` (raw values in ``features`` order): one through the single-vector path,
+    /// several through the batched matrix products, whichever is faster.
+    public func score(_ vectors: [[Double]]) -> [Score] {
+        if vectors.count == 1 { return [score(vectors[0])] }
+        return score(Matrix(rows: vectors.count, columns: featureCount, values: vectors.flatMap { $0.map(Float.init) }))
+    }
+
     /// The reconstruction error of every row of `rows`: the cheapest full pass, for evaluation.
     public func reconstructionErrors(_ rows: Matrix) -> [Float] {
         bundle.reconstructionErrors(rows)

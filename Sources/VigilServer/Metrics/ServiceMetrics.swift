@@ -20,25 +20,19 @@ public final class ServiceMetrics: Sendable {
     private let kafkaMessageCounters: [String: Counter]
 
     public init() {
-        let registry = self.registry
-        predictionCounters = Dictionary(
-            uniqueKeysWithValues: ["autoencoder", "fallback"].map { type in
-                (
-                    type,
-                    registry.makeCounter(
-                        descriptor: .init(metricName: "vigil_predictions", unitName: "total", helpText: "Vectors scored"),
-                        labels: [("model_type", type)])
-                )
-            })
-        kafkaMessageCounters = Dictionary(
-            uniqueKeysWithValues: ["processed", "dead_lettered"].map { result in
-                (
-                    result,
-                    registry.makeCounter(
-                        descriptor: .init(metricName: "vigil_kafka_messages", unitName: "total", helpText: "Metric messages consumed from Kafka"),
-                        labels: [("result", result)])
-                )
-            })
+        predictionCounters = Self.counters(
+            in: registry, .init(metricName: "vigil_predictions", unitName: "total", helpText: "Vectors scored"), label: "model_type",
+            values: ["autoencoder", "fallback"])
+        kafkaMessageCounters = Self.counters(
+            in: registry, .init(metricName: "vigil_kafka_messages", unitName: "total", helpText: "Metric messages consumed from Kafka"),
+            label: "result", values: ["processed", "dead_lettered"])
+    }
+
+    /// One counter of `descriptor` per value of its single `label`, keyed by that value.
+    private static func counters(
+        in registry: PrometheusCollectorRegistry, _ descriptor: MetricNameDescriptor, label: String, values: [String]
+    ) -> [String: Counter] {
+        Dictionary(uniqueKeysWithValues: values.map { ($0, registry.makeCounter(descriptor: descriptor, labels: [(label, $0)])) })
     }
 
     /// Counts one answered request and its latency, by route template, method and status.

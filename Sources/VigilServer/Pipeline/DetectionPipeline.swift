@@ -2,7 +2,6 @@ import Foundation
 public import Logging
 import Synchronization
 public import VigilDetect
-import VigilML
 
 /// Metrics in, scores and alerts out: the one path behind `/predict`, `/api/v1/ml/detect` and,
 /// later, the Kafka consumer.
@@ -60,8 +59,7 @@ public final class DetectionPipeline: Sendable {
         let started = ContinuousClock.now
         var results: [DetectionResult]
         if let model = models.current {
-            let matrix = Matrix(rows: rows.count, columns: model.features.count, values: rows.flatMap { $0.map(Float.init) })
-            results = model.detector.score(matrix).map { DetectionResult(score: $0, features: model.features, modelType: "autoencoder") }
+            results = model.detector.score(rows).map { DetectionResult(score: $0, features: model.features, modelType: "autoencoder") }
         } else {
             results = rows.map {
                 DetectionResult(score: fallback.score(service: "/predict", values: $0), features: fallback.features, modelType: "fallback")
@@ -99,11 +97,7 @@ public final class DetectionPipeline: Sendable {
     private func score(_ events: [MetricEvent]) -> [DetectionResult] {
         if let model = models.current {
             let assembled = model.assembler.update(with: events)
-            let scores =
-                assembled.count == 1
-                ? [model.detector.score(assembled[0].values)]
-                : model.detector.score(
-                    Matrix(rows: assembled.count, columns: model.features.count, values: assembled.flatMap { $0.values.map(Float.init) }))
+            let scores = model.detector.score(assembled.map(\.values))
             return zip(scores, assembled).map { score, vector in
                 DetectionResult(score: score, features: model.features, modelType: "autoencoder", missingFeatures: vector.missing)
             }
