@@ -78,16 +78,16 @@ struct BenchCommand: AsyncParsableCommand {
         rows.reserveCapacity(vectors * 5)
         while rows.count < vectors * 5 { rows.append(contentsOf: dataset.values.values.prefix(vectors * 5 - rows.count)) }
         let batch = Matrix(rows: vectors, columns: 5, values: rows)
-        _ = detector.reconstructionErrors(Matrix(rows: min(vectors, 1024), columns: 5, values: Array(rows.prefix(5 * min(vectors, 1024)))))
+        _ = detector.reconstructionErrors(series: Matrix(rows: min(vectors, 1024), columns: 5, values: Array(rows.prefix(5 * min(vectors, 1024)))))
         var begin = DispatchTime.now().uptimeNanoseconds
-        let scores = detector.score(batch)
+        let scores = detector.score(series: batch)
         let scoreSeconds = Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9
         begin = DispatchTime.now().uptimeNanoseconds
-        let errors = detector.reconstructionErrors(batch)
+        let errors = detector.reconstructionErrors(series: batch)
         let errorSeconds = Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9
         sink += scores[0].anomalyScore + Double(errors[0])
         print("(c) batch scoring on one thread, \(vectors) vectors:")
-        print("    full scores (score(_: Matrix)): \(Int(Double(vectors) / scoreSeconds)) vectors/s")
+        print("    full scores (score(series:)): \(Int(Double(vectors) / scoreSeconds)) vectors/s")
         print("    reconstruction errors only:     \(Int(Double(vectors) / errorSeconds)) vectors/s")
         if sink.isNaN { print("") }
     }

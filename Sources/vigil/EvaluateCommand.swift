@@ -30,7 +30,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         guard let labels = dataset.labels else {
             throw ValidationError("\(dataset.source) has no '\(data.labelColumn)' column: evaluation needs 0/1 labels (--label-column names another)")
         }
-        let report = detector.evaluate(dataset.values, labels: labels)
+        let report = detector.evaluate(series: dataset.values, labels: labels)
         print(json ? self.json(report, dataset: dataset) : table(report, dataset: dataset, source: bundle.training.source))
     }
 

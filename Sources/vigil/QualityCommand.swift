@@ -31,6 +31,27 @@ struct QualityCommand: AsyncParsableCommand {
     @Option(help: "Rows drawn from the seed's generator for training (its recipe uses 50,000).")
     var syntheticSamples = SeedProfile.defaultSamples
 
+    @Option(help: "Comma-separated families to run: seed, asd, smd, skab (default: all).")
+    var only: String?
+
+    @Option(help: "Override the data families' window length (experiments; the report says so).")
+    var window: Int?
+
+    @Flag(inversion: .prefixedNo, help: "Override whether windows hold first differences.")
+    var differences: Bool?
+
+    @Option(help: "Override the data families' trim fraction.")
+    var trim: Double?
+
+    @Flag(inversion: .prefixedNo, help: "Override whether per-feature evidence is added.")
+    var perFeatureEvidence: Bool?
+
+    @Option(help: "Override the data families' contamination (the threshold's quantile).")
+    var contamination: Double?
+
+    @Option(help: "Override the data families' dropout rate.")
+    var dropout: Float?
+
     func validate() throws {
         if epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         if syntheticSamples < DetectorTrainer.minimumRows {
@@ -45,22 +66,56 @@ struct QualityCommand: AsyncParsableCommand {
         return paths.filter { $0.hasSuffix(".csv") && !$0.hasPrefix("anomaly-free/") }.sorted().map { "\(root)/\($0)" }
     }
 
-    func run() async throws {
-        var report = QualityReport(command: "vigil quality \(directory) --epochs \(epochs) --synthetic-samples \(syntheticSamples)")
+    /// The families asked for with `--only`, all of them without it.
+    private var selected: Set<String> {
+        guard let only else { return ["seed", "asd", "smd", "skab"] }
+        return Set(only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
+    }
 
-        Console.note("seed generator: training on \(syntheticSamples) unlabeled rows, testing on a fresh draw of 20,000")
-        var seedTrainer = DetectorTrainer.seedRecipe
-        seedTrainer.configuration.epochs = epochs
-        var generator = SeededGenerator(seed: 42)
-        let training = SeedProfile.generate(samples: syntheticSamples, generator: &generator)
-        let bundle = try seedTrainer.train(Dataset(features: training.features, values: training.values, source: training.source)).bundle
-        var testGenerator = SeededGenerator(seed: 7)
-        let test = SeedProfile.generate(samples: 20_000, generator: &testGenerator)
-        report.seed = try AnomalyDetector(bundle: bundle).evaluate(test.values, labels: test.labels!)
+    /// The command line that reproduces the report.
+    private var commandLine: String {
+        var words = ["vigil quality", directory, "--epochs \(epochs)", "--synthetic-samples \(syntheticSamples)"]
+        if let only { words.append("--only \(only)") }
+        if let window { words.append("--window \(window)") }
+        if let differences { words.append(differences ? "--differences" : "--no-differences") }
+        if let trim { words.append("--trim \(trim)") }
+        if let perFeatureEvidence { words.append(perFeatureEvidence ? "--per-feature-evidence" : "--no-per-feature-evidence") }
+        if let contamination { words.append("--contamination \(contamination)") }
+        if let dropout { words.append("--dropout \(dropout)") }
+        return words.joined(separator: " ")
+    }
 
-        var trainer = DetectorTrainer()
+    /// `base` (a family's recipe) with the command line's overrides.
+    private func recipe(_ base: DetectorTrainer) -> DetectorTrainer {
+        var trainer = base
         trainer.configuration.epochs = epochs
-        for family in QualityReport.Family.allCases {
+        if let window { trainer.window.length = window }
+        if let differences { trainer.window.differences = differences }
+        if let trim { trainer.trimFraction = trim }
+        if let perFeatureEvidence { trainer.perFeatureEvidence = perFeatureEvidence }
+        if let contamination { trainer.contamination = contamination }
+        if let dropout { trainer.dropout = dropout }
+        return trainer
+    }
+
+    func run() async throws {
+        var report = QualityReport(command: commandLine)
+        let families = selected
+
+        if families.contains("seed") {
+            Console.note("seed generator: training on \(syntheticSamples) unlabeled rows, testing on a fresh draw of 20,000")
+            var seedTrainer = DetectorTrainer.seedRecipe
+            seedTrainer.configuration.epochs = epochs
+            var generator = SeededGenerator(seed: 42)
+            let training = SeedProfile.generate(samples: syntheticSamples, generator: &generator)
+            let bundle = try seedTrainer.train(Dataset(features: training.features, values: training.values, source: training.source)).bundle
+            var testGenerator = SeededGenerator(seed: 7)
+            let test = SeedProfile.generate(samples: 20_000, generator: &testGenerator)
+            report.seed = try AnomalyDetector(bundle: bundle).evaluate(series: test.values, labels: test.labels!)
+        }
+
+        let trainer = recipe(DetectorTrainer())
+        for family in QualityReport.Family.allCases where families.contains(family.rawValue) {
             let path = "\(directory)/\(family.directory)"
             guard FileManager.default.fileExists(atPath: path) else {
                 Console.note("\(family.title): no \(path); not run")
@@ -71,7 +126,8 @@ struct QualityCommand: AsyncParsableCommand {
             }
         }
         let skab = "\(directory)/skab"
-        if FileManager.default.fileExists(atPath: skab) {
+        if !families.contains("skab") {
+        } else if FileManager.default.fileExists(atPath: skab) {
             let benchmark = LeadingRowsBenchmark(trainer: trainer, learning: .rows(400), labelColumn: "anomaly", excludedColumns: ["changepoint"])
             report.skab = try benchmark.run(Self.skabFiles(in: skab), root: skab) { Console.note("SKAB: \($0)") }
         } else {

@@ -13,6 +13,9 @@ struct ScoreCommand: AsyncParsableCommand {
             the model's features; NDJSON needs one object per line with them. Each output line has
             anomaly_score, is_anomaly, confidence, reconstruction_error, threshold, feature_scores
             and row (the 1-based data row).
+
+            With a model trained with --window, the rows are one series in time order: each is
+            scored with the rows before it (the first ones as if their past were steady).
             """
     )
 
@@ -82,9 +85,12 @@ struct ScoreCommand: AsyncParsableCommand {
         var dataRow = 0
         var skipped = 0
         var firstProblem: DatasetError?
+        // One series: a model with a window sees each row with the rows before it, across batches.
+        var series = SeriesWindow(detector.window, features: features.count)
         func scoreBatch() {
             guard !rowNumbers.isEmpty else { return }
-            let scores = detector.score(Matrix(rows: rowNumbers.count, columns: features.count, values: values))
+            let inputs = series.inputs(Matrix(rows: rowNumbers.count, columns: features.count, values: values))
+            let scores = detector.score(inputs: inputs)
             for (score, row) in zip(scores, rowNumbers) {
                 console.output(score.json(features: features, extra: [("row", "\(row)")]))
             }

@@ -58,6 +58,12 @@ struct TrainCommand: AsyncParsableCommand {
         help: "Add each feature's robust z-score (median/MAD of the training rows) to the reconstruction error (default: off; on for --synthetic).")
     var perFeatureEvidence: Bool?
 
+    @Option(help: "How many of a series' latest rows the model sees (1: each row alone). The rows must be one series in time order.")
+    var window = 1
+
+    @Flag(help: "With --window, feed the model the latest row and the first differences before it, not the raw rows.")
+    var differences = false
+
     @Option(help: "The seed for weights, shuffling and dropout: the same seed gives the same model.")
     var seed: UInt64 = 42
 
@@ -67,6 +73,10 @@ struct TrainCommand: AsyncParsableCommand {
         if !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--learning-rate must be positive, got \(learningRate)") }
         if patience < 1 || lrPatience < 1 { throw ValidationError("--patience and --lr-patience must be at least 1") }
         if !(validationSplit > 0 && validationSplit < 1) { throw ValidationError("--validation-split must be in (0, 1), got \(validationSplit)") }
+        if !(1...TemporalWindow.maximumLength).contains(window) {
+            throw ValidationError("--window must be in 1...\(TemporalWindow.maximumLength), got \(window)")
+        }
+        if differences, window < 2 { throw ValidationError("--differences needs --window 2 or more") }
         if let trim, !(trim >= 0 && trim < 1) { throw ValidationError("--trim must be in [0, 1), got \(trim)") }
         if let contamination, !(contamination > 0 && contamination < 1) {
             throw ValidationError("--contamination must be in (0, 1), got \(contamination)")
@@ -78,6 +88,9 @@ struct TrainCommand: AsyncParsableCommand {
         var dataset = try data.load(features: selected)
         if data.isSynthetic { dataset.labels = nil }  // the synthetic profile trains unlabeled, as the seed does
         Console.note("Training on \(dataset.rowCount) rows of \(dataset.source) with features \(dataset.features.joined(separator: ", "))")
+        if window > 1 {
+            Console.note("Window: \(TemporalWindow(length: window, differences: differences)), \(window * dataset.features.count) model inputs")
+        }
 
         // The seed's data has a recipe of its own; other data starts from the general defaults.
         var trainer = data.isSynthetic ? DetectorTrainer.seedRecipe : DetectorTrainer()
@@ -91,6 +104,7 @@ struct TrainCommand: AsyncParsableCommand {
         trainer.useLabels = !ignoreLabels
         if let perFeatureEvidence { trainer.perFeatureEvidence = perFeatureEvidence }
         if let trim { trainer.trimFraction = trim }
+        trainer.window = TemporalWindow(length: window, differences: differences)
         trainer.seed = seed
 
         var progress = TrainingProgress()

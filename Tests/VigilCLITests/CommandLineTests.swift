@@ -37,6 +37,35 @@ import Testing
         #expect(shares.max { $0.value < $1.value }?.key == "cpu_usage")
     }
 
+    /// A model trained with a window scores a file as one series, the same whether it is read in
+    /// one batch or many, and says so in its bundle.
+    @Test func aWindowedModelScoresAFileAsOneSeries() throws {
+        let path = VigilRunner.temporaryDirectory() + "/windowed"
+        let trained = try VigilRunner.run(["train", "--synthetic", "600", "--epochs", "2", "--window", "3", "--differences", "--out", path])
+        #expect(trained.status == 0, "\(trained.error)")
+        #expect(trained.error.contains("Window: 3 vectors (first differences), 15 model inputs"))
+        let manifest = try String(contentsOfFile: path + "/model.json", encoding: .utf8)
+        #expect(manifest.contains("\"differences\" : true"))
+
+        var csv = "cpu_usage,memory_usage,disk_io,network_io,response_time\n"
+        for row in 0..<10 { csv += "\(40 + row),50,\(60 - row),50,50\n" }
+        let whole = try VigilRunner.run(["score", "--model", path, "-"], input: csv)
+        let pieces = try VigilRunner.run(["score", "--model", path, "--batch-size", "3", "-"], input: csv)
+        #expect(whole.status == 0, "\(whole.error)")
+        #expect(whole.output.split(separator: "\n").count == 10)
+        func errors(_ output: String) throws -> [Double] {
+            try output.split(separator: "\n").map {
+                (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["reconstruction_error"] as! Double
+            }
+        }
+        let (a, b) = (try errors(whole.output), try errors(pieces.output))
+        #expect(a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, $0) }, "\(a) vs \(b)")
+
+        let refused = try VigilRunner.run(["train", "--synthetic", "600", "--differences", "--out", path])
+        #expect(refused.status != 0)
+        #expect(refused.error.contains("--differences needs --window 2 or more"))
+    }
+
     @Test func scoreReadsNDJSON() throws {
         let ndjson = """
             {"cpu_usage": 50, "memory_usage": 50, "disk_io": 50, "network_io": 50, "response_time": 50, "service": "api"}

@@ -17,7 +17,7 @@ import VigilML
         var testGenerator = SeededGenerator(seed: 7)
         let test = SeedProfile.generate(samples: 20_000, generator: &testGenerator)
         let detector = try AnomalyDetector(bundle: bundle)
-        let errors = detector.reconstructionErrors(test.values).map(Double.init)
+        let errors = detector.reconstructionErrors(series: test.values).map(Double.init)
         let report = EvaluationReport(errors: errors, labels: test.labels!, threshold: detector.threshold)
         #expect(report.confusion.f1 >= 0.90, "F1 \(report.confusion.f1)")
 
@@ -41,7 +41,7 @@ import VigilML
         var testGenerator = SeededGenerator(seed: 7)
         let test = SeedProfile.generate(samples: 20_000, generator: &testGenerator)
         let detector = try AnomalyDetector(bundle: bundle)
-        let report = detector.evaluate(test.values, labels: test.labels!)
+        let report = detector.evaluate(series: test.values, labels: test.labels!)
         #expect(report.confusion.f1 >= 0.97, "F1 \(report.confusion.f1)")
 
         for feature in 0..<5 {
@@ -94,7 +94,7 @@ import VigilML
         #expect(normal.threshold == spike.threshold)
 
         // Batch and single scoring agree (BLAS and the single-row loop round differently).
-        let batch = detector.score(Matrix([[50, 50, 50, 50, 900], [50, 50, 50, 50, 50]]))
+        let batch = detector.score(inputs: Matrix([[50, 50, 50, 50, 900], [50, 50, 50, 50, 50]]))
         #expect(abs(batch[0].reconstructionError - spike.reconstructionError) < 1e-5 * max(1, spike.reconstructionError))
         #expect(batch[1].isAnomaly == normal.isAnomaly)
 

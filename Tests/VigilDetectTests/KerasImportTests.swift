@@ -16,7 +16,7 @@ import VigilML
         #expect(table.rowCount == 205)
         let raw = try table.selecting(SeedProfile.features).values
         let expected = try table.selecting(["reconstruction_error"]).values.values
-        let errors = bundle.reconstructionErrors(raw)
+        let errors = bundle.reconstructionErrors(series: raw)
         var worst = 0.0
         for (mine, theirs) in zip(errors, expected) {
             worst = max(worst, abs(Double(mine) - Double(theirs)) / Double(theirs))
@@ -30,7 +30,7 @@ import VigilML
         #expect(throws: BundleError.notCalibrated(path: path)) { try AnomalyDetector(bundle: bundle, path: path) }
         var generator = SeededGenerator(seed: 1)
         let data = SeedProfile.generate(samples: 2000, generator: &generator)
-        bundle.calibration = Calibration(errors: bundle.reconstructionErrors(data.values), contamination: 0.2)
+        bundle.calibration = Calibration(errors: bundle.reconstructionErrors(series: data.values), contamination: 0.2)
         let detector = try AnomalyDetector(bundle: bundle)
         let score = detector.score([200, 180, 600, 400, 1000])
         #expect(score.isAnomaly)

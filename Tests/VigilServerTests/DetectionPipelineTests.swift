@@ -1,5 +1,7 @@
+import Foundation
 import Testing
 import VigilDetect
+import VigilML
 import VigilServer
 
 @Suite struct DetectionPipelineTests {
@@ -40,5 +42,44 @@ import VigilServer
         // Each result names the alert it opened or counted on: one id per stored alert.
         let ids = Set(batch.compactMap(\.alertID))
         #expect(ids.count == stored.count)
+    }
+
+    /// A model trained with a window serves with it: each service's events are scored with that
+    /// service's previous time steps, as `vigil score` scores the same rows as a series.
+    @Test func aWindowedModelScoresEachServiceWithItsOwnPast() async throws {
+        var generator = SeededGenerator(seed: 8)
+        let data = SeedProfile.generate(samples: 600, generator: &generator)
+        var trainer = DetectorTrainer()
+        trainer.configuration.epochs = 2
+        trainer.window = TemporalWindow(length: 3, differences: true)
+        let bundle = try trainer.train(Dataset(features: data.features, values: data.values, source: "windowed")).bundle
+        let service = try TestService.make(model: bundle)
+
+        let rows = data.values.gatheringRows(0..<8)
+        // Two services interleaved: "a" gets rows 0..<4 and "b" rows 4..<8, one vector per step.
+        let events = (0..<4).flatMap { step in
+            ["a", "b"].map { name in
+                let vector = rows.row(name == "a" ? step : step + 4).map(Double.init)
+                return MetricEvent(
+                    timestamp: 1_764_072_000_000 + Double(step) * 60_000, service: name, metric: "cpu_usage", value: vector[0],
+                    tags: Dictionary(uniqueKeysWithValues: zip(bundle.features, vector)))
+            }
+        }
+        let results = try await service.pipeline.detect(batch: events)
+        let detector = try AnomalyDetector(bundle: bundle)
+        let expectedA = detector.score(series: rows.gatheringRows(0..<4)).map(\.reconstructionError)
+        let expectedB = detector.score(series: rows.gatheringRows(4..<8)).map(\.reconstructionError)
+        let servedA = stride(from: 0, to: 8, by: 2).map { results[$0].score.reconstructionError }
+        let servedB = stride(from: 1, to: 8, by: 2).map { results[$0].score.reconstructionError }
+        for (served, expected) in zip(servedA + servedB, expectedA + expectedB) {
+            #expect(abs(served - expected) <= 1e-6 * max(1, expected), "served \(served), series \(expected)")
+        }
+
+        try await TestService.test(service) { client in
+            let info = try await client.get("/api/v1/ml/model-info").object
+            let window = (info["model"] as? [String: Any])?["window"] as? [String: Any]
+            #expect(window?["length"] as? Int == 3)
+            #expect(window?["differences"] as? Bool == true)
+        }
     }
 }

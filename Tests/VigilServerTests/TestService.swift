@@ -32,14 +32,16 @@ enum TestService {
         return url.path
     }
 
-    /// A service with `bundle` saved as its model and loaded (unless `withModel` is false).
-    static func make(withModel: Bool = true, _ configure: (inout ServerConfiguration) -> Void = { _ in }) throws -> VigilService {
+    /// A service with `model` saved as its model and loaded (unless `withModel` is false).
+    static func make(
+        withModel: Bool = true, model: ModelBundle = bundle, _ configure: (inout ServerConfiguration) -> Void = { _ in }
+    ) throws -> VigilService {
         var configuration = ServerConfiguration()
         configuration.dataDirectory = temporaryDirectory()
         configure(&configuration)
         let service = try VigilService(configuration: configuration, logger: logger)
         if withModel {
-            try bundle.save(to: service.loader.path)
+            try model.save(to: service.loader.path)
             _ = service.loader.load(into: service.pipeline.models, logger: logger)
         }
         return service

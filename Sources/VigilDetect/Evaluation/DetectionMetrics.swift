@@ -130,9 +130,11 @@ public struct EvaluationReport: Sendable, Equatable {
 }
 
 extension AnomalyDetector {
-    /// How the detector does on `rows` (raw values, columns in ``features`` order) against
-    /// `labels`, at its own threshold.
-    public func evaluate(_ rows: Matrix, labels: [UInt8]) -> EvaluationReport {
-        EvaluationReport(errors: reconstructionErrors(rows).map(Double.init), labels: labels, threshold: threshold)
+    /// How the detector does on a series (raw values, columns in ``features`` order, rows in time
+    /// order) against `labels`, at its own threshold. Rows before `scoredFrom` are context only
+    /// (the past a windowed model sees); `labels` cover the rest.
+    public func evaluate(series rows: Matrix, labels: [UInt8], scoredFrom: Int = 0) -> EvaluationReport {
+        let errors = reconstructionErrors(series: rows).dropFirst(scoredFrom)
+        return EvaluationReport(errors: errors.map(Double.init), labels: labels, threshold: threshold)
     }
 }

@@ -36,8 +36,8 @@ public struct LeadingRowsBenchmark: Sendable {
             guard let labels = dataset.labels else { throw DatasetError.missingColumns([labelColumn], source: dataset.source) }
             let split = learning.rows(of: dataset.rowCount)
             let bundle = try trainer.train(dataset.subset(0..<split)).bundle
-            let scored = dataset.subset(split..<dataset.rowCount)
-            return File(name: name, report: try AnomalyDetector(bundle: bundle).evaluate(scored.values, labels: Array(labels[split...])))
+            let detector = try AnomalyDetector(bundle: bundle)
+            return File(name: name, report: detector.evaluate(series: dataset.values, labels: Array(labels[split...]), scoredFrom: split))
         }
     }
 }

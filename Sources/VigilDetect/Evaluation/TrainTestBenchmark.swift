@@ -30,7 +30,7 @@ public struct TrainTestBenchmark: Sendable {
             let bundle = try trainer.train(training).bundle
             let test = try reader.read(path: "\(directory)/\(name)_test.csv").dataset.selecting(bundle.features)
             guard let labels = test.labels else { throw DatasetError.missingColumns(["label"], source: test.source) }
-            return Machine(name: name, report: try AnomalyDetector(bundle: bundle).evaluate(test.values, labels: labels))
+            return Machine(name: name, report: try AnomalyDetector(bundle: bundle).evaluate(series: test.values, labels: labels))
         }
     }
 }

@@ -5,6 +5,8 @@ struct BundleManifest: Codable {
     var formatVersion: Int
     var vigilVersion: String
     var features: [String]
+    /// Absent for a model of single vectors (and bundles written before windows existed).
+    var window: TemporalWindow?
     var architecture: Architecture
     var scaler: StandardScaler
     /// Absent for bundles scored by the reconstruction error alone (and those written before it existed).
@@ -13,7 +15,7 @@ struct BundleManifest: Codable {
     var training: TrainingMetadata
 
     enum CodingKeys: String, CodingKey {
-        case features, architecture, scaler, calibration, training
+        case features, window, architecture, scaler, calibration, training
         case formatVersion = "format_version"
         case vigilVersion = "vigil_version"
         case robust = "robust_profile"
@@ -24,6 +26,7 @@ struct BundleManifest: Codable {
         try container.encode(formatVersion, forKey: .formatVersion)
         try container.encode(vigilVersion, forKey: .vigilVersion)
         try container.encode(features, forKey: .features)
+        if let window, window != .none { try container.encode(window, forKey: .window) }
         try container.encode(architecture, forKey: .architecture)
         try container.encode(scaler, forKey: .scaler)
         try container.encodeIfPresent(robust, forKey: .robust)

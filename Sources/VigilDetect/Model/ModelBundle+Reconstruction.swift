@@ -1,13 +1,20 @@
 public import VigilML
 
 extension ModelBundle {
-    /// The anomaly evidence (the "reconstruction error") of every row of `rows`, raw values in
-    /// ``features`` order: the cheapest full pass, for calibration and evaluation.
-    public func reconstructionErrors(_ rows: Matrix) -> [Float] {
+    /// The anomaly evidence (the "reconstruction error") of every row of a series (raw values in
+    /// ``features`` order, rows in time order, windowed as the model was trained): the cheapest
+    /// full pass, for calibration and evaluation.
+    public func reconstructionErrors(series rows: Matrix) -> [Float] {
+        reconstructionErrors(inputs: window.inputs(series: rows))
+    }
+
+    /// The anomaly evidence of every row of `inputs`, the network's raw inputs (``inputWidth``
+    /// columns, see ``TemporalWindow``).
+    public func reconstructionErrors(inputs: Matrix) -> [Float] {
         var errors: [Float] = []
-        errors.reserveCapacity(rows.rows)
-        let width = features.count
-        forEachChunk(of: rows) { count, input, output in
+        errors.reserveCapacity(inputs.rows)
+        let width = inputWidth
+        forEachChunk(of: inputs) { count, input, output in
             for r in 0..<count {
                 errors.append(Float(evidence(input: input + r * width, output: output + r * width, perFeature: nil)))
             }
@@ -15,34 +22,39 @@ extension ModelBundle {
         return errors
     }
 
-    /// One row's evidence from its scaled input and its reconstruction: the mean over features of
+    /// One row's evidence from its scaled input and its reconstruction: the mean over inputs of
     /// the squared reconstruction error, plus the squared robust z-score when the bundle has a
-    /// ``RobustProfile``. `perFeature`, when given, receives each feature's part (unnormalised).
+    /// ``RobustProfile``. `perFeature`, when given (zeroed, one slot per feature), receives each
+    /// feature's part over all steps of the window (unnormalised).
     /// The one definition of the error, used by scoring, calibration and evaluation alike.
     @inline(__always)
     func evidence(input: UnsafePointer<Float>, output: UnsafePointer<Float>, perFeature: UnsafeMutablePointer<Double>?) -> Double {
-        let width = features.count
+        let featureCount = features.count
         var sum: Double = 0
-        for i in 0..<width {
-            let d = Double(output[i] - input[i])
-            var part = d * d
-            if let robust { part += robust.squaredDeviation(input[i], feature: i) }
-            perFeature?[i] = part
-            sum += part
+        for step in 0..<window.length {
+            let offset = step * featureCount
+            for feature in 0..<featureCount {
+                let i = offset + feature
+                let d = Double(output[i] - input[i])
+                var part = d * d
+                if let robust { part += robust.squaredDeviation(input[i], feature: i) }
+                perFeature?[feature] += part
+                sum += part
+            }
         }
-        return sum / Double(width)
+        return sum / Double(inputWidth)
     }
 
-    /// Scales and reconstructs `rows` chunk by chunk, handing each chunk's scaled inputs and
-    /// reconstructions to `body`.
+    /// Scales and reconstructs `rows` (network inputs, ``inputWidth`` wide) chunk by chunk, handing
+    /// each chunk's scaled inputs and reconstructions to `body`.
     func forEachChunk(
         of rows: Matrix, chunk: Int = 1024, _ body: (Int, UnsafePointer<Float>, UnsafePointer<Float>) -> Void
     ) {
-        precondition(rows.columns == features.count, "expected \(features.count) columns, got \(rows.columns)")
+        precondition(rows.columns == inputWidth, "expected \(inputWidth) columns, got \(rows.columns)")
         guard rows.rows > 0 else { return }
         let chunk = min(chunk, rows.rows)
         let scaler = self.scaler
-        let width = features.count
+        let width = inputWidth
         let scratchSize = 2 * network.maximumWidth
         withUnsafeTemporaryAllocation(of: Float.self, capacity: chunk * (2 * width + scratchSize)) { buffer in
             let input = buffer.baseAddress!

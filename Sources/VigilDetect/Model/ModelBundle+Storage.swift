@@ -29,7 +29,8 @@ extension ModelBundle {
         }
         let network = try buildNetwork(manifest.architecture, tensors: tensors, path: weightsPath)
         return ModelBundle(
-            features: manifest.features, network: network, scaler: manifest.scaler, robust: manifest.robust, calibration: manifest.calibration,
+            features: manifest.features, window: manifest.window ?? .none, network: network, scaler: manifest.scaler, robust: manifest.robust,
+            calibration: manifest.calibration,
             training: manifest.training, vigilVersion: manifest.vigilVersion)
     }
 
@@ -84,9 +85,14 @@ extension ModelBundle {
         guard !features.isEmpty else { throw .invalidManifest(path: path, reason: "field 'features' is empty") }
         guard Set(features).count == features.count else { throw .invalidManifest(path: path, reason: "field 'features' has duplicates") }
         if let problem = manifest.architecture.problem { throw .invalidManifest(path: path, reason: "field 'architecture': \(problem)") }
+        let window = manifest.window ?? .none
+        guard (1...TemporalWindow.maximumLength).contains(window.length) else {
+            throw .invalidManifest(path: path, reason: "field 'window.length' must be in 1...\(TemporalWindow.maximumLength), found \(window.length)")
+        }
         let inputs = manifest.architecture.inputDimension
-        guard features.count == inputs else {
-            throw .featureCountMismatch(path: path, reason: "\(features.count) features, but the architecture's input_dim is \(inputs)")
+        guard window.inputWidth(features: features.count) == inputs else {
+            let seen = window.length == 1 ? "\(features.count) features" : "\(features.count) features over a window of \(window.length)"
+            throw .featureCountMismatch(path: path, reason: "\(seen), but the architecture's input_dim is \(inputs)")
         }
         guard manifest.architecture.outputDimension == inputs else {
             throw .featureCountMismatch(
@@ -95,7 +101,7 @@ extension ModelBundle {
         guard manifest.scaler.mean.count == inputs, manifest.scaler.scale.count == inputs else {
             throw .featureCountMismatch(
                 path: path,
-                reason: "the scaler has \(manifest.scaler.mean.count) means and \(manifest.scaler.scale.count) scales for \(inputs) features")
+                reason: "the scaler has \(manifest.scaler.mean.count) means and \(manifest.scaler.scale.count) scales for \(inputs) inputs")
         }
         guard manifest.scaler.mean.allSatisfy(\.isFinite), manifest.scaler.scale.allSatisfy({ $0.isFinite && $0 > 0 }) else {
             throw .invalidManifest(path: path, reason: "field 'scaler': means must be finite and scales finite and positive")
@@ -152,7 +158,7 @@ extension ModelBundle {
     /// bundle (or none) and a stray temporary directory, never half a bundle.
     public func save(to path: String) throws(BundleError) {
         let manifest = BundleManifest(
-            formatVersion: Self.formatVersion, vigilVersion: vigilVersion, features: features, architecture: network.architecture,
+            formatVersion: Self.formatVersion, vigilVersion: vigilVersion, features: features, window: window, architecture: network.architecture,
             scaler: scaler, robust: robust, calibration: calibration, training: training)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -6,8 +6,12 @@ public struct ModelBundle: Sendable, Equatable {
     /// The bundle format this version of Vigil reads and writes.
     public static let formatVersion = 1
 
+    /// The features a vector carries, in order: what users send.
     public var features: [String]
+    /// The temporal context the network sees; its input is ``inputWidth`` wide.
+    public var window: TemporalWindow
     public var network: Sequential
+    /// Fitted on the network's inputs (``inputWidth`` columns).
     public var scaler: StandardScaler
     /// Per-feature evidence added to the reconstruction error; `nil` for the autoencoder alone.
     public var robust: RobustProfile?
@@ -18,10 +22,11 @@ public struct ModelBundle: Sendable, Equatable {
     public var vigilVersion: String
 
     public init(
-        features: [String], network: Sequential, scaler: StandardScaler, robust: RobustProfile? = nil, calibration: Calibration?,
-        training: TrainingMetadata, vigilVersion: String = Vigil.version
+        features: [String], window: TemporalWindow = .none, network: Sequential, scaler: StandardScaler, robust: RobustProfile? = nil,
+        calibration: Calibration?, training: TrainingMetadata, vigilVersion: String = Vigil.version
     ) {
         self.features = features
+        self.window = window
         self.network = network
         self.scaler = scaler
         self.robust = robust
@@ -29,6 +34,9 @@ public struct ModelBundle: Sendable, Equatable {
         self.training = training
         self.vigilVersion = vigilVersion
     }
+
+    /// The width of the network's input: every feature at every step of the ``window``.
+    public var inputWidth: Int { window.inputWidth(features: features.count) }
 }
 
 /// Where a model's weights came from and how training went.

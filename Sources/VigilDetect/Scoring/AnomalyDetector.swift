@@ -8,6 +8,7 @@ public struct AnomalyDetector: Sendable {
     public let bundle: ModelBundle
     private let calibration: Calibration
     private let featureCount: Int
+    private let inputWidth: Int
     private let scratchSize: Int
 
     /// - Throws: ``BundleError/notCalibrated(path:)`` when the bundle has no calibration.
@@ -16,56 +17,94 @@ public struct AnomalyDetector: Sendable {
         self.bundle = bundle
         self.calibration = calibration
         self.featureCount = bundle.features.count
+        self.inputWidth = bundle.inputWidth
         self.scratchSize = 2 * bundle.network.maximumWidth
     }
 
     public var features: [String] { bundle.features }
+    public var window: TemporalWindow { bundle.window }
     public var threshold: Double { calibration.threshold }
 
-    /// Scores one vector of raw feature values, in ``features`` order.
+    /// Scores one vector of raw feature values, in ``features`` order; a model with a window sees
+    /// it as the latest of a steady series.
     ///
     /// - Important: allocation-free apart from the result's feature scores: the single-vector hot path.
     public func score(_ vector: [Double]) -> Score {
         precondition(vector.count == featureCount, "expected \(featureCount) values, got \(vector.count)")
-        let network = bundle.network
-        return withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * featureCount + scratchSize) { buffer in
-            let input = buffer.baseAddress!
-            let output = input + featureCount
-            for i in 0..<featureCount { input[i] = Float(vector[i]) }
-            bundle.scaler.transform(rows: 1, input)
-            network.forward(rows: 1, input: input, output: output, scratch: output + featureCount)
-            return makeScore(input: input, output: output)
+        return scoreOne { input in
+            for step in 0..<window.length {
+                for i in 0..<featureCount { input[step * featureCount + i] = Float(vector[i]) }
+            }
         }
     }
 
-    /// Scores every row of `rows` (raw values, columns in ``features`` order), in chunks.
-    public func score(_ rows: Matrix) -> [Score] {
+    /// Scores one stacked window: ``TemporalWindow/length`` vectors of raw values, newest first
+    /// (what ``FeatureAssembler`` returns).
+    public func score(window stacked: [Double]) -> Score {
+        precondition(stacked.count == inputWidth, "expected \(inputWidth) values, got \(stacked.count)")
+        return scoreOne { input in
+            for i in 0..<inputWidth { input[i] = Float(stacked[i]) }
+        }
+    }
+
+    /// Scores `vectors` taken one by one (raw values in ``features`` order), each as
+    /// ``score(_:)-(Double)`` would: one through the single-vector path, several through the
+    /// batched matrix products, whichever is faster.
+    public func score(_ vectors: [[Double]]) -> [Score] {
+        if vectors.count == 1 { return [score(vectors[0])] }
+        return score(inputs: window.inputs(steady: vectors, features: featureCount))
+    }
+
+    /// Scores stacked windows (see ``score(window:)``), batched when there are several.
+    public func score(windows: [[Double]]) -> [Score] {
+        if windows.count == 1 { return [score(window: windows[0])] }
+        return score(inputs: window.inputs(stacked: windows, features: featureCount))
+    }
+
+    /// Scores every row of a series: raw values in ``features`` order, rows in time order, each
+    /// seen with the rows before it as the model's window asks.
+    public func score(series rows: Matrix) -> [Score] {
+        score(inputs: window.inputs(series: rows))
+    }
+
+    /// Scores every row of `inputs`, the network's raw inputs (``ModelBundle/inputWidth``
+    /// columns; see ``TemporalWindow``), in chunks.
+    public func score(inputs rows: Matrix) -> [Score] {
         var scores: [Score] = []
         scores.reserveCapacity(rows.rows)
         bundle.forEachChunk(of: rows) { count, input, output in
             for r in 0..<count {
-                scores.append(makeScore(input: input + r * featureCount, output: output + r * featureCount))
+                scores.append(makeScore(input: input + r * inputWidth, output: output + r * inputWidth))
             }
         }
         return scores
     }
 
-    /// Scores `vectors` (raw values in ``features`` order): one through the single-vector path,
-    /// several through the batched matrix products, whichever is faster.
-    public func score(_ vectors: [[Double]]) -> [Score] {
-        if vectors.count == 1 { return [score(vectors[0])] }
-        return score(Matrix(rows: vectors.count, columns: featureCount, values: vectors.flatMap { $0.map(Float.init) }))
+    /// The reconstruction error of every row of a series (see ``score(series:)``): the cheapest
+    /// full pass, for evaluation.
+    public func reconstructionErrors(series rows: Matrix) -> [Float] {
+        bundle.reconstructionErrors(series: rows)
     }
 
-    /// The reconstruction error of every row of `rows`: the cheapest full pass, for evaluation.
-    public func reconstructionErrors(_ rows: Matrix) -> [Float] {
-        bundle.reconstructionErrors(rows)
+    /// Fills the network input through `fill`, then encodes, scales, reconstructs and judges it.
+    @inline(__always)
+    private func scoreOne(_ fill: (UnsafeMutablePointer<Float>) -> Void) -> Score {
+        let network = bundle.network
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * inputWidth + scratchSize) { buffer in
+            let input = buffer.baseAddress!
+            let output = input + inputWidth
+            fill(input)
+            window.encode(input, features: featureCount)
+            bundle.scaler.transform(rows: 1, input)
+            network.forward(rows: 1, input: input, output: output, scratch: output + inputWidth)
+            return makeScore(input: input, output: output)
+        }
     }
 
     private func makeScore(input: UnsafePointer<Float>, output: UnsafePointer<Float>) -> Score {
         var shares = [Double](repeating: 0, count: featureCount)
         let error = shares.withUnsafeMutableBufferPointer { bundle.evidence(input: input, output: output, perFeature: $0.baseAddress) }
-        let sum = error * Double(featureCount)
+        let sum = error * Double(inputWidth)
         if sum > 0 {
             for i in 0..<featureCount { shares[i] /= sum }
         }

@@ -6,7 +6,11 @@ import Synchronization
 ///
 /// A feature not seen yet for a service, or last seen more than ``staleness`` before the
 /// service's newest event, is imputed with its default (the training mean) and reported as
-/// missing. Thread-safe.
+/// missing.
+///
+/// For a model with a ``TemporalWindow``, it also keeps each service's last vectors: one per
+/// distinct event time (the events of one timestamp fill one vector), so the window spans time
+/// steps, not messages. Thread-safe.
 public final class FeatureAssembler: Sendable {
     /// A service's vector, ready to score.
     public struct Assembled: Sendable, Equatable {
@@ -14,10 +18,15 @@ public final class FeatureAssembler: Sendable {
         public var values: [Double]
         /// Features imputed because they were never seen or are stale.
         public var missing: [String]
+        /// The model's stacked window: ``values``, then the service's vectors of the
+        /// `windowLength − 1` time steps before, newest first (the oldest standing in for steps
+        /// not seen yet). Just ``values`` without a window.
+        public var window: [Double]
 
-        public init(values: [Double], missing: [String]) {
+        public init(values: [Double], missing: [String], window: [Double]? = nil) {
             self.values = values
             self.missing = missing
+            self.window = window ?? values
         }
     }
 
@@ -28,6 +37,8 @@ public final class FeatureAssembler: Sendable {
     public let staleness: Double
     /// The most services tracked at once; the least recently updated is forgotten beyond it.
     public let capacity: Int
+    /// How many time steps each ``Assembled/window`` spans (the model's window length).
+    public let windowLength: Int
     private let positions: [String: Int]
     private let state = Mutex<[String: ServiceState]>([:])
 
@@ -35,6 +46,8 @@ public final class FeatureAssembler: Sendable {
         var values: [Double]
         var seenAt: [Double]
         var newest: Double
+        /// The vectors of earlier time steps, newest first, at most `windowLength − 1`.
+        var history: [[Double]] = []
 
         /// Takes `value` for the feature at `position` unless a newer reading is already held.
         mutating func observe(_ value: Double, at position: Int, time: Double) {
@@ -44,8 +57,12 @@ public final class FeatureAssembler: Sendable {
         }
     }
 
-    public init(features: [String], defaults: [Double], staleness: Double = 5 * 60 * 1000, capacity: Int = 100_000) {
+    public init(
+        features: [String], defaults: [Double], staleness: Double = 5 * 60 * 1000, capacity: Int = 100_000, windowLength: Int = 1
+    ) {
         precondition(features.count == defaults.count, "one default per feature")
+        precondition(windowLength >= 1, "a window holds at least the current vector")
+        self.windowLength = windowLength
         self.features = features
         self.defaults = defaults
         self.staleness = staleness
@@ -71,6 +88,11 @@ public final class FeatureAssembler: Sendable {
         var service =
             services[event.service]
             ?? ServiceState(values: defaults, seenAt: [Double](repeating: -.infinity, count: features.count), newest: -.infinity)
+        if windowLength > 1, service.newest > -.infinity, event.timestamp > service.newest {
+            // A new time step: the vector of the one before joins the history.
+            service.history.insert(assemble(service).values, at: 0)
+            if service.history.count >= windowLength { service.history.removeLast() }
+        }
         if let position = positions[event.metric] { service.observe(event.value, at: position, time: event.timestamp) }
         for (name, value) in event.tags where name != event.metric {
             if let position = positions[name] { service.observe(value, at: position, time: event.timestamp) }
@@ -90,7 +112,13 @@ public final class FeatureAssembler: Sendable {
             values[index] = defaults[index]
             missing.append(features[index])
         }
-        return Assembled(values: values, missing: missing)
+        guard windowLength > 1 else { return Assembled(values: values, missing: missing) }
+        var window = values
+        window.reserveCapacity(values.count * windowLength)
+        for step in 1..<windowLength {
+            window.append(contentsOf: step <= service.history.count ? service.history[step - 1] : service.history.last ?? values)
+        }
+        return Assembled(values: values, missing: missing, window: window)
     }
 
     /// Drops the state of `services` (their partitions moved to another instance).

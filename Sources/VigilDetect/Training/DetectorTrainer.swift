@@ -3,7 +3,8 @@ public import VigilML
 
 /// Trains a calibrated detector from data: the seed's `train_model.py` pipeline, plus calibration.
 ///
-/// 1. shuffle the rows (seeded) and hold out ``validationFraction`` of them;
+/// 1. window the rows (``window``: each row then carries the ones before it), shuffle them
+///    (seeded) and hold out ``validationFraction`` of them;
 /// 2. fit the ``StandardScaler`` on the training part;
 /// 3. fit the autoencoder (``Trainer``: Adam, early stopping, LR-on-plateau);
 /// 4. optionally, fit each feature's robust profile (``perFeatureEvidence``), and refit without
@@ -13,8 +14,13 @@ public import VigilML
 ///
 /// Labels are used only in step 5, never to pick training rows.
 public struct DetectorTrainer: Sendable {
-    /// The network; `nil` for the seed's 64-32-16-32-64 autoencoder sized to the data's features.
+    /// The network; `nil` for the seed's 64-32-16-32-64 autoencoder sized to the model's inputs.
     public var architecture: Architecture?
+    /// The dropout rate of the seed's autoencoder when ``architecture`` is `nil`.
+    public var dropout: Float = 0.2
+    /// The temporal context: how many of an entity's latest vectors the model sees. The rows of
+    /// the data must be one entity's series, in time order.
+    public var window = TemporalWindow.none
     public var configuration = TrainingConfiguration.seed
     /// The share of rows held out for validation and calibration (the seed's 80/20 split).
     public var validationFraction = 0.2
@@ -53,20 +59,24 @@ public struct DetectorTrainer: Sendable {
             throw .tooFewRows(source: dataset.source, found: dataset.rowCount, needed: Self.minimumRows)
         }
         var generator = SeededGenerator(seed: seed)
-        let order = generator.permutation(dataset.rowCount)
-        let validationCount = max(1, Int((Double(dataset.rowCount) * validationFraction).rounded()))
-        let validation = dataset.subset(order[0..<validationCount])
-        let training = dataset.subset(order[validationCount...])
+        let inputs = Dataset(
+            features: window.inputNames(dataset.features), values: window.inputs(series: dataset.values), labels: dataset.labels,
+            source: dataset.source)
+        let order = generator.permutation(inputs.rowCount)
+        let validationCount = max(1, Int((Double(inputs.rowCount) * validationFraction).rounded()))
+        let validation = inputs.subset(order[0..<validationCount])
+        let training = inputs.subset(order[validationCount...])
+        let features = dataset.features
 
-        var (bundle, history) = fit(training, validation: validation, generator: &generator, progress: progress)
+        var (bundle, history) = fit(features, training, validation: validation, generator: &generator, progress: progress)
         if let trimFraction, trimFraction > 0 {
             // Dirty history: the rows the first model finds worst are likeliest anomalies. Drop
             // them and fit again, so that they stop shaping what "normal" means.
-            let errors = bundle.reconstructionErrors(training.values)
+            let errors = bundle.reconstructionErrors(inputs: training.values)
             let cut = Calibration.quantile(errors.map(Double.init).sorted(), 1 - trimFraction)
             let kept = errors.indices.filter { Double(errors[$0]) <= cut }
             progress(.refitting(rows: kept.count, of: training.rowCount))
-            (bundle, history) = fit(training.subset(kept), validation: validation, generator: &generator, progress: progress)
+            (bundle, history) = fit(features, training.subset(kept), validation: validation, generator: &generator, progress: progress)
         }
         let last = history.epochs.last
         bundle.training = TrainingMetadata(
@@ -74,24 +84,24 @@ public struct DetectorTrainer: Sendable {
             bestValidationLoss: Double(history.bestLoss), finalLoss: last.map { Double($0.loss) },
             finalValidationLoss: last?.validationLoss.map(Double.init), seed: seed, createdAt: Self.timestamp(),
             dataFingerprint: dataset.fingerprint)
-        bundle.calibration = calibrate(errors: bundle.reconstructionErrors(validation.values), labels: useLabels ? validation.labels : nil)
+        bundle.calibration = calibrate(errors: bundle.reconstructionErrors(inputs: validation.values), labels: useLabels ? validation.labels : nil)
         return (bundle, history)
     }
 
     /// Fits the scaler, the network and (with ``perFeatureEvidence``) the robust profile on
-    /// `training`; the bundle is not calibrated yet.
+    /// `training` (windowed rows of `features`); the bundle is not calibrated yet.
     private func fit(
-        _ training: Dataset, validation: Dataset, generator: inout SeededGenerator, progress: (TrainingEvent) -> Void
+        _ features: [String], _ training: Dataset, validation: Dataset, generator: inout SeededGenerator, progress: (TrainingEvent) -> Void
     ) -> (ModelBundle, TrainingHistory) {
         let scaler = StandardScaler(fitting: training.values)
         let trainingInputs = scaler.transform(training.values)
         let validationInputs = scaler.transform(validation.values)
         var network = Sequential(
-            architecture: architecture ?? .seedAutoencoder(inputDimension: training.features.count), generator: &generator)
+            architecture: architecture ?? .seedAutoencoder(inputDimension: training.features.count, dropout: dropout), generator: &generator)
         let history = Trainer(configuration: configuration).fit(
             &network, inputs: trainingInputs, validation: (validationInputs, validationInputs), generator: &generator, progress: progress)
         let bundle = ModelBundle(
-            features: training.features, network: network, scaler: scaler,
+            features: features, window: window, network: network, scaler: scaler,
             robust: perFeatureEvidence ? RobustProfile(fitting: trainingInputs) : nil, calibration: nil,
             training: TrainingMetadata(source: training.source, createdAt: ""))
         return (bundle, history)

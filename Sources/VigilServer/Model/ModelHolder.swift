@@ -40,11 +40,15 @@ public final class ModelHolder: Sendable {
         let detector = try AnomalyDetector(bundle: bundle, path: path)
         return state.withLock { state in
             let assembler: FeatureAssembler
-            if let previous = state.model?.assembler, previous.features == bundle.features {
+            if let previous = state.model?.assembler, previous.features == bundle.features,
+                previous.windowLength == bundle.window.length
+            {
                 assembler = previous
             } else {
+                // The scaler's first means are those of the newest step: the features' training means.
                 assembler = FeatureAssembler(
-                    features: bundle.features, defaults: bundle.scaler.mean, staleness: staleness)
+                    features: bundle.features, defaults: Array(bundle.scaler.mean.prefix(bundle.features.count)), staleness: staleness,
+                    windowLength: bundle.window.length)
             }
             state.generation += 1
             let model = ServingModel(

@@ -172,6 +172,10 @@ enum OpenAPIDocument {
                       "threshold_unit": {"type": "string"},
                       "input_features": {"type": "integer"},
                       "features": {"type": "array", "items": {"type": "string"}},
+                      "window": {
+                        "type": "object", "description": "the temporal context: each service's last length time steps (first differences when differences is true); /predict sees a vector as the latest of a steady series",
+                        "properties": {"length": {"type": "integer"}, "differences": {"type": "boolean"}}
+                      },
                       "training_samples": {"type": "integer", "nullable": true},
                       "trained_from": {"type": "string"},
                       "created_at": {"type": "string"},

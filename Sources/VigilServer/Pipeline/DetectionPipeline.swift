@@ -97,7 +97,7 @@ public final class DetectionPipeline: Sendable {
     private func score(_ events: [MetricEvent]) -> [DetectionResult] {
         if let model = models.current {
             let assembled = model.assembler.update(with: events)
-            let scores = model.detector.score(assembled.map(\.values))
+            let scores = model.detector.score(windows: assembled.map(\.window))
             return zip(scores, assembled).map { score, vector in
                 DetectionResult(score: score, features: model.features, modelType: "autoencoder", missingFeatures: vector.missing)
             }

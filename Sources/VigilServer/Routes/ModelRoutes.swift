@@ -32,6 +32,7 @@ struct ModelRoutes: Sendable {
         text += ",\"version\":\(JSONText.string(model.version)),\"generation\":\(model.generation)"
         text += ",\"threshold\":\(JSONText.number(calibration.threshold)),\"threshold_unit\":\"reconstruction_error\""
         text += ",\"input_features\":\(model.features.count),\"features\":\(JSONText.strings(model.features))"
+        text += ",\"window\":{\"length\":\(bundle.window.length),\"differences\":\(bundle.window.differences)}"
         text +=
             ",\"training_samples\":\(training.samples.map(String.init) ?? "null"),\"trained_from\":\(JSONText.string(Self.redactSource(training.source)))"
         text += ",\"created_at\":\(JSONText.string(training.createdAt))"

@@ -1,0 +1,173 @@
+import Foundation
+import Testing
+import VigilDetect
+import VigilML
+
+@Suite struct TemporalWindowTests {
+    /// Three rows of two features: (1, 10), (2, 20), (4, 40).
+    let series = Matrix([[1, 10], [2, 20], [4, 40]])
+
+    @Test func aSeriesIsStackedNewestFirstWithASteadyPast() {
+        let inputs = TemporalWindow(length: 3).inputs(series: series)
+        #expect(inputs.columns == 6)
+        #expect(inputs.row(0) == [1, 10, 1, 10, 1, 10])
+        #expect(inputs.row(1) == [2, 20, 1, 10, 1, 10])
+        #expect(inputs.row(2) == [4, 40, 2, 20, 1, 10])
+    }
+
+    @Test func differencesKeepTheLevelAndCarryTheMotion() {
+        let inputs = TemporalWindow(length: 3, differences: true).inputs(series: series)
+        #expect(inputs.row(0) == [1, 10, 0, 0, 0, 0])
+        #expect(inputs.row(1) == [2, 20, 1, 10, 0, 0])
+        #expect(inputs.row(2) == [4, 40, 2, 20, 1, 10])
+        #expect(TemporalWindow(length: 2, differences: true).inputNames(["cpu"]) == ["cpu", "Δcpu[t-1]"])
+        #expect(TemporalWindow(length: 2).inputNames(["cpu", "mem"]) == ["cpu", "mem", "cpu[t-1]", "mem[t-1]"])
+    }
+
+    @Test func aSeriesReadInPiecesGetsTheSameInputsAsReadWhole() {
+        let window = TemporalWindow(length: 3, differences: true)
+        let long = Matrix(rows: 7, columns: 2, values: (0..<14).map { Float($0 * $0 % 11) })
+        var pieces = SeriesWindow(window, features: 2)
+        let first = pieces.inputs(long.gatheringRows(0..<2))
+        let rest = pieces.inputs(long.gatheringRows(2..<7))
+        #expect(first.values + rest.values == window.inputs(series: long).values)
+    }
+
+    @Test func steadyAndStackedInputsMatchTheSeriesForm() {
+        let window = TemporalWindow(length: 2, differences: true)
+        #expect(window.inputs(steady: [[3, 30]], features: 2).row(0) == [3, 30, 0, 0])
+        #expect(window.inputs(stacked: [[4, 40, 2, 20]], features: 2).row(0) == window.inputs(series: series).row(2).prefix(4).map { $0 })
+    }
+
+    /// The assembler's windows span time steps: events sharing a timestamp fill one vector.
+    @Test func theAssemblerKeepsEachServicesLastTimeSteps() {
+        let assembler = FeatureAssembler(features: ["cpu", "mem"], defaults: [50, 60], windowLength: 3)
+        let events = [
+            MetricEvent(timestamp: 0, service: "a", metric: "cpu", value: 1),
+            MetricEvent(timestamp: 0, service: "a", metric: "mem", value: 10),
+            MetricEvent(timestamp: 1, service: "b", metric: "cpu", value: 99),
+            MetricEvent(timestamp: 60, service: "a", metric: "cpu", value: 2),
+            MetricEvent(timestamp: 60, service: "a", metric: "mem", value: 20),
+            MetricEvent(timestamp: 120, service: "a", metric: "cpu", value: 4, tags: ["mem": 40]),
+        ]
+        let assembled = assembler.update(with: events)
+        #expect(assembled[0].window == [1, 60, 1, 60, 1, 60])
+        #expect(assembled[1].window == [1, 10, 1, 10, 1, 10])
+        #expect(assembled[2].window == [99, 60, 99, 60, 99, 60])
+        #expect(assembled[3].window == [2, 10, 1, 10, 1, 10])
+        #expect(assembled[4].window == [2, 20, 1, 10, 1, 10])
+        #expect(assembled[5].window == [4, 40, 2, 20, 1, 10])
+        #expect(assembled[5].values == [4, 40])
+    }
+
+    /// A series alternating between two states: one vector alone cannot tell a repeated state
+    /// from a normal one; a window of two can.
+    @Test func aWindowSeesWhatASingleVectorCannot() throws {
+        var generator = SeededGenerator(seed: 11)
+        var rows: [Float] = []
+        for step in 0..<3000 {
+            let state: Double = step % 2 == 0 ? 10 : 20
+            rows += [state, 2 * state].map { Float($0 + generator.nextNormal(standardDeviation: 0.3)) }
+        }
+        let dataset = Dataset(features: ["a", "b"], values: Matrix(rows: 3000, columns: 2, values: rows), source: "alternating")
+        // Normal: 10, 20, 10, 20. Anomalous: the third step repeats the state before it.
+        let probe = Matrix([[10, 20], [20, 40], [20, 40], [10, 20]])
+
+        var trainer = DetectorTrainer()
+        trainer.configuration.epochs = 20
+        // A one-unit bottleneck: room for the two normal pairs, none for an identity map.
+        trainer.architecture = Architecture(
+            inputDimension: 4,
+            layers: [
+                .dense(units: 8, activation: .relu), .dense(units: 1, activation: .linear), .dense(units: 8, activation: .relu),
+                .dense(units: 4, activation: .linear),
+            ])
+        trainer.window = TemporalWindow(length: 2)
+        let windowed = try AnomalyDetector(bundle: trainer.train(dataset).bundle)
+        let scores = windowed.score(series: probe)
+        #expect(!scores[1].isAnomaly, "normal step scored \(scores[1].reconstructionError), threshold \(windowed.threshold)")
+        #expect(scores[2].isAnomaly, "repeat scored \(scores[2].reconstructionError), threshold \(windowed.threshold)")
+
+        trainer.window = .none
+        trainer.architecture = Architecture(
+            inputDimension: 2,
+            layers: [
+                .dense(units: 8, activation: .relu), .dense(units: 1, activation: .linear), .dense(units: 8, activation: .relu),
+                .dense(units: 2, activation: .linear),
+            ])
+        let single = try AnomalyDetector(bundle: trainer.train(dataset).bundle)
+        #expect(!single.score(series: probe)[2].isAnomaly)
+    }
+
+    /// A windowed model round-trips through its bundle, and its three scoring paths agree: a
+    /// series, the assembler's stacked windows, and a lone vector seen as a steady series.
+    @Test func aWindowedBundleRoundTripsAndScoresAlikeOnEveryPath() throws {
+        var generator = SeededGenerator(seed: 5)
+        let data = SeedProfile.generate(samples: 400, generator: &generator)
+        var trainer = DetectorTrainer()
+        trainer.configuration.epochs = 2
+        trainer.contamination = 0.2
+        trainer.perFeatureEvidence = true
+        trainer.window = TemporalWindow(length: 3)
+        let bundle = try trainer.train(Dataset(features: data.features, values: data.values, source: data.source)).bundle
+        #expect(bundle.inputWidth == 15)
+        #expect(bundle.features == SeedProfile.features)
+
+        let path = Fixtures.temporaryDirectory() + "/model"
+        try bundle.save(to: path)
+        #expect(try ModelBundle.load(from: path) == bundle)
+        let detector = try AnomalyDetector(bundle: bundle)
+
+        let series = data.values.gatheringRows(0..<6)
+        let assembler = FeatureAssembler(features: bundle.features, defaults: [0, 0, 0, 0, 0], windowLength: 3)
+        let windows = (0..<6).map { row in
+            let vector = series.row(row)
+            let tags = Dictionary(uniqueKeysWithValues: zip(bundle.features, vector.map(Double.init)))
+            return assembler.update(
+                with: MetricEvent(timestamp: Double(row), service: "s", metric: bundle.features[0], value: Double(vector[0]), tags: tags)
+            ).window
+        }
+        // The single-vector and batched products sum in different orders: equal to float precision.
+        func close(_ a: Score, _ b: Score) -> Bool { abs(a.reconstructionError - b.reconstructionError) <= 1e-6 * max(1, a.reconstructionError) }
+        let fromSeries = detector.score(series: series)
+        let fromAssembler = detector.score(windows: windows)
+        for (a, b) in zip(fromSeries, fromAssembler) {
+            #expect(close(a, b))
+            #expect(a.featureScores.count == 5)
+        }
+        #expect(close(fromAssembler[5], detector.score(window: windows[5])))
+
+        let lone = series.row(0).map(Double.init)
+        #expect(close(detector.score(lone), fromSeries[0]))
+        #expect(detector.score([lone, lone]).allSatisfy { close($0, fromSeries[0]) })
+    }
+
+    @Test func aBundleWhoseWindowDoesNotFitItsNetworkIsRefused() throws {
+        var generator = SeededGenerator(seed: 6)
+        let data = SeedProfile.generate(samples: 200, generator: &generator)
+        var trainer = DetectorTrainer()
+        trainer.configuration.epochs = 1
+        trainer.window = TemporalWindow(length: 2)
+        let path = Fixtures.temporaryDirectory() + "/model"
+        try trainer.train(Dataset(features: data.features, values: data.values, source: data.source)).bundle.save(to: path)
+        let file = URL(fileURLWithPath: path + "/model.json")
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as! [String: Any]
+        #expect(json["window"] as? [String: Any] != nil)
+
+        json["window"] = ["length": 3]
+        try JSONSerialization.data(withJSONObject: json).write(to: file)
+        #expect {
+            try ModelBundle.load(from: path)
+        } throws: { error in
+            "\(error)".contains("5 features over a window of 3, but the architecture's input_dim is 10")
+        }
+
+        json["window"] = ["length": 0]
+        try JSONSerialization.data(withJSONObject: json).write(to: file)
+        #expect {
+            try ModelBundle.load(from: path)
+        } throws: { error in
+            "\(error)".contains("window.length")
+        }
+    }
+}
