@@ -31,7 +31,7 @@ struct QualityCommand: AsyncParsableCommand {
     @Option(help: "Rows drawn from the seed's generator for training (its recipe uses 50,000).")
     var syntheticSamples = SeedProfile.defaultSamples
 
-    @Option(help: "Comma-separated families to run: seed, asd, smd, skab (default: all).")
+    @Option(help: "Comma-separated families to run: seed, asd, smd, skab, nab (default: all).")
     var only: String?
 
     @Option(help: "Override the data families' window length (experiments; the report says so).")
@@ -68,7 +68,7 @@ struct QualityCommand: AsyncParsableCommand {
 
     /// The families asked for with `--only`, all of them without it.
     private var selected: Set<String> {
-        guard let only else { return ["seed", "asd", "smd", "skab"] }
+        guard let only else { return ["seed", "asd", "smd", "skab", "nab"] }
         return Set(only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
     }
 
@@ -132,6 +132,14 @@ struct QualityCommand: AsyncParsableCommand {
             report.skab = try benchmark.run(Self.skabFiles(in: skab), root: skab) { Console.note("SKAB: \($0)") }
         } else {
             Console.note("SKAB: no \(skab); not run")
+        }
+        let nab = "\(directory)/nab"
+        let nabWindows = "\(nab)/realAWSCloudwatch_windows.json"
+        if !families.contains("nab") {
+        } else if FileManager.default.fileExists(atPath: nabWindows) {
+            report.nab = try LabeledWindowsBenchmark(trainer: trainer).run(windowsFile: nabWindows, root: nab) { Console.note("NAB: \($0)") }
+        } else {
+            Console.note("NAB: no \(nabWindows); not run")
         }
         try Data(report.markdown.utf8).write(to: URL(fileURLWithPath: out))
         Console.note("Wrote \(out)")

@@ -168,6 +168,18 @@ import Testing
         try experiment.write(toFile: directory + "/skab/valve1/0.csv", atomically: true, encoding: .utf8)
         try experiment.write(toFile: directory + "/skab/anomaly-free/anomaly-free.csv", atomically: true, encoding: .utf8)
 
+        // NAB's layout: `timestamp,value` series and their windows by timestamp (with microseconds).
+        try FileManager.default.createDirectory(atPath: directory + "/nab/realAWSCloudwatch", withIntermediateDirectories: true)
+        var series = "timestamp,value\n"
+        for i in 0..<400 {
+            let (day, hour, minute) = (14 + i * 5 / 1440, i * 5 % 1440 / 60, i * 5 % 60)
+            series +=
+                "2014-02-\(day) \(hour < 10 ? "0" : "")\(hour):\(minute < 10 ? "0" : "")\(minute):00,\((300..<306).contains(i) ? 40 : 1 + Double(i % 6) / 10)\n"
+        }
+        try series.write(toFile: directory + "/nab/realAWSCloudwatch/s.csv", atomically: true, encoding: .utf8)
+        try #"{"realAWSCloudwatch/s.csv": [["2014-02-15 00:50:00.000000", "2014-02-15 01:35:00.000000"]]}"#.write(
+            toFile: directory + "/nab/realAWSCloudwatch_windows.json", atomically: true, encoding: .utf8)
+
         var reports: [String] = []
         for run in 0..<2 {
             let out = directory + "/QUALITY-\(run).md"
@@ -180,6 +192,7 @@ import Testing
         #expect(reports[0].contains("| **all, counts summed** |"))
         #expect(reports[0].contains("Not run: no `smd/`"))
         #expect(reports[0].contains("each of the 1 labelled files"))
+        #expect(reports[0].contains("| realAWSCloudwatch/s.csv | 340 | 1 / 1 |"), "\(reports[0])")
     }
 
     @Test func trainOnACSVReportsBadLinesOrSkipsThem() throws {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import VigilDetect
 
@@ -51,5 +52,21 @@ import VigilDetect
         #expect(LearningPeriod.rows(400).rows(of: 300) == 300)
         #expect(LearningPeriod.fraction(0.15).rows(of: 1000) == 150)
         #expect(LearningPeriod.fraction(0.15).rows(of: 7) == 1)
+    }
+
+    @Test func aBadWindowsFileOrSeriesIsNamed() throws {
+        let directory = Fixtures.temporaryDirectory()
+        let windows = directory + "/windows.json"
+        let benchmark = LabeledWindowsBenchmark(trainer: DetectorTrainer())
+        try #"{"s.csv": [["2014-02-14 00:00:00"]]}"#.write(toFile: windows, atomically: true, encoding: .utf8)
+        #expect(throws: DatasetError.invalidJSON(source: windows, line: 1, reason: "a window of 's.csv' has 1 timestamps, expected 2")) {
+            try benchmark.run(windowsFile: windows, root: directory)
+        }
+        try #"{"s.csv": [["2014-02-14 00:00:00", "2014-02-14 00:10:00"]]}"#.write(toFile: windows, atomically: true, encoding: .utf8)
+        try "timestamp,value\n2014-02-14 00:00:00,1\n2014-02-14 00:05:00,high\n".write(
+            toFile: directory + "/s.csv", atomically: true, encoding: .utf8)
+        #expect(throws: DatasetError.invalidValue(source: directory + "/s.csv", line: 3, column: "value", value: "high")) {
+            try benchmark.run(windowsFile: windows, root: directory)
+        }
     }
 }

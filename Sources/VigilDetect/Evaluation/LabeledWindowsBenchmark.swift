@@ -1,0 +1,104 @@
+import Foundation
+import VigilML
+
+/// NAB's protocol for series with labelled anomaly windows (realAWSCloudwatch): each series on
+/// its own, streaming and causal. The detector learns from the series' first share (15 %) only,
+/// with its threshold from those rows too; every later point is then scored from the points
+/// before it alone (a fixed model, a window looking back). Scored per series with
+/// ``WindowScore``: windows caught, how early, false-alarm events per 1,000 points.
+public struct LabeledWindowsBenchmark: Sendable {
+    /// One series' figures.
+    public struct Series: Sendable {
+        public var name: String
+        public var score: WindowScore
+    }
+
+    public var trainer: DetectorTrainer
+    public var learning: LearningPeriod
+
+    public init(trainer: DetectorTrainer, learning: LearningPeriod = .fraction(0.15)) {
+        var trainer = trainer
+        trainer.useLabels = false
+        self.trainer = trainer
+        self.learning = learning
+    }
+
+    /// Runs every series named in `windowsFile` (NAB's `combined_windows.json` layout: a path
+    /// relative to the data directory → `[[first, last]]` timestamps), reading each from
+    /// `root`/path, in name order.
+    public func run(windowsFile: String, root: String, progress: (String) -> Void = { _ in }) throws -> [Series] {
+        let labels = try Self.readWindows(windowsFile)
+        return try labels.keys.sorted().map { name in
+            progress(name)
+            let series = try TimestampedSeries.read(path: "\(root)/\(name)")
+            let ranges = labels[name]!.compactMap { series.indices(from: $0.0, through: $0.1) }
+            let start = learning.rows(of: series.values.count)
+            let dataset = Dataset(features: ["value"], values: series.matrix, source: name)
+            let detector = try AnomalyDetector(bundle: trainer.train(dataset.subset(0..<start)).bundle)
+            let flags = detector.score(series: series.matrix).map(\.isAnomaly)
+            return Series(name: name, score: WindowScore(flags: flags, windows: ranges, scoredFrom: start))
+        }
+    }
+
+    /// The windows file: series name → its windows' first and last timestamps.
+    static func readWindows(_ path: String) throws(DatasetError) -> [String: [(String, String)]] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw .unreadable(path: path, reason: "no such file") }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: [[String]]] else {
+            throw .invalidJSON(source: path, line: 1, reason: "expected an object of series names to lists of [first, last] timestamps")
+        }
+        var windows: [String: [(String, String)]] = [:]
+        for (name, pairs) in object {
+            windows[name] = try pairs.map { pair throws(DatasetError) in
+                guard pair.count == 2 else {
+                    throw .invalidJSON(source: path, line: 1, reason: "a window of '\(name)' has \(pair.count) timestamps, expected 2")
+                }
+                return (pair[0], pair[1])
+            }
+        }
+        return windows
+    }
+}
+
+/// A `timestamp,value` CSV (NAB's layout), timestamps kept as written.
+struct TimestampedSeries {
+    var timestamps: [String]
+    var values: [Float]
+
+    var matrix: Matrix { Matrix(rows: values.count, columns: 1, values: values) }
+
+    static func read(path: String) throws(DatasetError) -> TimestampedSeries {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw .unreadable(path: path, reason: FileManager.default.fileExists(atPath: path) ? "not UTF-8 text" : "no such file")
+        }
+        var series = TimestampedSeries(timestamps: [], values: [])
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let number = index + 1
+            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !trimmed.isEmpty, number > 1 else { continue }  // the header
+            let fields = trimmed.split(separator: ",", omittingEmptySubsequences: false)
+            guard fields.count == 2 else { throw .wrongFieldCount(source: path, line: number, expected: 2, found: fields.count) }
+            guard let value = Float(fields[1]), value.isFinite else {
+                throw .invalidValue(source: path, line: number, column: "value", value: String(fields[1]))
+            }
+            series.timestamps.append(Self.normalized(fields[0]))
+            series.values.append(value)
+        }
+        guard !series.values.isEmpty else { throw .empty(source: path) }
+        return series
+    }
+
+    /// `yyyy-MM-dd HH:mm:ss`: NAB writes window bounds with microseconds, series without; in this
+    /// form they compare as text in time order.
+    static func normalized(_ timestamp: some StringProtocol) -> String {
+        String(timestamp.trimmingCharacters(in: .whitespaces).prefix(19))
+    }
+
+    /// The indices of the points from `first` through `last`, or `nil` when none lies there.
+    func indices(from first: String, through last: String) -> ClosedRange<Int>? {
+        let (first, last) = (Self.normalized(first), Self.normalized(last))
+        guard let lower = timestamps.firstIndex(where: { $0 >= first }), let upper = timestamps.lastIndex(where: { $0 <= last }),
+            lower <= upper
+        else { return nil }
+        return lower...upper
+    }
+}
