@@ -99,7 +99,8 @@ struct QualityCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var report = QualityReport(command: commandLine)
+        let trainer = recipe(DetectorTrainer.serverMetricsRecipe)
+        var report = QualityReport(command: commandLine, recipe: trainer.recipeDescription)
         let families = selected
 
         if families.contains("seed") {
@@ -114,7 +115,6 @@ struct QualityCommand: AsyncParsableCommand {
             report.seed = try AnomalyDetector(bundle: bundle).evaluate(series: test.values, labels: test.labels!)
         }
 
-        let trainer = recipe(DetectorTrainer())
         for family in QualityReport.Family.allCases where families.contains(family.rawValue) {
             let path = "\(directory)/\(family.directory)"
             guard FileManager.default.fileExists(atPath: path) else {

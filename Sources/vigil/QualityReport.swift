@@ -12,6 +12,8 @@ struct QualityReport {
     }
 
     var command: String
+    /// The recipe every real-data family was trained with, in words.
+    var recipe: String
     var seed: EvaluationReport?
     var families: [Family: [TrainTestBenchmark.Machine]] = [:]
     var skab: [LeadingRowsBenchmark.File]?
@@ -25,6 +27,8 @@ struct QualityReport {
             counts a whole labelled run as found when any row of it is flagged; it inflates figures
             (uniform random scores reach 0.90 on SMD), so it is shown only beside the point-wise F1.
             Thresholds come from training data only; test labels are used only to score.
+
+            Every real-data family (ASD, SMD, SKAB, NAB) uses one recipe, unchanged per file: \(recipe).
 
             ## Seed generator
 
@@ -135,5 +139,19 @@ struct QualityReport {
 
     private func f(_ value: Double?) -> String {
         value.map { String(format: "%.3f", $0) } ?? "n/a"
+    }
+}
+
+extension DetectorTrainer {
+    /// The recipe in a report's words: window, dropout, threshold rule, trimming, evidence.
+    var recipeDescription: String {
+        var parts = [
+            window.length == 1 ? "each row alone" : "a window of \(window.length) rows" + (window.differences ? " (first differences)" : ""),
+            dropout == 0 ? "no dropout" : "dropout \(dropout)",
+            "threshold at the \(String(format: "%g", (1 - contamination) * 100))th percentile of held-out training errors",
+        ]
+        parts.append(trimFraction.map { $0 > 0 ? "refit without the worst \(String(format: "%g", $0 * 100)) %" : "no trimming" } ?? "no trimming")
+        parts.append(perFeatureEvidence ? "per-feature evidence added" : "the reconstruction error alone")
+        return parts.joined(separator: ", ")
     }
 }

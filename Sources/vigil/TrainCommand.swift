@@ -58,11 +58,17 @@ struct TrainCommand: AsyncParsableCommand {
         help: "Add each feature's robust z-score (median/MAD of the training rows) to the reconstruction error (default: off; on for --synthetic).")
     var perFeatureEvidence: Bool?
 
-    @Option(help: "How many of a series' latest rows the model sees (1: each row alone). The rows must be one series in time order.")
-    var window = 1
+    @Option(
+        help:
+            "How many of a series' latest rows the model sees (1: each row alone; default 5 for --data, 1 for --synthetic). The rows must be one series in time order."
+    )
+    var window: Int?
 
     @Flag(help: "With --window, feed the model the latest row and the first differences before it, not the raw rows.")
     var differences = false
+
+    @Option(help: "The autoencoder's dropout rate (default 0 for --data, 0.2 for --synthetic, as the seed).")
+    var dropout: Float?
 
     @Option(help: "The seed for weights, shuffling and dropout: the same seed gives the same model.")
     var seed: UInt64 = 42
@@ -73,10 +79,11 @@ struct TrainCommand: AsyncParsableCommand {
         if !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--learning-rate must be positive, got \(learningRate)") }
         if patience < 1 || lrPatience < 1 { throw ValidationError("--patience and --lr-patience must be at least 1") }
         if !(validationSplit > 0 && validationSplit < 1) { throw ValidationError("--validation-split must be in (0, 1), got \(validationSplit)") }
-        if !(1...TemporalWindow.maximumLength).contains(window) {
+        if let window, !(1...TemporalWindow.maximumLength).contains(window) {
             throw ValidationError("--window must be in 1...\(TemporalWindow.maximumLength), got \(window)")
         }
-        if differences, window < 2 { throw ValidationError("--differences needs --window 2 or more") }
+        if differences, (window ?? 1) < 2 { throw ValidationError("--differences needs --window 2 or more") }
+        if let dropout, !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout must be in [0, 1), got \(dropout)") }
         if let trim, !(trim >= 0 && trim < 1) { throw ValidationError("--trim must be in [0, 1), got \(trim)") }
         if let contamination, !(contamination > 0 && contamination < 1) {
             throw ValidationError("--contamination must be in (0, 1), got \(contamination)")
@@ -88,12 +95,9 @@ struct TrainCommand: AsyncParsableCommand {
         var dataset = try data.load(features: selected)
         if data.isSynthetic { dataset.labels = nil }  // the synthetic profile trains unlabeled, as the seed does
         Console.note("Training on \(dataset.rowCount) rows of \(dataset.source) with features \(dataset.features.joined(separator: ", "))")
-        if window > 1 {
-            Console.note("Window: \(TemporalWindow(length: window, differences: differences)), \(window * dataset.features.count) model inputs")
-        }
 
-        // The seed's data has a recipe of its own; other data starts from the general defaults.
-        var trainer = data.isSynthetic ? DetectorTrainer.seedRecipe : DetectorTrainer()
+        // The seed's data has a recipe of its own; real metric history has another.
+        var trainer = data.isSynthetic ? DetectorTrainer.seedRecipe : DetectorTrainer.serverMetricsRecipe
         trainer.configuration.epochs = epochs
         trainer.configuration.batchSize = batchSize
         trainer.configuration.learningRate = learningRate
@@ -104,9 +108,14 @@ struct TrainCommand: AsyncParsableCommand {
         trainer.useLabels = !ignoreLabels
         if let perFeatureEvidence { trainer.perFeatureEvidence = perFeatureEvidence }
         if let trim { trainer.trimFraction = trim }
-        trainer.window = TemporalWindow(length: window, differences: differences)
+        if let window { trainer.window.length = window }
+        trainer.window.differences = differences
+        if let dropout { trainer.dropout = dropout }
         trainer.seed = seed
 
+        if trainer.window.length > 1 {
+            Console.note("Window: \(trainer.window), \(trainer.window.inputWidth(features: dataset.features.count)) model inputs")
+        }
         var progress = TrainingProgress()
         let started = Date()
         let (bundle, history) = try trainer.train(dataset) { progress.handle($0) }

@@ -49,6 +49,17 @@ public struct DetectorTrainer: Sendable {
         return trainer
     }
 
+    /// The recipe for real metric history (`vigil train --data`), chosen once on the server
+    /// benchmarks (ASD, SMD) and used unchanged on SKAB and NAB: each row is seen with the four
+    /// before it (a window of 5) by the seed's autoencoder without dropout (dropout blurs the
+    /// reconstruction of the wider input). See QUALITY.md for what it scores.
+    public static var serverMetricsRecipe: DetectorTrainer {
+        var trainer = DetectorTrainer()
+        trainer.window = TemporalWindow(length: 5)
+        trainer.dropout = 0
+        return trainer
+    }
+
     /// Rows needed: enough for a validation split with a few rows in it.
     public static let minimumRows = 20
 
