@@ -34,7 +34,7 @@ struct QualityCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated families to run: seed, asd, smd, skab, nab (default: all).")
     var only: String?
 
-    @Option(help: "Override the data families' window length (experiments; the report says so).")
+    @Option(help: "Override the window length of every data family's recipe (experiments; the report says so).")
     var window: Int?
 
     @Flag(inversion: .prefixedNo, help: "Override whether windows hold first differences.")
@@ -99,13 +99,21 @@ struct QualityCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let trainer = recipe(DetectorTrainer.serverMetricsRecipe)
-        var report = QualityReport(command: commandLine, recipe: trainer.recipeDescription)
+        // One recipe per family, with the command line's overrides.
+        let servers = recipe(Recipe.servers.trainer)
+        let sensors = recipe(Recipe.sensors.trainer)
+        let streams = recipe(Recipe.servers.trainer)
+        var report = QualityReport(
+            command: commandLine,
+            recipes: [
+                "servers": servers.recipeDescription("servers"), "skab": sensors.recipeDescription("sensors"),
+                "nab": streams.recipeDescription("servers"),
+            ])
         let families = selected
 
         if families.contains("seed") {
             Console.note("seed generator: training on \(syntheticSamples) unlabeled rows, testing on a fresh draw of 20,000")
-            var seedTrainer = DetectorTrainer.seedRecipe
+            var seedTrainer = Recipe.synthetic.trainer
             seedTrainer.configuration.epochs = epochs
             var generator = SeededGenerator(seed: 42)
             let training = SeedProfile.generate(samples: syntheticSamples, generator: &generator)
@@ -121,14 +129,14 @@ struct QualityCommand: AsyncParsableCommand {
                 Console.note("\(family.title): no \(path); not run")
                 continue
             }
-            report.families[family] = try TrainTestBenchmark(trainer: trainer).run(directory: path) { machine in
+            report.families[family] = try TrainTestBenchmark(trainer: servers).run(directory: path) { machine in
                 Console.note("\(family.title): \(machine)")
             }
         }
         let skab = "\(directory)/skab"
         if !families.contains("skab") {
         } else if FileManager.default.fileExists(atPath: skab) {
-            let benchmark = LeadingRowsBenchmark(trainer: trainer, learning: .rows(400), labelColumn: "anomaly", excludedColumns: ["changepoint"])
+            let benchmark = LeadingRowsBenchmark(trainer: sensors, learning: .rows(400), labelColumn: "anomaly", excludedColumns: ["changepoint"])
             report.skab = try benchmark.run(Self.skabFiles(in: skab), root: skab) { Console.note("SKAB: \($0)") }
         } else {
             Console.note("SKAB: no \(skab); not run")
@@ -137,7 +145,7 @@ struct QualityCommand: AsyncParsableCommand {
         let nabWindows = "\(nab)/realAWSCloudwatch_windows.json"
         if !families.contains("nab") {
         } else if FileManager.default.fileExists(atPath: nabWindows) {
-            report.nab = try LabeledWindowsBenchmark(trainer: trainer).run(windowsFile: nabWindows, root: nab) { Console.note("NAB: \($0)") }
+            report.nab = try LabeledWindowsBenchmark(trainer: streams).run(windowsFile: nabWindows, root: nab) { Console.note("NAB: \($0)") }
         } else {
             Console.note("NAB: no \(nabWindows); not run")
         }

@@ -12,8 +12,8 @@ struct QualityReport {
     }
 
     var command: String
-    /// The recipe every real-data family was trained with, in words.
-    var recipe: String
+    /// Each family's recipe (see ``Recipe``) in words, by section: `servers`, `skab`, `nab`.
+    var recipes: [String: String]
     var seed: EvaluationReport?
     var families: [Family: [TrainTestBenchmark.Machine]] = [:]
     var skab: [LeadingRowsBenchmark.File]?
@@ -28,7 +28,8 @@ struct QualityReport {
             (uniform random scores reach 0.90 on SMD), so it is shown only beside the point-wise F1.
             Thresholds come from training data only; test labels are used only to score.
 
-            Every real-data family (ASD, SMD, SKAB, NAB) uses one recipe, unchanged per file: \(recipe).
+            Each family is trained with one recipe, the same for every file in it (`vigil train
+            --recipe`, see README); the recipe is named in each section.
 
             ## Seed generator
 
@@ -51,7 +52,7 @@ struct QualityReport {
                 continue
             }
             text += """
-                `vigil train --data <machine>_train.csv` with its defaults, then scored on
+                `vigil train --data <machine>_train.csv` (\(recipes["servers"] ?? "")), then scored on
                 `<machine>_test.csv`. Target: point-wise F1 ≥ \(family.target.goal) (best baseline \(family.target.baseline)).
 
                 | machine | precision | recall | F1 (point-wise) | FAR | point-adjusted F1 | ROC-AUC | PR-AUC |
@@ -75,7 +76,7 @@ struct QualityReport {
             let summed = skab.map(\.report.confusion).reduce(ConfusionMatrix(), +)
             text += """
                 The leaderboard protocol: each of the \(skab.count) labelled files on its own, learning from its
-                first 400 rows (`vigil train --data` defaults), scoring the rest point-wise; counts summed
+                first 400 rows (\(recipes["skab"] ?? "")), scoring the rest point-wise; counts summed
                 over the files. Target: F1 ≥ 0.82 with FAR ≤ 15 % (leaderboard best 0.78 at 13.6 %;
                 flagging every point scores 0.70).
 
@@ -103,6 +104,8 @@ struct QualityReport {
 
     private func nabSection(_ series: [LabeledWindowsBenchmark.Series]) -> String {
         var text = """
+            Recipe: \(recipes["nab"] ?? "").
+
             Streaming and causal: each series on its own; the model learns from its first 15 % only
             (threshold included) and scores every later point from the points before it. A window
             is detected when a point inside it is flagged; earliness is the share of the window
@@ -143,9 +146,10 @@ struct QualityReport {
 }
 
 extension DetectorTrainer {
-    /// The recipe in a report's words: window, dropout, threshold rule, trimming, evidence.
-    var recipeDescription: String {
+    /// The recipe in a report's words: its name, window, dropout, threshold rule, trimming, evidence.
+    func recipeDescription(_ name: String) -> String {
         var parts = [
+            "recipe `\(name)`",
             window.length == 1 ? "each row alone" : "a window of \(window.length) rows" + (window.differences ? " (first differences)" : ""),
             dropout == 0 ? "no dropout" : "dropout \(dropout)",
             "threshold at the \(String(format: "%g", (1 - contamination) * 100))th percentile of held-out training errors",

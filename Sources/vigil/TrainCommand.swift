@@ -15,10 +15,20 @@ struct TrainCommand: AsyncParsableCommand {
 
             Features default to every numeric column except timestamp, time, t, label and service.
             A 0/1 'label' column, when present, is used only to choose the threshold.
+
+            Recipes (settings chosen once per family of data; the options below override them):
+              servers    server and service metrics, the default for --data: a window of 5 rows,
+                         no dropout, the threshold flagging 1 % of held-out rows
+              sensors    servers plus each feature's robust z-score (features that move on their own)
+              synthetic  the seed's generator, the default for --synthetic: contamination 0.2,
+                         trim 0.2, per-feature evidence, dropout 0.2, no window
             """
     )
 
     @OptionGroup var data: DataOptions
+
+    @Option(help: "The recipe: servers, sensors or synthetic (default: servers for --data, synthetic for --synthetic).")
+    var recipe: String?
 
     @Option(help: "Comma-separated feature columns (default: every numeric column but timestamp/time/t/label/service).")
     var features: String?
@@ -44,30 +54,34 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "The share of rows held out for validation and calibration.")
     var validationSplit = 0.2
 
-    @Option(help: "The anomalous share assumed when choosing the threshold without labels (default 0.01; 0.2 for --synthetic).")
+    @Option(help: "The anomalous share assumed when choosing the threshold without labels (default: the recipe's, 0.01 but 0.2 for synthetic).")
     var contamination: Double?
 
     @Flag(help: "Ignore a label column: choose the threshold from --contamination.")
     var ignoreLabels = false
 
-    @Option(help: "Refit once without this share of the training rows, those the first model finds worst (default 0; 0.2 for --synthetic).")
+    @Option(
+        help:
+            "Refit once without this share of the training rows, those the first model finds worst (default: the recipe's, 0 but 0.2 for synthetic).")
     var trim: Double?
 
     @Flag(
         inversion: .prefixedNo,
-        help: "Add each feature's robust z-score (median/MAD of the training rows) to the reconstruction error (default: off; on for --synthetic).")
+        help:
+            "Add each feature's robust z-score (median/MAD of the training rows) to the reconstruction error (default: the recipe's, on for sensors and synthetic)."
+    )
     var perFeatureEvidence: Bool?
 
     @Option(
         help:
-            "How many of a series' latest rows the model sees (1: each row alone; default 5 for --data, 1 for --synthetic). The rows must be one series in time order."
+            "How many of a series' latest rows the model sees (1: each row alone; default: the recipe's, 5 but 1 for synthetic). The rows must be one series in time order."
     )
     var window: Int?
 
     @Flag(help: "With --window, feed the model the latest row and the first differences before it, not the raw rows.")
     var differences = false
 
-    @Option(help: "The autoencoder's dropout rate (default 0 for --data, 0.2 for --synthetic, as the seed).")
+    @Option(help: "The autoencoder's dropout rate (default: the recipe's, 0 but 0.2 for synthetic, as the seed).")
     var dropout: Float?
 
     @Option(help: "The seed for weights, shuffling and dropout: the same seed gives the same model.")
@@ -79,10 +93,12 @@ struct TrainCommand: AsyncParsableCommand {
         if !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--learning-rate must be positive, got \(learningRate)") }
         if patience < 1 || lrPatience < 1 { throw ValidationError("--patience and --lr-patience must be at least 1") }
         if !(validationSplit > 0 && validationSplit < 1) { throw ValidationError("--validation-split must be in (0, 1), got \(validationSplit)") }
+        if let recipe, Recipe(rawValue: recipe) == nil {
+            throw ValidationError("--recipe must be one of \(Recipe.allCases.map(\.rawValue).joined(separator: ", ")), got '\(recipe)'")
+        }
         if let window, !(1...TemporalWindow.maximumLength).contains(window) {
             throw ValidationError("--window must be in 1...\(TemporalWindow.maximumLength), got \(window)")
         }
-        if differences, (window ?? 1) < 2 { throw ValidationError("--differences needs --window 2 or more") }
         if let dropout, !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout must be in [0, 1), got \(dropout)") }
         if let trim, !(trim >= 0 && trim < 1) { throw ValidationError("--trim must be in [0, 1), got \(trim)") }
         if let contamination, !(contamination > 0 && contamination < 1) {
@@ -91,28 +107,31 @@ struct TrainCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let selected = features.map { $0.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces)) } }
-        var dataset = try data.load(features: selected)
-        if data.isSynthetic { dataset.labels = nil }  // the synthetic profile trains unlabeled, as the seed does
-        Console.note("Training on \(dataset.rowCount) rows of \(dataset.source) with features \(dataset.features.joined(separator: ", "))")
-
-        // The seed's data has a recipe of its own; real metric history has another.
-        var trainer = data.isSynthetic ? DetectorTrainer.seedRecipe : DetectorTrainer.serverMetricsRecipe
+        let chosen = recipe.flatMap(Recipe.init(rawValue:)) ?? (data.isSynthetic ? .synthetic : .servers)
+        var trainer = chosen.trainer
         trainer.configuration.epochs = epochs
         trainer.configuration.batchSize = batchSize
         trainer.configuration.learningRate = learningRate
         trainer.configuration.earlyStopping = .init(patience: patience)
         trainer.configuration.reduceLearningRate = .init(patience: lrPatience)
         trainer.validationFraction = validationSplit
-        trainer.contamination = contamination ?? (data.isSynthetic ? SeedProfile.contamination : 0.01)
+        if let contamination { trainer.contamination = contamination }
         trainer.useLabels = !ignoreLabels
         if let perFeatureEvidence { trainer.perFeatureEvidence = perFeatureEvidence }
         if let trim { trainer.trimFraction = trim }
         if let window { trainer.window.length = window }
-        trainer.window.differences = differences
+        if differences {
+            guard trainer.window.length >= 2 else { throw ValidationError("--differences needs --window 2 or more") }
+            trainer.window.differences = true
+        }
         if let dropout { trainer.dropout = dropout }
         trainer.seed = seed
 
+        let selected = features.map { $0.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces)) } }
+        var dataset = try data.load(features: selected)
+        if data.isSynthetic { dataset.labels = nil }  // the synthetic profile trains unlabeled, as the seed does
+        Console.note("Training on \(dataset.rowCount) rows of \(dataset.source) with features \(dataset.features.joined(separator: ", "))")
+        Console.note("Recipe: \(chosen.rawValue)")
         if trainer.window.length > 1 {
             Console.note("Window: \(trainer.window), \(trainer.window.inputWidth(features: dataset.features.count)) model inputs")
         }

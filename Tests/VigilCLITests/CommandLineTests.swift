@@ -66,6 +66,24 @@ import Testing
         #expect(refused.error.contains("--differences needs --window 2 or more"))
     }
 
+    @Test func aRecipeSetsTheFamilysDefaultsAndABadNameIsExplained() throws {
+        let path = VigilRunner.temporaryDirectory() + "/sensors"
+        var csv = "pressure,current\n"
+        for row in 0..<200 { csv += "\(1 + Double(row % 9) / 50),\(1.3 + Double(row % 4) / 40)\n" }
+        let file = VigilRunner.temporaryDirectory() + "/run.csv"
+        try csv.write(toFile: file, atomically: true, encoding: .utf8)
+        let trained = try VigilRunner.run(["train", "--data", file, "--recipe", "sensors", "--epochs", "2", "--out", path])
+        #expect(trained.status == 0, "\(trained.error)")
+        #expect(trained.error.contains("Recipe: sensors"))
+        #expect(trained.error.contains("Window: 5 vectors, 10 model inputs"))
+        let manifest = try String(contentsOfFile: path + "/model.json", encoding: .utf8)
+        #expect(manifest.contains("robust_profile"))
+
+        let refused = try VigilRunner.run(["train", "--data", file, "--recipe", "fast", "--out", path])
+        #expect(refused.status != 0)
+        #expect(refused.error.contains("--recipe must be one of servers, sensors, synthetic, got 'fast'"))
+    }
+
     @Test func scoreReadsNDJSON() throws {
         let ndjson = """
             {"cpu_usage": 50, "memory_usage": 50, "disk_io": 50, "network_io": 50, "response_time": 50, "service": "api"}

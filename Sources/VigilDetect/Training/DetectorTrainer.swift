@@ -37,29 +37,6 @@ public struct DetectorTrainer: Sendable {
 
     public init() {}
 
-    /// The recipe for the seed's synthetic data, chosen once for that family: 20 % of it is
-    /// anomalous (so the threshold flags 20 %, and a refit sets the worst 20 % aside), and its
-    /// features move independently (so per-feature evidence carries most of the signal). F1 on a
-    /// fresh draw: 0.982, against 0.932 for the autoencoder alone.
-    public static var seedRecipe: DetectorTrainer {
-        var trainer = DetectorTrainer()
-        trainer.contamination = SeedProfile.contamination
-        trainer.trimFraction = SeedProfile.contamination
-        trainer.perFeatureEvidence = true
-        return trainer
-    }
-
-    /// The recipe for real metric history (`vigil train --data`), chosen once on the server
-    /// benchmarks (ASD, SMD) and used unchanged on SKAB and NAB: each row is seen with the four
-    /// before it (a window of 5) by the seed's autoencoder without dropout (dropout blurs the
-    /// reconstruction of the wider input). See QUALITY.md for what it scores.
-    public static var serverMetricsRecipe: DetectorTrainer {
-        var trainer = DetectorTrainer()
-        trainer.window = TemporalWindow(length: 5)
-        trainer.dropout = 0
-        return trainer
-    }
-
     /// Rows needed: enough for a validation split with a few rows in it.
     public static let minimumRows = 20
 

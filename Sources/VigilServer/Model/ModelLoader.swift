@@ -65,7 +65,7 @@ public struct ModelLoader: Sendable {
         logger.warning("no model bundle at \(defaultPath): training the synthetic default model (seed profile, 50,000 rows)")
         var generator = SeededGenerator(seed: 42)
         let data = SeedProfile.generate(samples: SeedProfile.defaultSamples, generator: &generator)
-        let trainer = DetectorTrainer.seedRecipe
+        let trainer = Recipe.synthetic.trainer
         let started = Date()
         let (bundle, history) = try trainer.train(Dataset(features: data.features, values: data.values, source: data.source))
         try bundle.save(to: defaultPath)
