@@ -57,7 +57,7 @@ import VigilDetect
     @Test func aBadWindowsFileOrSeriesIsNamed() throws {
         let directory = Fixtures.temporaryDirectory()
         let windows = directory + "/windows.json"
-        let benchmark = LabeledWindowsBenchmark(trainer: DetectorTrainer())
+        let benchmark = LabeledWindowsBenchmark(detector: .autoencoder(DetectorTrainer()))
         try #"{"s.csv": [["2014-02-14 00:00:00"]]}"#.write(toFile: windows, atomically: true, encoding: .utf8)
         #expect(throws: DatasetError.invalidJSON(source: windows, line: 1, reason: "a window of 's.csv' has 1 timestamps, expected 2")) {
             try benchmark.run(windowsFile: windows, root: directory)

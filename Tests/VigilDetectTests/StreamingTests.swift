@@ -43,26 +43,6 @@ import VigilDetect
     }
 }
 
-@Suite struct RobustZScoreDetectorTests {
-    @Test func eachFeatureIsJudgedAgainstItsOwnHistory() {
-        let detector = RobustZScoreDetector(features: ["cpu", "latency"])
-        for i in 0..<50 {
-            let score = detector.score(service: "a", values: [50 + Double(i % 7), 200 + Double(i % 11) * 3])
-            #expect(!score.isAnomaly)
-        }
-        // 120 ms of latency would be normal CPU but is far below this service's latency.
-        let score = detector.score(service: "a", values: [52, 120])
-        #expect(score.isAnomaly)
-        #expect(score.featureScores[1] > 0.9)
-        #expect(score.anomalyScore > 0.5)
-        #expect(score.confidence > 0.5)
-        // Another service has no history yet: nothing to judge.
-        #expect(!detector.score(service: "b", values: [52, 120]).isAnomaly)
-        // A missing feature is skipped, not guessed.
-        #expect(!detector.score(service: "a", values: [53, nil]).isAnomaly)
-    }
-}
-
 @Suite struct AlertPolicyTests {
     @Test func oneOpenAlertPerServiceWithinTheCooldown() {
         var policy = AlertPolicy(cooldown: 60_000)

@@ -26,7 +26,7 @@ public struct Alert: Sendable, Equatable, Codable {
 
     public struct Contribution: Sendable, Equatable, Codable {
         public var feature: String
-        /// The feature's share of the error (or of the squared z-scores for the fallback).
+        /// The feature's share of the error (or of the range excesses for the fallback).
         public var share: Double
     }
 

@@ -64,6 +64,9 @@ public struct WindowScore: Sendable, Equatable {
     public var falseAlarmEvents: Int
     /// Points scored (after the learning period).
     public var points: Int
+    /// Scored points flagged: a detector that never lowers its flag catches every window with no
+    /// false-alarm event, and only this shows it.
+    public var flaggedPoints: Int
 
     public init(flags: [Bool], windows ranges: [ClosedRange<Int>], scoredFrom start: Int = 0) {
         let start = min(max(start, 0), flags.count)
@@ -72,6 +75,7 @@ public struct WindowScore: Sendable, Equatable {
             Window(range: range, firstFlag: range.first { $0 >= start && $0 < flags.count && flags[$0] })
         }
         let scored = flags.indices.map { $0 >= start && flags[$0] }
+        flaggedPoints = scored.count { $0 }
         falseAlarmEvents = Segments.of(scored).count { run in
             !ranges.contains { window in run.overlaps(window.lowerBound..<window.upperBound + 1) }
         }

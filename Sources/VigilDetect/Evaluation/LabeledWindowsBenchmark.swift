@@ -2,24 +2,35 @@ import Foundation
 import VigilML
 
 /// NAB's protocol for series with labelled anomaly windows (realAWSCloudwatch): each series on
-/// its own, streaming and causal. The detector learns from the series' first share (15 %) only,
-/// with its threshold from those rows too; every later point is then scored from the points
-/// before it alone (a fixed model, a window looking back). Scored per series with
+/// its own, streaming and causal: a point is judged from the points before it alone, and the
+/// series' first share (15 %) is for learning, not scored. Scored per series with
 /// ``WindowScore``: windows caught, how early, false-alarm events per 1,000 points.
 public struct LabeledWindowsBenchmark: Sendable {
+    /// What judges the points.
+    public enum Detector: Sendable {
+        /// A model trained on the learning rows only (threshold included), then fixed; its window
+        /// looks back only.
+        case autoencoder(DetectorTrainer)
+        /// ``RangeExcessDetector``, which learns as it goes: the learning rows only fill its history.
+        case rangeExcess(RangeExcessDetector.Configuration)
+    }
+
     /// One series' figures.
     public struct Series: Sendable {
         public var name: String
         public var score: WindowScore
     }
 
-    public var trainer: DetectorTrainer
+    public var detector: Detector
     public var learning: LearningPeriod
 
-    public init(trainer: DetectorTrainer, learning: LearningPeriod = .fraction(0.15)) {
-        var trainer = trainer
-        trainer.useLabels = false
-        self.trainer = trainer
+    public init(detector: Detector, learning: LearningPeriod = .fraction(0.15)) {
+        if case .autoencoder(var trainer) = detector {
+            trainer.useLabels = false
+            self.detector = .autoencoder(trainer)
+        } else {
+            self.detector = detector
+        }
         self.learning = learning
     }
 
@@ -33,9 +44,15 @@ public struct LabeledWindowsBenchmark: Sendable {
             let series = try TimestampedSeries.read(path: "\(root)/\(name)")
             let ranges = labels[name]!.compactMap { series.indices(from: $0.0, through: $0.1) }
             let start = learning.rows(of: series.values.count)
-            let dataset = Dataset(features: ["value"], values: series.matrix, source: name)
-            let detector = try AnomalyDetector(bundle: trainer.train(dataset.subset(0..<start)).bundle)
-            let flags = detector.score(series: series.matrix).map(\.isAnomaly)
+            let flags: [Bool]
+            switch detector {
+            case .autoencoder(let trainer):
+                let dataset = Dataset(features: ["value"], values: series.matrix, source: name)
+                let model = try AnomalyDetector(bundle: trainer.train(dataset.subset(0..<start)).bundle)
+                flags = model.score(series: series.matrix).map(\.isAnomaly)
+            case .rangeExcess(let configuration):
+                flags = RangeExcessDetector.flags(series.values, configuration: configuration)
+            }
             return Series(name: name, score: WindowScore(flags: flags, windows: ranges, scoredFrom: start))
         }
     }
@@ -62,9 +79,9 @@ public struct LabeledWindowsBenchmark: Sendable {
 /// A `timestamp,value` CSV (NAB's layout), timestamps kept as written.
 struct TimestampedSeries {
     var timestamps: [String]
-    var values: [Float]
+    var values: [Double]
 
-    var matrix: Matrix { Matrix(rows: values.count, columns: 1, values: values) }
+    var matrix: Matrix { Matrix(rows: values.count, columns: 1, values: values.map(Float.init)) }
 
     static func read(path: String) throws(DatasetError) -> TimestampedSeries {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
@@ -77,7 +94,7 @@ struct TimestampedSeries {
             guard !trimmed.isEmpty, number > 1 else { continue }  // the header
             let fields = trimmed.split(separator: ",", omittingEmptySubsequences: false)
             guard fields.count == 2 else { throw .wrongFieldCount(source: path, line: number, expected: 2, found: fields.count) }
-            guard let value = Float(fields[1]), value.isFinite else {
+            guard let value = Double(fields[1]), value.isFinite else {
                 throw .invalidValue(source: path, line: number, column: "value", value: String(fields[1]))
             }
             series.timestamps.append(Self.normalized(fields[0]))

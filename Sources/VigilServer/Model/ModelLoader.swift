@@ -54,7 +54,7 @@ public struct ModelLoader: Sendable {
         } catch {
             holder.recordFailure(error.description)
             logger.error(
-                "model not loaded; \(holder.current == nil ? "the robust z-score fallback scores" : "the previous model keeps serving")",
+                "model not loaded; \(holder.current == nil ? "the range-excess fallback scores" : "the previous model keeps serving")",
                 metadata: ["error": "\(error.description)"])
             return .failure(error)
         }

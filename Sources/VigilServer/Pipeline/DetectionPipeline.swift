@@ -11,7 +11,8 @@ public final class DetectionPipeline: Sendable {
     public let models: ModelHolder
     public let store: AlertStore
     public let metrics: ServiceMetrics
-    private let fallback: RobustZScoreDetector
+    /// Judges while no model is loaded: each feature against its service's recent range.
+    let fallback: RangeExcessDetector
     private let fallbackAssembler: FeatureAssembler
     private let policy: Mutex<AlertPolicy>
     private let logger: Logger
@@ -30,7 +31,7 @@ public final class DetectionPipeline: Sendable {
         self.metrics = metrics
         self.policy = Mutex(policy)
         self.logger = logger
-        self.fallback = RobustZScoreDetector(features: Self.fallbackFeatures)
+        self.fallback = RangeExcessDetector(features: Self.fallbackFeatures)
         self.fallbackAssembler = FeatureAssembler(
             features: Self.fallbackFeatures, defaults: [Double](repeating: 0, count: Self.fallbackFeatures.count), staleness: models.staleness)
     }

@@ -21,7 +21,7 @@ struct ModelRoutes: Sendable {
             var text = "{\"model_type\":\"fallback\",\"status\":\(JSONText.string(state.status.rawValue))"
             text +=
                 ",\"input_features\":\(DetectionPipeline.fallbackFeatures.count),\"features\":\(JSONText.strings(DetectionPipeline.fallbackFeatures))"
-            text += ",\"threshold\":3.5,\"threshold_unit\":\"robust_z\""
+            text += ",\"threshold\":\(JSONText.number(pipeline.fallback.threshold)),\"threshold_unit\":\"range_excess\""
             if let error = state.lastError { text += ",\"error\":\(JSONText.string(loader.redact(error)))" }
             return text + "}"
         }

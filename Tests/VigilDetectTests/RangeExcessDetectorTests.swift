@@ -1,0 +1,72 @@
+import Testing
+import VigilDetect
+
+@Suite struct RangeExcessDetectorTests {
+    /// A small configuration whose figures can be worked out by hand.
+    static var small: RangeExcessDetector.Configuration {
+        var configuration = RangeExcessDetector.Configuration()
+        configuration.history = 4
+        configuration.smoothing = 2
+        configuration.threshold = 0.5
+        configuration.hold = 1
+        configuration.warmUp = 3
+        return configuration
+    }
+
+    @Test func aPointIsJudgedByHowFarItLeavesItsRecentRange() {
+        let detector = RangeExcessDetector(features: ["x"], configuration: Self.small)
+        // Two services see 10, 12, 10, 12, 10, 12: the last four values span 10...12, and the
+        // 2-point means and changes have stopped moving (11 and 2), so those channels hold no range.
+        for value in [10.0, 12, 10, 12, 10, 12] {
+            #expect(!detector.score(service: "a", values: [value]).isAnomaly)
+            #expect(!detector.score(service: "b", values: [value]).isAnomaly)
+        }
+        // 12.8 leaves the range by 0.8 / 2 = 0.4 ranges: below the threshold of 0.5.
+        let small = detector.score(service: "a", values: [12.8])
+        #expect(!small.isAnomaly)
+        #expect(abs(small.reconstructionError - 0.4) < 1e-9)
+        #expect(abs(small.anomalyScore - 0.4) < 1e-9)
+        // 13.5 leaves it by 0.75 ranges.
+        let large = detector.score(service: "b", values: [13.5])
+        #expect(large.isAnomaly)
+        #expect(abs(large.reconstructionError - 0.75) < 1e-9)
+        #expect(large.threshold == 0.5)
+    }
+
+    @Test func theValueChannelCatchesASpikeAndTheHoldKeepsTheFlagUp() {
+        var configuration = Self.small
+        configuration.history = 6
+        configuration.hold = 2
+        let series: [Double] = [10, 12, 10, 12, 10, 12, 30, 12, 10, 12, 10]
+        let flags = RangeExcessDetector.flags(series, configuration: configuration)
+        // 30 leaves 10...12 by 9 ranges. The next point's change (18, a 2-point mean of 18 against
+        // a range of 1...10) fires the activity channel; the two points after that stay flagged.
+        #expect(flags == [false, false, false, false, false, false, true, true, true, true, false])
+    }
+
+    @Test func aFlatHistoryHasNoRangeAndNothingIsJudgedBeforeTheWarmUp() {
+        let flat = RangeExcessDetector.flags([5, 5, 5, 5, 5, 9], configuration: Self.small)
+        #expect(flat == [false, false, false, false, false, false])
+        var configuration = Self.small
+        configuration.warmUp = 4
+        // 10, 20 and 40 would each leave the range held before them, but fewer than 4 values are held.
+        #expect(RangeExcessDetector.flags([10, 20, 40], configuration: configuration) == [false, false, false])
+    }
+
+    @Test func eachServiceAndFeatureHasItsOwnHistoryAndMissingValuesAreSkipped() {
+        let detector = RangeExcessDetector(features: ["cpu", "latency"], configuration: Self.small)
+        for i in 0..<8 {
+            #expect(!detector.score(service: "a", values: [50 + Double(i % 2), 200 + Double(i % 2) * 10]).isAnomaly)
+        }
+        // 120 ms would be normal CPU, but it is far below this service's latency range.
+        let score = detector.score(service: "a", values: [51, 120])
+        #expect(score.isAnomaly)
+        #expect(score.featureScores[1] > 0.9)
+        #expect(score.confidence > 0.5)
+        // Another service has no history yet: nothing to judge.
+        #expect(!detector.score(service: "b", values: [51, 120]).isAnomaly)
+        #expect(!detector.score(service: "c", values: [nil, nil]).isAnomaly)
+        detector.forget(["a"])
+        #expect(!detector.score(service: "a", values: [51, 120]).isAnomaly)
+    }
+}
