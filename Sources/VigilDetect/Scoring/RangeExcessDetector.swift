@@ -134,13 +134,16 @@ struct FeatureStream {
         // The first point has no change; it counts as none, as in the mean over the window.
         recentChanges.append(previous.map { abs(value - $0) } ?? 0)
         previous = value
-        let current = [value, recentValues.mean, recentChanges.mean]
-        var largest = 0.0
-        for index in 0..<3 {
-            if channels[index].count >= warmUp { largest = max(largest, channels[index].excess(of: current[index])) }
-            channels[index].append(current[index])
-        }
-        return largest
+        let level = recentValues.mean
+        let activity = recentChanges.mean
+        return max(judge(channel: 0, value), judge(channel: 1, level), judge(channel: 2, activity))
+    }
+
+    /// The excess of `current` on `channel` (0 during the warm-up), which then joins its history.
+    private mutating func judge(channel: Int, _ current: Double) -> Double {
+        let excess = channels[channel].count >= warmUp ? channels[channel].excess(of: current) : 0
+        channels[channel].append(current)
+        return excess
     }
 }
 
