@@ -52,6 +52,9 @@ struct QualityCommand: AsyncParsableCommand {
     @Option(help: "Override the data families' dropout rate.")
     var dropout: Float?
 
+    @Option(help: "Override the data families' baseline half-life, in rows (0: no baseline).")
+    var baselineHalfLife: Double?
+
     func validate() throws {
         if epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         if syntheticSamples < DetectorTrainer.minimumRows {
@@ -82,6 +85,7 @@ struct QualityCommand: AsyncParsableCommand {
         if let perFeatureEvidence { words.append(perFeatureEvidence ? "--per-feature-evidence" : "--no-per-feature-evidence") }
         if let contamination { words.append("--contamination \(contamination)") }
         if let dropout { words.append("--dropout \(dropout)") }
+        if let baselineHalfLife { words.append("--baseline-half-life \(String(format: "%g", baselineHalfLife))") }
         return words.joined(separator: " ")
     }
 
@@ -95,6 +99,7 @@ struct QualityCommand: AsyncParsableCommand {
         if let perFeatureEvidence { trainer.perFeatureEvidence = perFeatureEvidence }
         if let contamination { trainer.contamination = contamination }
         if let dropout { trainer.dropout = dropout }
+        if let baselineHalfLife { trainer.window.baselineHalfLife = baselineHalfLife > 0 ? baselineHalfLife : nil }
         return trainer
     }
 

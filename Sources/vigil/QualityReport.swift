@@ -182,6 +182,7 @@ extension DetectorTrainer {
         var parts = [
             "recipe `\(name)`",
             window.length == 1 ? "each row alone" : "a window of \(window.length) rows" + (window.differences ? " (first differences)" : ""),
+            window.baselineHalfLife.map { "deviations from a baseline with a half-life of \(String(format: "%g", $0)) rows" } ?? "raw values",
             dropout == 0 ? "no dropout" : "dropout \(dropout)",
             "threshold at the \(String(format: "%g", (1 - contamination) * 100))th percentile of held-out training errors",
         ]

@@ -86,7 +86,7 @@ struct ScoreCommand: AsyncParsableCommand {
         var skipped = 0
         var firstProblem: DatasetError?
         // One series: a model with a window sees each row with the rows before it, across batches.
-        var series = SeriesWindow(detector.window, features: features.count)
+        var series = SeriesWindow(detector.window, start: detector.bundle.featureMeans)
         func scoreBatch() {
             guard !rowNumbers.isEmpty else { return }
             let inputs = series.inputs(Matrix(rows: rowNumbers.count, columns: features.count, values: values))

@@ -17,9 +17,11 @@ struct TrainCommand: AsyncParsableCommand {
             A 0/1 'label' column, when present, is used only to choose the threshold.
 
             Recipes (settings chosen once per family of data; the options below override them):
-              servers    server and service metrics, the default for --data: a window of 5 rows,
-                         no dropout, the threshold flagging 1 % of held-out rows
-              sensors    servers plus each feature's robust z-score (features that move on their own)
+              servers    server and service metrics, the default for --data: deviations from a
+                         baseline with a half-life of 12 rows, a window of 5 rows, no dropout, the
+                         threshold flagging 1 % of held-out rows
+              sensors    a window of 5 raw rows, no dropout, plus each feature's robust z-score
+                         (sensors that move on their own, faults that last)
               synthetic  the seed's generator, the default for --synthetic: contamination 0.2,
                          trim 0.2, per-feature evidence, dropout 0.2, no window
             """
@@ -81,6 +83,15 @@ struct TrainCommand: AsyncParsableCommand {
     @Flag(help: "With --window, feed the model the latest row and the first differences before it, not the raw rows.")
     var differences = false
 
+    @Option(
+        help:
+            "Judge each row by its deviation from the series' slow baseline, an exponentially weighted mean of the rows before it with this half-life in rows (default: the recipe's)."
+    )
+    var baselineHalfLife: Double?
+
+    @Flag(help: "Feed each row as it is, without a baseline (overrides the recipe).")
+    var noBaseline = false
+
     @Option(help: "The autoencoder's dropout rate (default: the recipe's, 0 but 0.2 for synthetic, as the seed).")
     var dropout: Float?
 
@@ -99,6 +110,10 @@ struct TrainCommand: AsyncParsableCommand {
         if let window, !(1...TemporalWindow.maximumLength).contains(window) {
             throw ValidationError("--window must be in 1...\(TemporalWindow.maximumLength), got \(window)")
         }
+        if let baselineHalfLife, !(baselineHalfLife > 0 && baselineHalfLife.isFinite) {
+            throw ValidationError("--baseline-half-life must be a positive number of rows, got \(baselineHalfLife)")
+        }
+        if baselineHalfLife != nil, noBaseline { throw ValidationError("--baseline-half-life and --no-baseline contradict each other") }
         if let dropout, !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout must be in [0, 1), got \(dropout)") }
         if let trim, !(trim >= 0 && trim < 1) { throw ValidationError("--trim must be in [0, 1), got \(trim)") }
         if let contamination, !(contamination > 0 && contamination < 1) {
@@ -124,6 +139,8 @@ struct TrainCommand: AsyncParsableCommand {
             guard trainer.window.length >= 2 else { throw ValidationError("--differences needs --window 2 or more") }
             trainer.window.differences = true
         }
+        if let baselineHalfLife { trainer.window.baselineHalfLife = baselineHalfLife }
+        if noBaseline { trainer.window.baselineHalfLife = nil }
         if let dropout { trainer.dropout = dropout }
         trainer.seed = seed
 
@@ -132,7 +149,7 @@ struct TrainCommand: AsyncParsableCommand {
         if data.isSynthetic { dataset.labels = nil }  // the synthetic profile trains unlabeled, as the seed does
         Console.note("Training on \(dataset.rowCount) rows of \(dataset.source) with features \(dataset.features.joined(separator: ", "))")
         Console.note("Recipe: \(chosen.rawValue)")
-        if trainer.window.length > 1 {
+        if trainer.window.isTemporal {
             Console.note("Window: \(trainer.window), \(trainer.window.inputWidth(features: dataset.features.count)) model inputs")
         }
         var progress = TrainingProgress()

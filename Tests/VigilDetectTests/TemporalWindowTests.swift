@@ -8,7 +8,7 @@ import VigilML
     let series = Matrix([[1, 10], [2, 20], [4, 40]])
 
     @Test func aSeriesIsStackedNewestFirstWithASteadyPast() {
-        let inputs = TemporalWindow(length: 3).inputs(series: series)
+        let inputs = TemporalWindow(length: 3).inputs(series: series, start: [0, 0])
         #expect(inputs.columns == 6)
         #expect(inputs.row(0) == [1, 10, 1, 10, 1, 10])
         #expect(inputs.row(1) == [2, 20, 1, 10, 1, 10])
@@ -16,7 +16,7 @@ import VigilML
     }
 
     @Test func differencesKeepTheLevelAndCarryTheMotion() {
-        let inputs = TemporalWindow(length: 3, differences: true).inputs(series: series)
+        let inputs = TemporalWindow(length: 3, differences: true).inputs(series: series, start: [0, 0])
         #expect(inputs.row(0) == [1, 10, 0, 0, 0, 0])
         #expect(inputs.row(1) == [2, 20, 1, 10, 0, 0])
         #expect(inputs.row(2) == [4, 40, 2, 20, 1, 10])
@@ -27,21 +27,22 @@ import VigilML
     @Test func aSeriesReadInPiecesGetsTheSameInputsAsReadWhole() {
         let window = TemporalWindow(length: 3, differences: true)
         let long = Matrix(rows: 7, columns: 2, values: (0..<14).map { Float($0 * $0 % 11) })
-        var pieces = SeriesWindow(window, features: 2)
+        var pieces = SeriesWindow(window, start: [0, 0])
         let first = pieces.inputs(long.gatheringRows(0..<2))
         let rest = pieces.inputs(long.gatheringRows(2..<7))
-        #expect(first.values + rest.values == window.inputs(series: long).values)
+        #expect(first.values + rest.values == window.inputs(series: long, start: [0, 0]).values)
     }
 
     @Test func steadyAndStackedInputsMatchTheSeriesForm() {
         let window = TemporalWindow(length: 2, differences: true)
-        #expect(window.inputs(steady: [[3, 30]], features: 2).row(0) == [3, 30, 0, 0])
-        #expect(window.inputs(stacked: [[4, 40, 2, 20]], features: 2).row(0) == window.inputs(series: series).row(2).prefix(4).map { $0 })
+        #expect(window.inputs(separately: [[3, 30]], start: [0, 0]).row(0) == [3, 30, 0, 0])
+        #expect(
+            window.inputs(stacked: [[4, 40, 2, 20]], features: 2).row(0) == window.inputs(series: series, start: [0, 0]).row(2).prefix(4).map { $0 })
     }
 
     /// The assembler's windows span time steps: events sharing a timestamp fill one vector.
     @Test func theAssemblerKeepsEachServicesLastTimeSteps() {
-        let assembler = FeatureAssembler(features: ["cpu", "mem"], defaults: [50, 60], windowLength: 3)
+        let assembler = FeatureAssembler(features: ["cpu", "mem"], defaults: [50, 60], window: TemporalWindow(length: 3))
         let events = [
             MetricEvent(timestamp: 0, service: "a", metric: "cpu", value: 1),
             MetricEvent(timestamp: 0, service: "a", metric: "mem", value: 10),
@@ -99,8 +100,9 @@ import VigilML
         #expect(!single.score(series: probe)[2].isAnomaly)
     }
 
-    /// A windowed model round-trips through its bundle, and its three scoring paths agree: a
-    /// series, the assembler's stacked windows, and a lone vector seen as a steady series.
+    /// A windowed model with a baseline round-trips through its bundle, and its three scoring
+    /// paths agree: a series, the assembler's stacked windows, and a lone vector seen as a series
+    /// of its own.
     @Test func aWindowedBundleRoundTripsAndScoresAlikeOnEveryPath() throws {
         var generator = SeededGenerator(seed: 5)
         let data = SeedProfile.generate(samples: 400, generator: &generator)
@@ -108,7 +110,7 @@ import VigilML
         trainer.configuration.epochs = 2
         trainer.contamination = 0.2
         trainer.perFeatureEvidence = true
-        trainer.window = TemporalWindow(length: 3)
+        trainer.window = TemporalWindow(length: 3, baselineHalfLife: 2)
         let bundle = try trainer.train(Dataset(features: data.features, values: data.values, source: data.source)).bundle
         #expect(bundle.inputWidth == 15)
         #expect(bundle.features == SeedProfile.features)
@@ -119,7 +121,7 @@ import VigilML
         let detector = try AnomalyDetector(bundle: bundle)
 
         let series = data.values.gatheringRows(0..<6)
-        let assembler = FeatureAssembler(features: bundle.features, defaults: [0, 0, 0, 0, 0], windowLength: 3)
+        let assembler = FeatureAssembler(features: bundle.features, defaults: bundle.featureMeans, window: bundle.window)
         let windows = (0..<6).map { row in
             let vector = series.row(row)
             let tags = Dictionary(uniqueKeysWithValues: zip(bundle.features, vector.map(Double.init)))
@@ -162,12 +164,63 @@ import VigilML
             "\(error)".contains("5 features over a window of 3, but the architecture's input_dim is 10")
         }
 
+        json["window"] = ["length": 2, "baseline_half_life": 12]
+        json["feature_means"] = nil
+        try JSONSerialization.data(withJSONObject: json).write(to: file)
+        #expect {
+            try ModelBundle.load(from: path)
+        } throws: { error in
+            "\(error)".contains("field 'feature_means' is missing")
+        }
+
         json["window"] = ["length": 0]
         try JSONSerialization.data(withJSONObject: json).write(to: file)
         #expect {
             try ModelBundle.load(from: path)
         } throws: { error in
-            "\(error)".contains("window.length")
+            "\(error)".contains("field 'window': length must be in 1...1000, found 0")
         }
+    }
+
+    /// Half-life 1: each vector moves the baseline halfway to it.
+    @Test func theBaselineIsAnExponentialMeanOfThePastStartingAtTheTrainingMeans() {
+        let window = TemporalWindow(length: 2, baselineHalfLife: 1)
+        let inputs = window.inputs(series: Matrix([[10], [10], [10], [4]]), start: [0])
+        // Deviations 10, 5, 2.5 and 4 − 8.75; each row then holds the one before it.
+        #expect(inputs.values == [10, 10, 5, 10, 2.5, 5, -4.75, 2.5])
+        var baseline = Baseline(start: [0], halfLife: 1)
+        #expect(baseline.deviation(of: [10]) == [10])
+        #expect(baseline.level == [5])
+
+        let assembler = FeatureAssembler(features: ["x"], defaults: [0], window: window)
+        let windows = [10.0, 10, 10, 4].enumerated().map { step, value in
+            assembler.update(with: MetricEvent(timestamp: Double(step), service: "s", metric: "x", value: value)).window
+        }
+        #expect(windows.flatMap { $0 } == inputs.values.map(Double.init))
+    }
+
+    /// A server that moves to a new level and stays there: without a baseline every point after
+    /// the move is anomalous; with one, the move is flagged and then the new level is normal.
+    @Test func aBaselineFollowsALevelShiftThatWouldOtherwiseBeFlaggedForever() throws {
+        var generator = SeededGenerator(seed: 12)
+        // b follows a (b ≈ 2a) around a level; after the move, a sits 6 higher and b does not follow.
+        func noisy(_ a: Double, _ b: Double) -> [Float] {
+            let shared = generator.nextNormal(standardDeviation: 1)
+            return [a + shared + generator.nextNormal(standardDeviation: 0.2), b + 2 * shared + generator.nextNormal(standardDeviation: 0.2)]
+                .map(Float.init)
+        }
+        let history = Dataset(features: ["a", "b"], values: Matrix((0..<2000).map { _ in noisy(10, 20) }), source: "history")
+        let moved = Matrix((0..<100).map { _ in noisy(10, 20) } + (0..<200).map { _ in noisy(16, 20) })
+
+        var trainer = DetectorTrainer()
+        trainer.configuration.epochs = 10
+        trainer.dropout = 0
+        let fixed = try AnomalyDetector(bundle: trainer.train(history).bundle).score(series: moved).map(\.isAnomaly)
+        trainer.window = TemporalWindow(length: 1, baselineHalfLife: 5)
+        let following = try AnomalyDetector(bundle: trainer.train(history).bundle).score(series: moved).map(\.isAnomaly)
+
+        #expect(fixed[150...].allSatisfy { $0 })
+        #expect(following[100])
+        #expect(following[200...].count { $0 } <= 10, "\(following[200...].count { $0 }) of 100 flagged long after the move")
     }
 }

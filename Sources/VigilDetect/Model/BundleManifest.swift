@@ -9,6 +9,8 @@ struct BundleManifest: Codable {
     var window: TemporalWindow?
     var architecture: Architecture
     var scaler: StandardScaler
+    /// Absent in bundles written before it existed, whose scaler holds the same means.
+    var featureMeans: [Double]?
     /// Absent for bundles scored by the reconstruction error alone (and those written before it existed).
     var robust: RobustProfile?
     var calibration: Calibration?
@@ -19,6 +21,7 @@ struct BundleManifest: Codable {
         case formatVersion = "format_version"
         case vigilVersion = "vigil_version"
         case robust = "robust_profile"
+        case featureMeans = "feature_means"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -29,6 +32,7 @@ struct BundleManifest: Codable {
         if let window, window != .none { try container.encode(window, forKey: .window) }
         try container.encode(architecture, forKey: .architecture)
         try container.encode(scaler, forKey: .scaler)
+        try container.encodeIfPresent(featureMeans, forKey: .featureMeans)
         try container.encodeIfPresent(robust, forKey: .robust)
         try container.encode(calibration, forKey: .calibration)
         try container.encode(training, forKey: .training)

@@ -5,7 +5,7 @@ extension ModelBundle {
     /// ``features`` order, rows in time order, windowed as the model was trained): the cheapest
     /// full pass, for calibration and evaluation.
     public func reconstructionErrors(series rows: Matrix) -> [Float] {
-        reconstructionErrors(inputs: window.inputs(series: rows))
+        reconstructionErrors(inputs: window.inputs(series: rows, start: featureMeans))
     }
 
     /// The anomaly evidence of every row of `inputs`, the network's raw inputs (``inputWidth``

@@ -29,7 +29,8 @@ extension ModelBundle {
         }
         let network = try buildNetwork(manifest.architecture, tensors: tensors, path: weightsPath)
         return ModelBundle(
-            features: manifest.features, window: manifest.window ?? .none, network: network, scaler: manifest.scaler, robust: manifest.robust,
+            features: manifest.features, window: manifest.window ?? .none, network: network, scaler: manifest.scaler,
+            featureMeans: manifest.featureMeans, robust: manifest.robust,
             calibration: manifest.calibration,
             training: manifest.training, vigilVersion: manifest.vigilVersion)
     }
@@ -86,9 +87,7 @@ extension ModelBundle {
         guard Set(features).count == features.count else { throw .invalidManifest(path: path, reason: "field 'features' has duplicates") }
         if let problem = manifest.architecture.problem { throw .invalidManifest(path: path, reason: "field 'architecture': \(problem)") }
         let window = manifest.window ?? .none
-        guard (1...TemporalWindow.maximumLength).contains(window.length) else {
-            throw .invalidManifest(path: path, reason: "field 'window.length' must be in 1...\(TemporalWindow.maximumLength), found \(window.length)")
-        }
+        if let problem = window.problem { throw .invalidManifest(path: path, reason: "field 'window': \(problem)") }
         let inputs = manifest.architecture.inputDimension
         guard window.inputWidth(features: features.count) == inputs else {
             let seen = window.length == 1 ? "\(features.count) features" : "\(features.count) features over a window of \(window.length)"
@@ -105,6 +104,13 @@ extension ModelBundle {
         }
         guard manifest.scaler.mean.allSatisfy(\.isFinite), manifest.scaler.scale.allSatisfy({ $0.isFinite && $0 > 0 }) else {
             throw .invalidManifest(path: path, reason: "field 'scaler': means must be finite and scales finite and positive")
+        }
+        if let means = manifest.featureMeans {
+            guard means.count == features.count, means.allSatisfy(\.isFinite) else {
+                throw .invalidManifest(path: path, reason: "field 'feature_means' must hold \(features.count) finite numbers, one per feature")
+            }
+        } else if window.baselineHalfLife != nil {
+            throw .invalidManifest(path: path, reason: "field 'feature_means' is missing; a window with a baseline starts from it")
         }
         if let problem = manifest.robust?.problem(features: inputs) {
             throw .invalidManifest(path: path, reason: "field 'robust_profile': \(problem)")
@@ -159,7 +165,7 @@ extension ModelBundle {
     public func save(to path: String) throws(BundleError) {
         let manifest = BundleManifest(
             formatVersion: Self.formatVersion, vigilVersion: vigilVersion, features: features, window: window, architecture: network.architecture,
-            scaler: scaler, robust: robust, calibration: calibration, training: training)
+            scaler: scaler, featureMeans: featureMeans, robust: robust, calibration: calibration, training: training)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let manifestData: Data

@@ -13,6 +13,9 @@ public struct ModelBundle: Sendable, Equatable {
     public var network: Sequential
     /// Fitted on the network's inputs (``inputWidth`` columns).
     public var scaler: StandardScaler
+    /// Each feature's mean over the training rows, in raw units: what a missing feature is
+    /// imputed with, and where a new series' baseline starts (see ``TemporalWindow``).
+    public var featureMeans: [Double]
     /// Per-feature evidence added to the reconstruction error; `nil` for the autoencoder alone.
     public var robust: RobustProfile?
     /// `nil` for an imported model not yet calibrated: it cannot score until it is.
@@ -22,11 +25,13 @@ public struct ModelBundle: Sendable, Equatable {
     public var vigilVersion: String
 
     public init(
-        features: [String], window: TemporalWindow = .none, network: Sequential, scaler: StandardScaler, robust: RobustProfile? = nil,
-        calibration: Calibration?, training: TrainingMetadata, vigilVersion: String = Vigil.version
+        features: [String], window: TemporalWindow = .none, network: Sequential, scaler: StandardScaler, featureMeans: [Double]? = nil,
+        robust: RobustProfile? = nil, calibration: Calibration?, training: TrainingMetadata, vigilVersion: String = Vigil.version
     ) {
         self.features = features
         self.window = window
+        // Without a baseline the newest slot of the input is the raw vector, whose means the scaler holds.
+        self.featureMeans = featureMeans ?? Array(scaler.mean.prefix(features.count))
         self.network = network
         self.scaler = scaler
         self.robust = robust

@@ -26,14 +26,17 @@ public struct AnomalyDetector: Sendable {
     public var threshold: Double { calibration.threshold }
 
     /// Scores one vector of raw feature values, in ``features`` order; a model with a window sees
-    /// it as the latest of a steady series.
+    /// it as a series of its own (a steady past, a baseline at the training means).
     ///
     /// - Important: allocation-free apart from the result's feature scores: the single-vector hot path.
     public func score(_ vector: [Double]) -> Score {
         precondition(vector.count == featureCount, "expected \(featureCount) values, got \(vector.count)")
+        let means = bundle.featureMeans
+        let relative = window.baselineHalfLife != nil
         return scoreOne { input in
-            for step in 0..<window.length {
-                for i in 0..<featureCount { input[step * featureCount + i] = Float(vector[i]) }
+            for i in 0..<featureCount { input[i] = Float(relative ? vector[i] - means[i] : vector[i]) }
+            for step in 1..<max(1, window.length) {
+                for i in 0..<featureCount { input[step * featureCount + i] = input[i] }
             }
         }
     }
@@ -52,7 +55,7 @@ public struct AnomalyDetector: Sendable {
     /// batched matrix products, whichever is faster.
     public func score(_ vectors: [[Double]]) -> [Score] {
         if vectors.count == 1 { return [score(vectors[0])] }
-        return score(inputs: window.inputs(steady: vectors, features: featureCount))
+        return score(inputs: window.inputs(separately: vectors, start: bundle.featureMeans))
     }
 
     /// Scores stacked windows (see ``score(window:)``), batched when there are several.
@@ -64,7 +67,7 @@ public struct AnomalyDetector: Sendable {
     /// Scores every row of a series: raw values in ``features`` order, rows in time order, each
     /// seen with the rows before it as the model's window asks.
     public func score(series rows: Matrix) -> [Score] {
-        score(inputs: window.inputs(series: rows))
+        score(inputs: window.inputs(series: rows, start: bundle.featureMeans))
     }
 
     /// Scores every row of `inputs`, the network's raw inputs (``ModelBundle/inputWidth``

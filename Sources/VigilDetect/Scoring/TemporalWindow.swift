@@ -1,3 +1,4 @@
+import Foundation
 public import VigilML
 
 /// The temporal context a model sees: its input at time t is the entity's last ``length``
@@ -6,9 +7,14 @@ public import VigilML
 ///
 /// The input holds `length × features` values: the vector at t, then the one at t − 1, and so on.
 /// With ``differences``, every older slot holds the change into its successor instead
-/// (x[t−k+1] − x[t−k]): the newest vector keeps the level, the rest carry the motion, which
-/// does not move when a whole series shifts level. Before a series has `length` vectors, its
-/// oldest vector stands in for the missing ones (a steady past).
+/// (x[t−k+1] − x[t−k]): the newest vector keeps the level, the rest carry the motion. Before a
+/// series has `length` vectors, its oldest vector stands in for the missing ones.
+///
+/// With a ``baselineHalfLife``, every vector is first replaced by its deviation from the series'
+/// own slow baseline: an exponentially weighted mean of the vectors before it, which starts at
+/// the training means and forgets with that half-life (in time steps). A series that drifts to
+/// a new level is then judged by what it does there, not by how far it is from the level it
+/// had in training.
 ///
 /// The same window is used in training, in `vigil score`, and in the service's per-service
 /// feature assembly: it is part of the model bundle.
@@ -17,27 +23,57 @@ public struct TemporalWindow: Sendable, Equatable, Hashable, Codable, CustomStri
     public var length: Int
     /// Whether the older slots hold first differences rather than values.
     public var differences: Bool
+    /// The half-life, in time steps, of each series' baseline; `nil` for raw values.
+    public var baselineHalfLife: Double?
 
     /// The longest window a bundle may declare.
     public static let maximumLength = 1000
     /// The vector alone: no temporal context.
     public static let none = TemporalWindow(length: 1)
 
-    public init(length: Int, differences: Bool = false) {
+    public init(length: Int, differences: Bool = false, baselineHalfLife: Double? = nil) {
         self.length = length
         self.differences = differences
+        self.baselineHalfLife = baselineHalfLife
     }
 
-    enum CodingKeys: String, CodingKey { case length, differences }
+    enum CodingKeys: String, CodingKey {
+        case length, differences
+        case baselineHalfLife = "baseline_half_life"
+    }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         length = try container.decode(Int.self, forKey: .length)
         differences = try container.decodeIfPresent(Bool.self, forKey: .differences) ?? false
+        baselineHalfLife = try container.decodeIfPresent(Double.self, forKey: .baselineHalfLife)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(length, forKey: .length)
+        try container.encode(differences, forKey: .differences)
+        try container.encodeIfPresent(baselineHalfLife, forKey: .baselineHalfLife)
     }
 
     public var description: String {
-        length == 1 ? "none" : "\(length) vectors" + (differences ? " (first differences)" : "")
+        var parts: [String] = []
+        if length > 1 { parts.append("\(length) vectors" + (differences ? " (first differences)" : "")) }
+        if let baselineHalfLife { parts.append("deviations from a baseline with a half-life of \(String(format: "%g", baselineHalfLife)) steps") }
+        return parts.isEmpty ? "none" : parts.joined(separator: ", ")
+    }
+
+    /// Whether the model sees anything but the vector alone.
+    public var isTemporal: Bool { length > 1 || baselineHalfLife != nil }
+
+    /// Why the window cannot be used, or `nil` when it can.
+    public var problem: String? {
+        guard (1...Self.maximumLength).contains(length) else { return "length must be in 1...\(Self.maximumLength), found \(length)" }
+        if differences, length < 2 { return "differences need a length of 2 or more" }
+        if let baselineHalfLife, !(baselineHalfLife > 0 && baselineHalfLife.isFinite) {
+            return "baseline_half_life must be positive, found \(baselineHalfLife)"
+        }
+        return nil
     }
 
     /// The model's input width for `features` features.
@@ -62,25 +98,22 @@ public struct TemporalWindow: Sendable, Equatable, Hashable, Codable, CustomStri
         }
     }
 
-    /// The model inputs for `vectors` taken one by one, each as if its past were steady.
-    public func inputs(steady vectors: [[Double]], features: Int) -> Matrix {
-        let width = inputWidth(features: features)
-        var values = [Float](repeating: 0, count: vectors.count * width)
-        values.withUnsafeMutableBufferPointer { buffer in
-            for (row, vector) in vectors.enumerated() {
-                precondition(vector.count == features, "expected \(features) values, got \(vector.count)")
-                let start = buffer.baseAddress! + row * width
-                for lag in 0..<length {
-                    for i in 0..<features { start[lag * features + i] = Float(vector[i]) }
-                }
-                encode(start, features: features)
-            }
+    /// The model inputs for `vectors` taken one by one, each as a series of its own (see
+    /// ``inputs(series:start:)``).
+    public func inputs(separately vectors: [[Double]], start: [Double]) -> Matrix {
+        let features = start.count
+        var values: [Float] = []
+        values.reserveCapacity(vectors.count * inputWidth(features: features))
+        for vector in vectors {
+            precondition(vector.count == features, "expected \(features) values, got \(vector.count)")
+            var series = SeriesWindow(self, start: start)
+            values += series.inputs(Matrix(rows: 1, columns: features, values: vector.map(Float.init))).values
         }
-        return Matrix(rows: vectors.count, columns: width, values: values)
+        return Matrix(rows: vectors.count, columns: inputWidth(features: features), values: values)
     }
 
-    /// The model inputs for stacked windows (`length × features` values each, newest first), such
-    /// as ``FeatureAssembler`` returns.
+    /// The model inputs for stacked windows (`length × features` values each, newest first, already
+    /// relative to their baseline when there is one), such as ``FeatureAssembler`` returns.
     public func inputs(stacked windows: [[Double]], features: Int) -> Matrix {
         let width = inputWidth(features: features)
         var values = [Float](repeating: 0, count: windows.count * width)
@@ -95,35 +128,63 @@ public struct TemporalWindow: Sendable, Equatable, Hashable, Codable, CustomStri
         return Matrix(rows: windows.count, columns: width, values: values)
     }
 
-    /// The model inputs for a whole series (rows in time order) seen from its start.
-    public func inputs(series rows: Matrix) -> Matrix {
-        var series = SeriesWindow(self, features: rows.columns)
+    /// The model inputs for a whole series (rows in time order) seen from its start; `start` is
+    /// where its baseline begins (the training means).
+    public func inputs(series rows: Matrix, start: [Double]) -> Matrix {
+        var series = SeriesWindow(self, start: start)
         return series.inputs(rows)
     }
 }
 
-/// A series being windowed piece by piece: keeps the last vectors of what it was given, so that
-/// a series read in batches gets the same inputs as one read whole (`vigil score`).
+/// A series' slow baseline: an exponentially weighted mean of its past vectors.
+public struct Baseline: Sendable, Equatable {
+    public private(set) var level: [Double]
+    /// The weight of each new vector: `1 − 2^(−1 / half-life)`.
+    let weight: Double
+
+    public init(start: [Double], halfLife: Double) {
+        level = start
+        weight = 1 - pow(2, -1 / halfLife)
+    }
+
+    /// `vector`'s deviation from the baseline of the vectors before it; the vector then joins it.
+    public mutating func deviation(of vector: [Double]) -> [Double] {
+        var deviation = vector
+        for i in vector.indices {
+            deviation[i] = vector[i] - level[i]
+            level[i] += weight * deviation[i]
+        }
+        return deviation
+    }
+}
+
+/// A series being windowed piece by piece: keeps the last vectors of what it was given (and its
+/// baseline), so that a series read in batches gets the same inputs as one read whole
+/// (`vigil score`).
 public struct SeriesWindow: Sendable {
     public let window: TemporalWindow
     public let features: Int
-    /// The latest vectors, newest first, at most `length − 1` of them.
+    private var baseline: Baseline?
+    /// The latest vectors (relative to the baseline), newest first, at most `length − 1` of them.
     private var recent: [[Float]] = []
 
-    public init(_ window: TemporalWindow, features: Int) {
+    /// - Parameter start: where the baseline begins (the training means), one per feature.
+    public init(_ window: TemporalWindow, start: [Double]) {
         self.window = window
-        self.features = features
+        self.features = start.count
+        self.baseline = window.baselineHalfLife.map { Baseline(start: start, halfLife: $0) }
     }
 
     /// The model inputs for `rows`, the series' next vectors in time order.
     public mutating func inputs(_ rows: Matrix) -> Matrix {
         precondition(rows.columns == features, "expected \(features) columns, got \(rows.columns)")
-        guard window.length > 1 else { return rows }
+        guard window.isTemporal else { return rows }
         let width = window.inputWidth(features: features)
         var values = [Float](repeating: 0, count: rows.rows * width)
         values.withUnsafeMutableBufferPointer { buffer in
             for row in 0..<rows.rows {
-                let vector = rows.row(row)
+                var vector = rows.row(row)
+                if baseline != nil { vector = baseline!.deviation(of: vector.map(Double.init)).map(Float.init) }
                 recent.insert(vector, at: 0)
                 let start = buffer.baseAddress! + row * width
                 for lag in 0..<window.length {

@@ -10,7 +10,8 @@ import Synchronization
 ///
 /// For a model with a ``TemporalWindow``, it also keeps each service's last vectors: one per
 /// distinct event time (the events of one timestamp fill one vector), so the window spans time
-/// steps, not messages. Thread-safe.
+/// steps, not messages; and, with a baseline, each service's ``Baseline``, starting at the
+/// defaults. Thread-safe.
 public final class FeatureAssembler: Sendable {
     /// A service's vector, ready to score.
     public struct Assembled: Sendable, Equatable {
@@ -19,8 +20,9 @@ public final class FeatureAssembler: Sendable {
         /// Features imputed because they were never seen or are stale.
         public var missing: [String]
         /// The model's stacked window: ``values``, then the service's vectors of the
-        /// `windowLength − 1` time steps before, newest first (the oldest standing in for steps
-        /// not seen yet). Just ``values`` without a window.
+        /// `length − 1` time steps before, newest first (the oldest standing in for steps not
+        /// seen yet), each relative to the service's baseline when the window has one. Just
+        /// ``values`` without a window.
         public var window: [Double]
 
         public init(values: [Double], missing: [String], window: [Double]? = nil) {
@@ -31,14 +33,14 @@ public final class FeatureAssembler: Sendable {
     }
 
     public let features: [String]
-    /// Values used for missing features (the training means).
+    /// Values used for missing features, and where baselines start (the training means).
     public let defaults: [Double]
     /// How old (in milliseconds, event time) a value may be before it counts as missing.
     public let staleness: Double
     /// The most services tracked at once; the least recently updated is forgotten beyond it.
     public let capacity: Int
-    /// How many time steps each ``Assembled/window`` spans (the model's window length).
-    public let windowLength: Int
+    /// The model's window: how many time steps each ``Assembled/window`` spans, and its baseline.
+    public let window: TemporalWindow
     private let positions: [String: Int]
     private let state = Mutex<[String: ServiceState]>([:])
 
@@ -46,8 +48,11 @@ public final class FeatureAssembler: Sendable {
         var values: [Double]
         var seenAt: [Double]
         var newest: Double
-        /// The vectors of earlier time steps, newest first, at most `windowLength − 1`.
+        /// The vectors of earlier time steps (relative to the baseline), newest first, at most
+        /// `length − 1`.
         var history: [[Double]] = []
+        /// The baseline of the time steps before the current one.
+        var baseline: Baseline?
 
         /// Takes `value` for the feature at `position` unless a newer reading is already held.
         mutating func observe(_ value: Double, at position: Int, time: Double) {
@@ -58,11 +63,12 @@ public final class FeatureAssembler: Sendable {
     }
 
     public init(
-        features: [String], defaults: [Double], staleness: Double = 5 * 60 * 1000, capacity: Int = 100_000, windowLength: Int = 1
+        features: [String], defaults: [Double], staleness: Double = 5 * 60 * 1000, capacity: Int = 100_000,
+        window: TemporalWindow = .none
     ) {
         precondition(features.count == defaults.count, "one default per feature")
-        precondition(windowLength >= 1, "a window holds at least the current vector")
-        self.windowLength = windowLength
+        precondition(window.problem == nil, "a usable window")
+        self.window = window
         self.features = features
         self.defaults = defaults
         self.staleness = staleness
@@ -87,11 +93,15 @@ public final class FeatureAssembler: Sendable {
     private func record(_ event: MetricEvent, in services: inout [String: ServiceState]) -> Assembled {
         var service =
             services[event.service]
-            ?? ServiceState(values: defaults, seenAt: [Double](repeating: -.infinity, count: features.count), newest: -.infinity)
-        if windowLength > 1, service.newest > -.infinity, event.timestamp > service.newest {
-            // A new time step: the vector of the one before joins the history.
-            service.history.insert(assemble(service).values, at: 0)
-            if service.history.count >= windowLength { service.history.removeLast() }
+            ?? ServiceState(
+                values: defaults, seenAt: [Double](repeating: -.infinity, count: features.count), newest: -.infinity,
+                baseline: window.baselineHalfLife.map { Baseline(start: defaults, halfLife: $0) })
+        if window.isTemporal, service.newest > -.infinity, event.timestamp > service.newest {
+            // A new time step: the vector of the one before joins the history (and the baseline).
+            var finished = assemble(service).values
+            if service.baseline != nil { finished = service.baseline!.deviation(of: finished) }
+            service.history.insert(finished, at: 0)
+            if service.history.count >= window.length { service.history.removeLast() }
         }
         if let position = positions[event.metric] { service.observe(event.value, at: position, time: event.timestamp) }
         for (name, value) in event.tags where name != event.metric {
@@ -112,13 +122,14 @@ public final class FeatureAssembler: Sendable {
             values[index] = defaults[index]
             missing.append(features[index])
         }
-        guard windowLength > 1 else { return Assembled(values: values, missing: missing) }
-        var window = values
-        window.reserveCapacity(values.count * windowLength)
-        for step in 1..<windowLength {
-            window.append(contentsOf: step <= service.history.count ? service.history[step - 1] : service.history.last ?? values)
+        guard window.isTemporal else { return Assembled(values: values, missing: missing) }
+        let current = service.baseline.map { baseline in zip(values, baseline.level).map { $0 - $1 } } ?? values
+        var stacked = current
+        stacked.reserveCapacity(values.count * window.length)
+        for step in 1..<window.length {
+            stacked.append(contentsOf: step <= service.history.count ? service.history[step - 1] : service.history.last ?? current)
         }
-        return Assembled(values: values, missing: missing, window: window)
+        return Assembled(values: values, missing: missing, window: stacked)
     }
 
     /// Drops the state of `services` (their partitions moved to another instance).

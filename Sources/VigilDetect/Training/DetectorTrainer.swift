@@ -47,16 +47,18 @@ public struct DetectorTrainer: Sendable {
             throw .tooFewRows(source: dataset.source, found: dataset.rowCount, needed: Self.minimumRows)
         }
         var generator = SeededGenerator(seed: seed)
+        // Each series' baseline starts from the training means (a new service's too).
+        let means = StandardScaler(fitting: dataset.values).mean
         let inputs = Dataset(
-            features: window.inputNames(dataset.features), values: window.inputs(series: dataset.values), labels: dataset.labels,
-            source: dataset.source)
+            features: window.inputNames(dataset.features), values: window.inputs(series: dataset.values, start: means),
+            labels: dataset.labels, source: dataset.source)
         let order = generator.permutation(inputs.rowCount)
         let validationCount = max(1, Int((Double(inputs.rowCount) * validationFraction).rounded()))
         let validation = inputs.subset(order[0..<validationCount])
         let training = inputs.subset(order[validationCount...])
         let features = dataset.features
 
-        var (bundle, history) = fit(features, training, validation: validation, generator: &generator, progress: progress)
+        var (bundle, history) = fit(features, means: means, training, validation: validation, generator: &generator, progress: progress)
         if let trimFraction, trimFraction > 0 {
             // Dirty history: the rows the first model finds worst are likeliest anomalies. Drop
             // them and fit again, so that they stop shaping what "normal" means.
@@ -64,7 +66,7 @@ public struct DetectorTrainer: Sendable {
             let cut = Calibration.quantile(errors.map(Double.init).sorted(), 1 - trimFraction)
             let kept = errors.indices.filter { Double(errors[$0]) <= cut }
             progress(.refitting(rows: kept.count, of: training.rowCount))
-            (bundle, history) = fit(features, training.subset(kept), validation: validation, generator: &generator, progress: progress)
+            (bundle, history) = fit(features, means: means, training.subset(kept), validation: validation, generator: &generator, progress: progress)
         }
         let last = history.epochs.last
         bundle.training = TrainingMetadata(
@@ -77,9 +79,11 @@ public struct DetectorTrainer: Sendable {
     }
 
     /// Fits the scaler, the network and (with ``perFeatureEvidence``) the robust profile on
-    /// `training` (windowed rows of `features`); the bundle is not calibrated yet.
+    /// `training` (windowed rows of `features`, whose raw means are `means`); the bundle is not
+    /// calibrated yet.
     private func fit(
-        _ features: [String], _ training: Dataset, validation: Dataset, generator: inout SeededGenerator, progress: (TrainingEvent) -> Void
+        _ features: [String], means: [Double], _ training: Dataset, validation: Dataset, generator: inout SeededGenerator,
+        progress: (TrainingEvent) -> Void
     ) -> (ModelBundle, TrainingHistory) {
         let scaler = StandardScaler(fitting: training.values)
         let trainingInputs = scaler.transform(training.values)
@@ -89,7 +93,7 @@ public struct DetectorTrainer: Sendable {
         let history = Trainer(configuration: configuration).fit(
             &network, inputs: trainingInputs, validation: (validationInputs, validationInputs), generator: &generator, progress: progress)
         let bundle = ModelBundle(
-            features: features, window: window, network: network, scaler: scaler,
+            features: features, window: window, network: network, scaler: scaler, featureMeans: means,
             robust: perFeatureEvidence ? RobustProfile(fitting: trainingInputs) : nil, calibration: nil,
             training: TrainingMetadata(source: training.source, createdAt: ""))
         return (bundle, history)

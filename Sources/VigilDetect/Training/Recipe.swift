@@ -2,12 +2,14 @@
 /// never per file: what `vigil train --recipe` selects. QUALITY.md shows what each scores.
 public enum Recipe: String, Sendable, CaseIterable {
     /// Server and service metrics (ASD, SMD), the default of `vigil train --data`: each row is
-    /// seen with the four before it (a window of 5) by the seed's autoencoder without dropout
-    /// (dropout blurs the reconstruction of the wider input); the threshold flags 1 % of the
-    /// held-out rows.
+    /// seen as its deviation from the series' own slow baseline (half-life 12 rows), so a server
+    /// whose level drifts is judged by what it does at its new level; with the four rows before it
+    /// (a window of 5), by the seed's autoencoder without dropout (dropout blurs the
+    /// reconstruction of the wider input); the threshold flags 1 % of the held-out rows.
     case servers
-    /// Sensor runs learnt from a short stretch of clean history, whose features move on their
-    /// own (SKAB): the server recipe plus each feature's robust z-score (``RobustProfile``).
+    /// Sensor runs learnt from a short stretch of clean history, whose anomalies last (SKAB): a
+    /// window of 5 rows of raw values (a baseline would absorb a lasting fault), no dropout, plus
+    /// each feature's robust z-score (``RobustProfile``), since the sensors move on their own.
     case sensors
     /// The seed's synthetic generator (`vigil train --synthetic`, the served default model): 20 %
     /// of it is anomalous (so the threshold flags 20 %, and a refit sets the worst 20 % aside),
@@ -18,10 +20,11 @@ public enum Recipe: String, Sendable, CaseIterable {
         var trainer = DetectorTrainer()
         switch self {
         case .servers:
-            trainer.window = TemporalWindow(length: 5)
+            trainer.window = TemporalWindow(length: 5, baselineHalfLife: 12)
             trainer.dropout = 0
         case .sensors:
-            trainer = Recipe.servers.trainer
+            trainer.window = TemporalWindow(length: 5)
+            trainer.dropout = 0
             trainer.perFeatureEvidence = true
         case .synthetic:
             trainer.contamination = SeedProfile.contamination

@@ -41,14 +41,12 @@ public final class ModelHolder: Sendable {
         return state.withLock { state in
             let assembler: FeatureAssembler
             if let previous = state.model?.assembler, previous.features == bundle.features,
-                previous.windowLength == bundle.window.length
+                previous.window == bundle.window
             {
                 assembler = previous
             } else {
-                // The scaler's first means are those of the newest step: the features' training means.
                 assembler = FeatureAssembler(
-                    features: bundle.features, defaults: Array(bundle.scaler.mean.prefix(bundle.features.count)), staleness: staleness,
-                    windowLength: bundle.window.length)
+                    features: bundle.features, defaults: bundle.featureMeans, staleness: staleness, window: bundle.window)
             }
             state.generation += 1
             let model = ServingModel(
