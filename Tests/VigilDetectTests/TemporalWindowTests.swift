@@ -118,6 +118,8 @@ import VigilML
         let path = Fixtures.temporaryDirectory() + "/model"
         try bundle.save(to: path)
         #expect(try ModelBundle.load(from: path) == bundle)
+        // A baseline needs format 2: a version-1 reader would ignore it and misjudge every vector.
+        #expect(try String(contentsOfFile: path + "/model.json", encoding: .utf8).contains("\"format_version\" : 2"))
         let detector = try AnomalyDetector(bundle: bundle)
 
         let series = data.values.gatheringRows(0..<6)

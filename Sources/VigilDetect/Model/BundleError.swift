@@ -27,7 +27,7 @@ public enum BundleError: Error, Equatable, CustomStringConvertible {
         case .invalidManifest(let path, let reason):
             "\(path): \(reason)"
         case .unsupportedFormatVersion(let path, let found, let supported):
-            "\(path): format_version \(found) is not supported by Vigil \(Vigil.version) (it reads version \(supported))"
+            "\(path): format_version \(found) is not supported by Vigil \(Vigil.version) (it reads versions 1 to \(supported))"
         case .featureCountMismatch(let path, let reason):
             "\(path): feature count mismatch: \(reason)"
         case .weights(let path, let error):

@@ -52,7 +52,7 @@ extension ModelBundle {
         } catch {
             throw .invalidManifest(path: path, reason: describe(error))
         }
-        guard version == formatVersion else {
+        guard (1...formatVersion).contains(version) else {
             throw .unsupportedFormatVersion(path: path, found: version, supported: formatVersion)
         }
         do {
@@ -164,7 +164,7 @@ extension ModelBundle {
     /// bundle (or none) and a stray temporary directory, never half a bundle.
     public func save(to path: String) throws(BundleError) {
         let manifest = BundleManifest(
-            formatVersion: Self.formatVersion, vigilVersion: vigilVersion, features: features, window: window, architecture: network.architecture,
+            formatVersion: requiredFormatVersion, vigilVersion: vigilVersion, features: features, window: window, architecture: network.architecture,
             scaler: scaler, featureMeans: featureMeans, robust: robust, calibration: calibration, training: training)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -174,7 +174,7 @@ extension ModelBundle {
         } catch {
             throw .writeFailed(path: path, reason: "cannot encode model.json: \(error)")
         }
-        let weightsData = Safetensors.encode(tensors, metadata: ["format": "vigil", "format_version": "\(Self.formatVersion)"])
+        let weightsData = Safetensors.encode(tensors, metadata: ["format": "vigil", "format_version": "\(requiredFormatVersion)"])
         try AtomicDirectory.write(
             to: path, files: [Self.manifestFileName: manifestData + Data("\n".utf8), Self.weightsFileName: weightsData])
     }

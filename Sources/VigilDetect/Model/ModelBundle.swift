@@ -3,8 +3,13 @@ public import VigilML
 /// Everything needed to score: the network, the scaler and feature names it was trained with,
 /// the calibration, and where it came from. Saved as a directory (see `docs/model-bundle.md`).
 public struct ModelBundle: Sendable, Equatable {
-    /// The bundle format this version of Vigil reads and writes.
-    public static let formatVersion = 1
+    /// The newest bundle format this version of Vigil reads and writes. Version 2 adds baselines
+    /// (``TemporalWindow/baselineHalfLife``), which a version-1 reader would silently ignore; a
+    /// bundle without one is still written as version 1, so older Vigil versions can serve it.
+    public static let formatVersion = 2
+
+    /// The format version this bundle needs.
+    public var requiredFormatVersion: Int { window.baselineHalfLife == nil ? 1 : 2 }
 
     /// The features a vector carries, in order: what users send.
     public var features: [String]
