@@ -184,7 +184,8 @@ extension DetectorTrainer {
             window.length == 1 ? "each row alone" : "a window of \(window.length) rows" + (window.differences ? " (first differences)" : ""),
             window.baselineHalfLife.map { "deviations from a baseline with a half-life of \(String(format: "%g", $0)) rows" } ?? "raw values",
             dropout == 0 ? "no dropout" : "dropout \(dropout)",
-            "threshold at the \(String(format: "%g", (1 - contamination) * 100))th percentile of held-out training errors",
+            "threshold at the \(String(format: "%g", (1 - contamination) * 100))th percentile of the errors of "
+                + (holdOut == .latest ? "the latest fifth of the training rows, held out" : "a random fifth of the training rows, held out"),
         ]
         parts.append(trimFraction.map { $0 > 0 ? "refit without the worst \(String(format: "%g", $0 * 100)) %" : "no trimming" } ?? "no trimming")
         parts.append(perFeatureEvidence ? "per-feature evidence added" : "the reconstruction error alone")

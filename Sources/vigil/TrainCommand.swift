@@ -19,7 +19,7 @@ struct TrainCommand: AsyncParsableCommand {
             Recipes (settings chosen once per family of data; the options below override them):
               servers    server and service metrics, the default for --data: deviations from a
                          baseline with a half-life of 12 rows, a window of 5 rows, no dropout, the
-                         threshold flagging 1 % of held-out rows
+                         threshold flagging 1 % of the latest fifth of the rows (held out)
               sensors    a window of 5 raw rows, no dropout, plus each feature's robust z-score
                          (sensors that move on their own, faults that last)
               synthetic  the seed's generator, the default for --synthetic: contamination 0.2,
@@ -55,6 +55,9 @@ struct TrainCommand: AsyncParsableCommand {
 
     @Option(help: "The share of rows held out for validation and calibration.")
     var validationSplit = 0.2
+
+    @Option(help: "Which rows are held out: random (the seed's split) or latest (the end of the series) (default: the recipe's, latest for servers).")
+    var holdOut: String?
 
     @Option(help: "The anomalous share assumed when choosing the threshold without labels (default: the recipe's, 0.01 but 0.2 for synthetic).")
     var contamination: Double?
@@ -104,6 +107,9 @@ struct TrainCommand: AsyncParsableCommand {
         if !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--learning-rate must be positive, got \(learningRate)") }
         if patience < 1 || lrPatience < 1 { throw ValidationError("--patience and --lr-patience must be at least 1") }
         if !(validationSplit > 0 && validationSplit < 1) { throw ValidationError("--validation-split must be in (0, 1), got \(validationSplit)") }
+        if let holdOut, DetectorTrainer.HoldOut(rawValue: holdOut) == nil {
+            throw ValidationError("--hold-out must be random or latest, got '\(holdOut)'")
+        }
         if let recipe, Recipe(rawValue: recipe) == nil {
             throw ValidationError("--recipe must be one of \(Recipe.allCases.map(\.rawValue).joined(separator: ", ")), got '\(recipe)'")
         }
@@ -130,6 +136,7 @@ struct TrainCommand: AsyncParsableCommand {
         trainer.configuration.earlyStopping = .init(patience: patience)
         trainer.configuration.reduceLearningRate = .init(patience: lrPatience)
         trainer.validationFraction = validationSplit
+        if let holdOut { trainer.holdOut = DetectorTrainer.HoldOut(rawValue: holdOut)! }
         if let contamination { trainer.contamination = contamination }
         trainer.useLabels = !ignoreLabels
         if let perFeatureEvidence { trainer.perFeatureEvidence = perFeatureEvidence }

@@ -82,6 +82,8 @@ import Testing
         let refused = try VigilRunner.run(["train", "--data", file, "--recipe", "fast", "--out", path])
         #expect(refused.status != 0)
         #expect(refused.error.contains("--recipe must be one of servers, sensors, synthetic, got 'fast'"))
+        let sideways = try VigilRunner.run(["train", "--data", file, "--hold-out", "sideways", "--out", path])
+        #expect(sideways.error.contains("--hold-out must be random or latest, got 'sideways'"))
     }
 
     @Test func scoreReadsNDJSON() throws {

@@ -151,4 +151,22 @@ import VigilML
         #expect(calibration.judge(95).isAnomaly)
         #expect(!calibration.judge(85).isAnomaly)
     }
+
+    /// Holding out the latest rows calibrates on the end of the series: when it is noisier than
+    /// the rest, the threshold is higher than a random hold-out's.
+    @Test func holdingOutTheLatestRowsCalibratesOnTheEndOfTheSeries() throws {
+        var generator = SeededGenerator(seed: 9)
+        let rows = (0..<1000).map { row in
+            let spread = row < 800 ? 1.0 : 3.0
+            return [Float(generator.nextNormal(standardDeviation: spread)), Float(generator.nextNormal(standardDeviation: spread))]
+        }
+        let dataset = Dataset(features: ["a", "b"], values: Matrix(rows), source: "series")
+        var trainer = DetectorTrainer()
+        trainer.configuration.epochs = 2
+        let random = try trainer.train(dataset).bundle.calibration!
+        trainer.holdOut = .latest
+        let latest = try trainer.train(dataset).bundle.calibration!
+        #expect(latest.samples == random.samples)
+        #expect(latest.threshold > 2 * random.threshold, "latest \(latest.threshold), random \(random.threshold)")
+    }
 }

@@ -3,8 +3,8 @@ public import VigilML
 
 /// Trains a calibrated detector from data: the seed's `train_model.py` pipeline, plus calibration.
 ///
-/// 1. window the rows (``window``: each row then carries the ones before it), shuffle them
-///    (seeded) and hold out ``validationFraction`` of them;
+/// 1. window the rows (``window``: each row then carries the ones before it) and hold out
+///    ``validationFraction`` of them (``holdOut``: a seeded random share, or the latest rows);
 /// 2. fit the ``StandardScaler`` on the training part;
 /// 3. fit the autoencoder (``Trainer``: Adam, early stopping, LR-on-plateau);
 /// 4. optionally, fit each feature's robust profile (``perFeatureEvidence``), and refit without
@@ -24,6 +24,17 @@ public struct DetectorTrainer: Sendable {
     public var configuration = TrainingConfiguration.seed
     /// The share of rows held out for validation and calibration (the seed's 80/20 split).
     public var validationFraction = 0.2
+    /// Which rows are held out.
+    public var holdOut = HoldOut.random
+
+    /// Which rows validate the fit and set the threshold.
+    public enum HoldOut: String, Sendable, CaseIterable {
+        /// A seeded random share, as the seed does: right for rows that do not depend on each other.
+        case random
+        /// The latest rows of the series: for a series, random rows sit between training rows
+        /// that nearly repeat them, so their errors understate those of the days that follow.
+        case latest
+    }
     /// The anomalous share assumed in unlabeled data.
     public var contamination = 0.01
     /// Add each feature's robust z-score (``RobustProfile``) to the reconstruction error.
@@ -52,8 +63,15 @@ public struct DetectorTrainer: Sendable {
         let inputs = Dataset(
             features: window.inputNames(dataset.features), values: window.inputs(series: dataset.values, start: means),
             labels: dataset.labels, source: dataset.source)
-        let order = generator.permutation(inputs.rowCount)
         let validationCount = max(1, Int((Double(inputs.rowCount) * validationFraction).rounded()))
+        let order: [Int]
+        switch holdOut {
+        case .random:
+            order = generator.permutation(inputs.rowCount)
+        case .latest:
+            let first = inputs.rowCount - validationCount
+            order = Array(first..<inputs.rowCount) + generator.permutation(first)
+        }
         let validation = inputs.subset(order[0..<validationCount])
         let training = inputs.subset(order[validationCount...])
         let features = dataset.features

@@ -5,7 +5,8 @@ public enum Recipe: String, Sendable, CaseIterable {
     /// seen as its deviation from the series' own slow baseline (half-life 12 rows), so a server
     /// whose level drifts is judged by what it does at its new level; with the four rows before it
     /// (a window of 5), by the seed's autoencoder without dropout (dropout blurs the
-    /// reconstruction of the wider input); the threshold flags 1 % of the held-out rows.
+    /// reconstruction of the wider input); the threshold flags 1 % of the held-out rows, the
+    /// latest fifth of the history (the nearest thing to the days that follow).
     case servers
     /// Sensor runs learnt from a short stretch of clean history, whose anomalies last (SKAB): a
     /// window of 5 rows of raw values (a baseline would absorb a lasting fault), no dropout, plus
@@ -22,6 +23,7 @@ public enum Recipe: String, Sendable, CaseIterable {
         case .servers:
             trainer.window = TemporalWindow(length: 5, baselineHalfLife: 12)
             trainer.dropout = 0
+            trainer.holdOut = .latest
         case .sensors:
             trainer.window = TemporalWindow(length: 5)
             trainer.dropout = 0
