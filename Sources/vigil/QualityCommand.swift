@@ -10,8 +10,9 @@ struct QualityCommand: AsyncParsableCommand {
         abstract: "Run the detection-quality suite and write QUALITY.md.",
         discussion: """
             DIR holds the benchmark data as in ../shared/data: asd/ and smd/ with
-            <machine>_train.csv and <machine>_test.csv, and skab/ (every CSV under it but
-            anomaly-free/). Missing families are reported as not run.
+            <machine>_train.csv and <machine>_test.csv, skab/ (every CSV under it but
+            anomaly-free/), and nab/ (realAWSCloudwatch_windows.json and the series it names).
+            The seed generator needs no data. Missing families are reported as not run.
             Every run with the same options gives the same figures (training is seeded).
 
             Example:
@@ -60,7 +61,27 @@ struct QualityCommand: AsyncParsableCommand {
         if syntheticSamples < DetectorTrainer.minimumRows {
             throw ValidationError("--synthetic-samples must be at least \(DetectorTrainer.minimumRows)")
         }
+        let unknown = selected.subtracting(Self.families)
+        if !unknown.isEmpty {
+            throw ValidationError(
+                "--only: unknown \(unknown.sorted().joined(separator: ", ")); the families are \(Self.families.sorted().joined(separator: ", "))")
+        }
+        if let window, !(1...TemporalWindow.maximumLength).contains(window) {
+            throw ValidationError("--window must be in 1...\(TemporalWindow.maximumLength), got \(window)")
+        }
+        if differences == true, let window, window < 2 { throw ValidationError("--differences needs --window 2 or more") }
+        if let trim, !(trim >= 0 && trim < 1) { throw ValidationError("--trim must be in [0, 1), got \(trim)") }
+        if let contamination, !(contamination > 0 && contamination < 1) {
+            throw ValidationError("--contamination must be in (0, 1), got \(contamination)")
+        }
+        if let dropout, !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout must be in [0, 1), got \(dropout)") }
+        if let baselineHalfLife, !(baselineHalfLife >= 0 && baselineHalfLife.isFinite) {
+            throw ValidationError("--baseline-half-life must be a number of rows (0: none), got \(baselineHalfLife)")
+        }
     }
+
+    /// Every family the suite knows.
+    static let families: Set<String> = ["seed", "asd", "smd", "skab", "nab"]
 
     /// SKAB's labelled experiments: every CSV below `root` except those in `anomaly-free/`, in
     /// path order.
@@ -71,7 +92,7 @@ struct QualityCommand: AsyncParsableCommand {
 
     /// The families asked for with `--only`, all of them without it.
     private var selected: Set<String> {
-        guard let only else { return ["seed", "asd", "smd", "skab", "nab"] }
+        guard let only else { return Self.families }
         return Set(only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
     }
 
@@ -125,9 +146,15 @@ struct QualityCommand: AsyncParsableCommand {
             var testGenerator = SeededGenerator(seed: 7)
             let test = SeedProfile.generate(samples: 20_000, generator: &testGenerator)
             report.seed = try AnomalyDetector(bundle: bundle).evaluate(series: test.values, labels: test.labels!)
+        } else {
+            report.skipped.insert("seed")
         }
 
-        for family in QualityReport.Family.allCases where families.contains(family.rawValue) {
+        for family in QualityReport.Family.allCases {
+            guard families.contains(family.rawValue) else {
+                report.skipped.insert(family.rawValue)
+                continue
+            }
             let path = "\(directory)/\(family.directory)"
             guard FileManager.default.fileExists(atPath: path) else {
                 Console.note("\(family.title): no \(path); not run")
@@ -139,6 +166,7 @@ struct QualityCommand: AsyncParsableCommand {
         }
         let skab = "\(directory)/skab"
         if !families.contains("skab") {
+            report.skipped.insert("skab")
         } else if FileManager.default.fileExists(atPath: skab) {
             let benchmark = LeadingRowsBenchmark(trainer: sensors, learning: .rows(400), labelColumn: "anomaly", excludedColumns: ["changepoint"])
             report.skab = try benchmark.run(Self.skabFiles(in: skab), root: skab) { Console.note("SKAB: \($0)") }
@@ -148,6 +176,7 @@ struct QualityCommand: AsyncParsableCommand {
         let nab = "\(directory)/nab"
         let nabWindows = "\(nab)/realAWSCloudwatch_windows.json"
         if !families.contains("nab") {
+            report.skipped.insert("nab")
         } else if FileManager.default.fileExists(atPath: nabWindows) {
             // The streaming detector is the family's; the autoencoder runs beside it for comparison.
             report.nab = try LabeledWindowsBenchmark(detector: .rangeExcess(.init())).run(windowsFile: nabWindows, root: nab) {

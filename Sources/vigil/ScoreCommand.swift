@@ -14,8 +14,9 @@ struct ScoreCommand: AsyncParsableCommand {
             anomaly_score, is_anomaly, confidence, reconstruction_error, threshold, feature_scores
             and row (the 1-based data row).
 
-            With a model trained with --window, the rows are one series in time order: each is
-            scored with the rows before it (the first ones as if their past were steady).
+            With a model trained with a window or a baseline (the servers recipe), the rows are one
+            series in time order: each is scored with the rows before it (the first ones as if
+            their past were steady, the baseline starting at the training means).
             """
     )
 

@@ -19,7 +19,7 @@ struct TrainCommand: AsyncParsableCommand {
             Recipes (settings chosen once per family of data; the options below override them):
               servers    server and service metrics, the default for --data: deviations from a
                          baseline with a half-life of 12 rows, a window of 5 rows, no dropout, the
-                         threshold flagging 1 % of the latest fifth of the rows (held out)
+                         threshold flagging 1 % of the latest rows (held out, --validation-split)
               sensors    a window of 5 raw rows, no dropout, plus each feature's robust z-score
                          (sensors that move on their own, faults that last)
               synthetic  the seed's generator, the default for --synthetic: contamination 0.2,

@@ -17,17 +17,17 @@ import VigilDetect
         let detector = RangeExcessDetector(features: ["x"], configuration: Self.small)
         // Two services see 10, 12, 10, 12, 10, 12: the last four values span 10...12, and the
         // 2-point means and changes have stopped moving (11 and 2), so those channels hold no range.
-        for value in [10.0, 12, 10, 12, 10, 12] {
-            #expect(!detector.score(service: "a", values: [value]).isAnomaly)
-            #expect(!detector.score(service: "b", values: [value]).isAnomaly)
+        for (step, value) in [10.0, 12, 10, 12, 10, 12].enumerated() {
+            #expect(!detector.score(service: "a", values: [value], timestamp: Double(step)).isAnomaly)
+            #expect(!detector.score(service: "b", values: [value], timestamp: Double(step)).isAnomaly)
         }
         // 12.8 leaves the range by 0.8 / 2 = 0.4 ranges: below the threshold of 0.5.
-        let small = detector.score(service: "a", values: [12.8])
+        let small = detector.score(service: "a", values: [12.8], timestamp: 6)
         #expect(!small.isAnomaly)
         #expect(abs(small.reconstructionError - 0.4) < 1e-9)
         #expect(abs(small.anomalyScore - 0.4) < 1e-9)
         // 13.5 leaves it by 0.75 ranges.
-        let large = detector.score(service: "b", values: [13.5])
+        let large = detector.score(service: "b", values: [13.5], timestamp: 6)
         #expect(large.isAnomaly)
         #expect(abs(large.reconstructionError - 0.75) < 1e-9)
         #expect(large.threshold == 0.5)
@@ -56,17 +56,41 @@ import VigilDetect
     @Test func eachServiceAndFeatureHasItsOwnHistoryAndMissingValuesAreSkipped() {
         let detector = RangeExcessDetector(features: ["cpu", "latency"], configuration: Self.small)
         for i in 0..<8 {
-            #expect(!detector.score(service: "a", values: [50 + Double(i % 2), 200 + Double(i % 2) * 10]).isAnomaly)
+            #expect(!detector.score(service: "a", values: [50 + Double(i % 2), 200 + Double(i % 2) * 10], timestamp: Double(i)).isAnomaly)
         }
         // 120 ms would be normal CPU, but it is far below this service's latency range.
-        let score = detector.score(service: "a", values: [51, 120])
+        let score = detector.score(service: "a", values: [51, 120], timestamp: 8)
         #expect(score.isAnomaly)
         #expect(score.featureScores[1] > 0.9)
         #expect(score.confidence > 0.5)
         // Another service has no history yet: nothing to judge.
-        #expect(!detector.score(service: "b", values: [51, 120]).isAnomaly)
-        #expect(!detector.score(service: "c", values: [nil, nil]).isAnomaly)
+        #expect(!detector.score(service: "b", values: [51, 120], timestamp: 8).isAnomaly)
+        #expect(!detector.score(service: "c", values: [nil, nil], timestamp: 8).isAnomaly)
         detector.forget(["a"])
-        #expect(!detector.score(service: "a", values: [51, 120]).isAnomaly)
+        #expect(!detector.score(service: "a", values: [51, 120], timestamp: 9).isAnomaly)
+    }
+
+    /// The hold counts time steps, not events, and a held point says it is only held.
+    @Test func theHoldCountsTimeStepsAndHeldPointsScoreAtTheThreshold() {
+        var configuration = Self.small
+        configuration.hold = 1
+        let detector = RangeExcessDetector(features: ["x", "y"], configuration: configuration, capacity: 2)
+        for (step, value) in [10.0, 12, 10, 12, 10, 12].enumerated() {
+            _ = detector.score(service: "a", values: [value, nil], timestamp: Double(step))
+            _ = detector.score(service: "a", values: [nil, value], timestamp: Double(step))
+        }
+        #expect(detector.score(service: "a", values: [30, nil], timestamp: 6).anomalyScore == 1)
+        // Three more events at the same time (carrying nothing new), then the next step: all held.
+        for _ in 0..<3 {
+            let held = detector.score(service: "a", values: [nil, nil], timestamp: 6)
+            #expect(held.isAnomaly && held.anomalyScore == 0.5 && held.confidence == 0.5)
+        }
+        #expect(detector.score(service: "a", values: [nil, nil], timestamp: 7).isAnomaly)
+        #expect(!detector.score(service: "a", values: [nil, nil], timestamp: 8).isAnomaly)
+        // Beyond its capacity the detector forgets the service seen longest ago.
+        _ = detector.score(service: "b", values: [1, 1], timestamp: 9)
+        _ = detector.score(service: "c", values: [1, 1], timestamp: 10)
+        // 50 would leave a's old range (10...30) by a whole range; forgotten, a has no range yet.
+        #expect(!detector.score(service: "a", values: [50, nil], timestamp: 11).isAnomaly)
     }
 }

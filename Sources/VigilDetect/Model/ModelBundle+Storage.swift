@@ -112,6 +112,9 @@ extension ModelBundle {
         } else if window.baselineHalfLife != nil {
             throw .invalidManifest(path: path, reason: "field 'feature_means' is missing; a window with a baseline starts from it")
         }
+        if window.baselineHalfLife != nil, manifest.formatVersion < 2 {
+            throw .invalidManifest(path: path, reason: "a window with a baseline needs format_version 2, found \(manifest.formatVersion)")
+        }
         if let problem = manifest.robust?.problem(features: inputs) {
             throw .invalidManifest(path: path, reason: "field 'robust_profile': \(problem)")
         }

@@ -36,6 +36,7 @@ public struct ModelBundle: Sendable, Equatable {
         self.features = features
         self.window = window
         // Without a baseline the newest slot of the input is the raw vector, whose means the scaler holds.
+        precondition(featureMeans != nil || window.baselineHalfLife == nil, "a window with a baseline needs the training means")
         self.featureMeans = featureMeans ?? Array(scaler.mean.prefix(features.count))
         self.network = network
         self.scaler = scaler

@@ -41,8 +41,8 @@ public struct AnomalyDetector: Sendable {
         }
     }
 
-    /// Scores one stacked window: ``TemporalWindow/length`` vectors of raw values, newest first
-    /// (what ``FeatureAssembler`` returns).
+    /// Scores one stacked window: ``TemporalWindow/length`` vectors, newest first, relative to
+    /// the series' baseline when the window has one (what ``FeatureAssembler`` returns).
     public func score(window stacked: [Double]) -> Score {
         precondition(stacked.count == inputWidth, "expected \(inputWidth) values, got \(stacked.count)")
         return scoreOne { input in

@@ -9,8 +9,9 @@ import Synchronization
 /// (sudden agitation). Each channel is compared with the range of its own previous
 /// ``Configuration/history`` values: the excess is how far it lies beyond that range, in units of
 /// the range (`max(c − max, min − c) / (max − min)`). A point is anomalous when an excess passes
-/// ``Configuration/threshold``, and the service stays flagged for ``Configuration/hold`` points
-/// after, so one burst raises one alarm, not a flicker.
+/// ``Configuration/threshold``, and the service stays flagged for ``Configuration/hold`` time
+/// steps after (distinct event times), so one burst raises one alarm, not a flicker; a held point
+/// reports the threshold's score and confidence, 0.5.
 ///
 /// Why a range and not a z-score: daily peaks and repeated bursts stay inside a two-day range and
 /// never fire again, and a range needs no spread estimate that collapses on flat stretches (a
@@ -19,7 +20,8 @@ import Synchronization
 ///
 /// Scores follow the model's conventions: `reconstruction_error` holds the largest excess,
 /// `threshold` the excess threshold, `anomaly_score` is 0.5 at the threshold and 1 at twice it.
-/// Thread-safe.
+/// Each service costs about 14 KB per feature; at most ``capacity`` services are kept, the least
+/// recently seen forgotten first. Thread-safe.
 public final class RangeExcessDetector: Sendable {
     /// The detector's constants, chosen once on NAB realAWSCloudwatch and stable within ±25 % of
     /// each (see QUALITY.md).
@@ -41,42 +43,55 @@ public final class RangeExcessDetector: Sendable {
 
     public let features: [String]
     public let configuration: Configuration
+    /// The most services tracked at once.
+    public let capacity: Int
     private let services = Mutex<[String: ServiceState]>([:])
 
-    public init(features: [String], configuration: Configuration = Configuration()) {
+    public init(features: [String], configuration: Configuration = Configuration(), capacity: Int = 10_000) {
         precondition(
-            configuration.history >= 1 && configuration.smoothing >= 1 && configuration.hold >= 0 && configuration.warmUp >= 1, "positive sizes")
+            configuration.history >= 1 && configuration.smoothing >= 1 && configuration.hold >= 0 && configuration.warmUp >= 1
+                && capacity >= 1, "positive sizes")
         self.features = features
         self.configuration = configuration
+        self.capacity = capacity
     }
 
     public var threshold: Double { configuration.threshold }
 
-    /// Scores `values` (`nil` for a missing feature) against `service`'s history, then adds them to it.
-    public func score(service: String, values: [Double?]) -> Score {
+    /// Scores `values` (`nil` for a feature the event did not carry) at event time `timestamp`
+    /// against `service`'s history, then adds them to it.
+    public func score(service: String, values: [Double?], timestamp: Double) -> Score {
         precondition(values.count == features.count, "one value per feature")
-        let configuration = self.configuration
         let (excesses, flagged) = services.withLock { services in
-            var state = services[service] ?? ServiceState(features: features.count, configuration: configuration)
-            let excesses = values.indices.map { index in values[index].map { state.streams[index].observe($0) } ?? 0 }
-            let flagged = state.judge(largest: excesses.max() ?? 0)
-            services[service] = state
-            return (excesses, flagged)
+            if services[service] == nil {
+                if services.count >= capacity, let stalest = services.min(by: { $0.value.lastTime < $1.value.lastTime })?.key {
+                    services[stalest] = nil
+                }
+                services[service] = ServiceState(features: features.count, configuration: configuration)
+            }
+            // Mutated in place: a copy would copy every channel's history.
+            return services[service]!.observe(values, at: timestamp)
         }
         let largest = excesses.max() ?? 0
         let threshold = configuration.threshold
-        let distance = min(1, abs(largest - threshold) / threshold)
         let total = excesses.reduce(0, +)
+        let shares = excesses.map { total > 0 ? $0 / total : 0 }
+        if flagged, largest <= threshold {
+            // Held after an excess: flagged, at the threshold's score.
+            return Score(
+                anomalyScore: 0.5, isAnomaly: true, confidence: 0.5, reconstructionError: largest, threshold: threshold, featureScores: shares)
+        }
         return Score(
-            anomalyScore: min(1, largest / (2 * threshold)), isAnomaly: flagged, confidence: 0.5 + 0.5 * distance,
-            reconstructionError: largest, threshold: threshold, featureScores: excesses.map { total > 0 ? $0 / total : 0 })
+            anomalyScore: min(1, largest / (2 * threshold)), isAnomaly: flagged,
+            confidence: 0.5 + 0.5 * min(1, abs(largest - threshold) / threshold), reconstructionError: largest, threshold: threshold,
+            featureScores: shares)
     }
 
-    /// Flags for a whole series of one feature, in order: what ``score(service:values:)`` would
-    /// say point by point, without the bookkeeping (for benchmarks).
+    /// Flags for a whole series of one feature, one point per time step: what
+    /// ``score(service:values:timestamp:)`` would say point by point (for benchmarks).
     public static func flags(_ series: [Double], configuration: Configuration = Configuration()) -> [Bool] {
         var state = ServiceState(features: 1, configuration: configuration)
-        return series.map { state.judge(largest: state.streams[0].observe($0)) }
+        return series.enumerated().map { step, value in state.observe([value], at: Double(step)).flagged }
     }
 
     /// Drops the history of `services`.
@@ -90,8 +105,10 @@ public final class RangeExcessDetector: Sendable {
         var streams: [FeatureStream]
         let threshold: Double
         let hold: Int
-        /// Points since the last excess; `nil` before the first.
+        /// Time steps since the last excess; `nil` before the first.
         var sinceExcess: Int?
+        /// The newest event time seen.
+        var lastTime = -Double.infinity
 
         init(features: Int, configuration: Configuration) {
             streams = Array(repeating: FeatureStream(configuration), count: features)
@@ -99,14 +116,16 @@ public final class RangeExcessDetector: Sendable {
             hold = configuration.hold
         }
 
-        /// Whether the service is flagged at this point, given its largest excess.
-        mutating func judge(largest: Double) -> Bool {
-            if largest > threshold {
-                sinceExcess = 0
-            } else if let since = sinceExcess {
-                sinceExcess = since + 1
+        /// Takes the event's values (`nil`: not carried) and returns each feature's excess and
+        /// whether the service is flagged.
+        mutating func observe(_ values: [Double?], at time: Double) -> (excesses: [Double], flagged: Bool) {
+            let excesses = values.indices.map { index in values[index].map { streams[index].observe($0) } ?? 0 }
+            if time > lastTime {
+                if let since = sinceExcess { sinceExcess = since + 1 }
+                lastTime = time
             }
-            return sinceExcess.map { $0 <= hold } ?? false
+            if excesses.contains(where: { $0 > threshold }) { sinceExcess = 0 }
+            return (excesses, sinceExcess.map { $0 <= hold } ?? false)
         }
     }
 }

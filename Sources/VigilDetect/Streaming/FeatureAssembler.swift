@@ -98,7 +98,7 @@ public final class FeatureAssembler: Sendable {
                 baseline: window.baselineHalfLife.map { Baseline(start: defaults, halfLife: $0) })
         if window.isTemporal, service.newest > -.infinity, event.timestamp > service.newest {
             // A new time step: the vector of the one before joins the history (and the baseline).
-            var finished = assemble(service).values
+            var finished = imputed(service).values
             if service.baseline != nil { finished = service.baseline!.deviation(of: finished) }
             service.history.insert(finished, at: 0)
             if service.history.count >= window.length { service.history.removeLast() }
@@ -115,13 +115,19 @@ public final class FeatureAssembler: Sendable {
         return assemble(service)
     }
 
-    private func assemble(_ service: ServiceState) -> Assembled {
+    /// The service's current vector with missing features imputed, and their names.
+    private func imputed(_ service: ServiceState) -> (values: [Double], missing: [String]) {
         var values = service.values
         var missing: [String] = []
         for index in features.indices where service.seenAt[index] < service.newest - staleness || service.seenAt[index] == -.infinity {
             values[index] = defaults[index]
             missing.append(features[index])
         }
+        return (values, missing)
+    }
+
+    private func assemble(_ service: ServiceState) -> Assembled {
+        let (values, missing) = imputed(service)
         guard window.isTemporal else { return Assembled(values: values, missing: missing) }
         let current = service.baseline.map { baseline in zip(values, baseline.level).map { $0 - $1 } } ?? values
         var stacked = current

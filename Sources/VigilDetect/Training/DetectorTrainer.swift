@@ -54,6 +54,7 @@ public struct DetectorTrainer: Sendable {
     public func train(_ dataset: Dataset, progress: (TrainingEvent) -> Void = { _ in }) throws(DatasetError) -> (
         bundle: ModelBundle, history: TrainingHistory
     ) {
+        precondition(window.problem == nil, "unusable window: \(window.problem ?? "")")
         guard dataset.rowCount >= Self.minimumRows else {
             throw .tooFewRows(source: dataset.source, found: dataset.rowCount, needed: Self.minimumRows)
         }

@@ -34,14 +34,15 @@ public final class ModelHolder: Sendable {
     public var snapshot: State { state.withLock { $0 } }
     public var current: ServingModel? { state.withLock { $0.model } }
 
-    /// Puts `bundle` in service; per-service feature state carries over when the features match.
+    /// Puts `bundle` in service; per-service feature state carries over when the features, window
+    /// and training means match (a retrained model imputes and starts baselines from its own).
     @discardableResult
     public func install(_ bundle: ModelBundle, path: String, source: ModelSource) throws(BundleError) -> ServingModel {
         let detector = try AnomalyDetector(bundle: bundle, path: path)
         return state.withLock { state in
             let assembler: FeatureAssembler
             if let previous = state.model?.assembler, previous.features == bundle.features,
-                previous.window == bundle.window
+                previous.window == bundle.window, previous.defaults == bundle.featureMeans
             {
                 assembler = previous
             } else {

@@ -13,6 +13,9 @@ public final class DetectionPipeline: Sendable {
     public let metrics: ServiceMetrics
     /// Judges while no model is loaded: each feature against its service's recent range.
     let fallback: RangeExcessDetector
+    /// The same for `/predict`'s lone vectors, judged against the recent `/predict` vectors, with
+    /// no hold: one client's outlier must not flag the next calls.
+    private let predictFallback: RangeExcessDetector
     private let fallbackAssembler: FeatureAssembler
     private let policy: Mutex<AlertPolicy>
     private let logger: Logger
@@ -32,6 +35,9 @@ public final class DetectionPipeline: Sendable {
         self.policy = Mutex(policy)
         self.logger = logger
         self.fallback = RangeExcessDetector(features: Self.fallbackFeatures)
+        var unheld = RangeExcessDetector.Configuration()
+        unheld.hold = 0
+        self.predictFallback = RangeExcessDetector(features: Self.fallbackFeatures, configuration: unheld, capacity: 1)
         self.fallbackAssembler = FeatureAssembler(
             features: Self.fallbackFeatures, defaults: [Double](repeating: 0, count: Self.fallbackFeatures.count), staleness: models.staleness)
     }
@@ -46,7 +52,7 @@ public final class DetectionPipeline: Sendable {
         if let model = models.current {
             result = DetectionResult(score: model.detector.score(values), features: model.features, modelType: "autoencoder")
         } else {
-            result = DetectionResult(score: fallback.score(service: "/predict", values: values), features: fallback.features, modelType: "fallback")
+            result = DetectionResult(score: predictFallback(values), features: fallback.features, modelType: "fallback")
         }
         result.predictionTime = milliseconds(since: started)
         metrics.recordPredictions(1, modelType: result.modelType)
@@ -62,9 +68,7 @@ public final class DetectionPipeline: Sendable {
         if let model = models.current {
             results = model.detector.score(rows).map { DetectionResult(score: $0, features: model.features, modelType: "autoencoder") }
         } else {
-            results = rows.map {
-                DetectionResult(score: fallback.score(service: "/predict", values: $0), features: fallback.features, modelType: "fallback")
-            }
+            results = rows.map { DetectionResult(score: predictFallback($0), features: fallback.features, modelType: "fallback") }
         }
         let each = milliseconds(since: started) / Double(rows.count)
         for index in results.indices { results[index].predictionTime = each }
@@ -104,10 +108,11 @@ public final class DetectionPipeline: Sendable {
             }
         }
         return zip(events, fallbackAssembler.update(with: events)).map { event, assembled in
-            let values = zip(fallback.features, assembled.values).map { name, value in assembled.missing.contains(name) ? nil : value }
+            // Only what the event carries: re-feeding held values would fill the histories with copies.
+            let values = fallback.features.map { name in name == event.metric ? event.value : event.tags[name] }
             return DetectionResult(
-                score: fallback.score(service: event.service, values: values), features: fallback.features, modelType: "fallback",
-                missingFeatures: assembled.missing)
+                score: fallback.score(service: event.service, values: values, timestamp: event.timestamp), features: fallback.features,
+                modelType: "fallback", missingFeatures: assembled.missing)
         }
     }
 
@@ -147,6 +152,11 @@ public final class DetectionPipeline: Sendable {
                     "score": "\(alert.metadata.anomalyScore)",
                 ])
         }
+    }
+
+    /// A lone `/predict` vector judged by the fallback, in call order.
+    private func predictFallback(_ values: [Double]) -> Score {
+        predictFallback.score(service: "/predict", values: values, timestamp: Date().timeIntervalSince1970 * 1000)
     }
 
     /// Forgets the per-service state of `services`: another instance now owns their partitions.
