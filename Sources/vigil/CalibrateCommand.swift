@@ -34,7 +34,7 @@ struct CalibrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         var bundle = try ModelBundle.load(from: model)
-        var dataset = try data.load(features: bundle.features)
+        var dataset = try data.load(features: bundle.features, asOneSeries: bundle.window.isTemporal)
         if data.isSynthetic { dataset.labels = nil }
         var trainer = DetectorTrainer()
         trainer.contamination = contamination ?? (data.isSynthetic ? SeedProfile.contamination : 0.01)

@@ -29,8 +29,10 @@ struct DataOptions: ParsableArguments {
     }
 
     /// Reads the rows, with `features` (or the CSV's numeric columns when `nil`), reporting
-    /// skipped rows and ignored columns on standard error.
-    func load(features: [String]?) throws -> Dataset {
+    /// skipped rows and ignored columns on standard error. With `asOneSeries` (a model with a
+    /// window or baseline reads the rows in order as one series), a file holding several
+    /// services is refused.
+    func load(features: [String]?, asOneSeries: Bool = false) throws -> Dataset {
         if let synthetic {
             var generator = SeededGenerator(seed: dataSeed)
             let dataset = SeedProfile.generate(samples: synthetic, generator: &generator)
@@ -43,6 +45,11 @@ struct DataOptions: ParsableArguments {
         }
         if report.skippedRows > 0, let problem = report.firstProblem {
             Console.note("warning: skipped \(report.skippedRows) invalid rows; the first: \(problem)")
+        }
+        if asOneSeries, report.serviceCount > 1 {
+            throw ValidationError(
+                "\(path!) holds \(report.serviceCount) services in its 'service' column, but a model with a window or baseline reads the rows as one series: use one service's rows per file (or --window 1 --no-baseline)"
+            )
         }
         return dataset
     }

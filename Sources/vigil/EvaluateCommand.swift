@@ -26,7 +26,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     func run() async throws {
         let bundle = try ModelBundle.load(from: model)
         let detector = try AnomalyDetector(bundle: bundle, path: model)
-        let dataset = try data.load(features: bundle.features)
+        let dataset = try data.load(features: bundle.features, asOneSeries: bundle.window.isTemporal)
         guard let labels = dataset.labels else {
             throw ValidationError("\(dataset.source) has no '\(data.labelColumn)' column: evaluation needs 0/1 labels (--label-column names another)")
         }

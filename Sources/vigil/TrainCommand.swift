@@ -152,7 +152,7 @@ struct TrainCommand: AsyncParsableCommand {
         trainer.seed = seed
 
         let selected = features.map { $0.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces)) } }
-        var dataset = try data.load(features: selected)
+        var dataset = try data.load(features: selected, asOneSeries: trainer.window.isTemporal)
         if data.isSynthetic { dataset.labels = nil }  // the synthetic profile trains unlabeled, as the seed does
         Console.note("Training on \(dataset.rowCount) rows of \(dataset.source) with features \(dataset.features.joined(separator: ", "))")
         Console.note("Recipe: \(chosen.rawValue)")

@@ -82,6 +82,17 @@ import Testing
         let refused = try VigilRunner.run(["train", "--data", file, "--recipe", "fast", "--out", path])
         #expect(refused.status != 0)
         #expect(refused.error.contains("--recipe must be one of servers, sensors, synthetic, got 'fast'"))
+        // Rows of several services are not one series: refused for a windowed recipe, fine without.
+        var mixed = "service,pressure,current\n"
+        for row in 0..<200 { mixed += "\(row % 2 == 0 ? "pump-a" : "pump-b"),\(1 + Double(row % 9) / 50),\(1.3 + Double(row % 4) / 40)\n" }
+        let mixedFile = VigilRunner.temporaryDirectory() + "/mixed.csv"
+        try mixed.write(toFile: mixedFile, atomically: true, encoding: .utf8)
+        let interleaved = try VigilRunner.run(["train", "--data", mixedFile, "--epochs", "1", "--out", path])
+        #expect(interleaved.status != 0)
+        #expect(interleaved.error.contains("holds 2 services in its 'service' column"))
+        let plain = try VigilRunner.run(["train", "--data", mixedFile, "--window", "1", "--no-baseline", "--epochs", "1", "--out", path])
+        #expect(plain.status == 0, "\(plain.error)")
+
         let sideways = try VigilRunner.run(["train", "--data", file, "--hold-out", "sideways", "--out", path])
         #expect(sideways.error.contains("--hold-out must be random or latest, got 'sideways'"))
     }

@@ -26,6 +26,9 @@ public struct CSVDatasetReader: Sendable {
         public var firstProblem: DatasetError?
         /// Non-numeric columns left out of the automatic feature choice.
         public var ignoredColumns: [String] = []
+        /// How many distinct values the `service` column holds (0 without one): rows of several
+        /// services are not one series.
+        public var serviceCount = 0
     }
 
     public func read(path: String) throws(DatasetError) -> (dataset: Dataset, report: ReadReport) {
@@ -66,7 +69,13 @@ public struct CSVDatasetReader: Sendable {
         var values: [Float] = []
         values.reserveCapacity(body.count * layout.features.count)
         var labels: [UInt8] = []
+        let servicePosition = layout.header.firstIndex { $0.lowercased() == "service" }
+        var services = Set<String>()
         for line in body {
+            if let servicePosition {
+                let fields = CSVLayout.split(line.text, delimiter: delimiter)
+                if fields.count > servicePosition { services.insert(String(fields[servicePosition].trimmingSpaces)) }
+            }
             do {
                 if let label = try layout.parse(line.text, lineNumber: line.number, into: &values) { labels.append(label) }
             } catch {
@@ -75,6 +84,7 @@ public struct CSVDatasetReader: Sendable {
                 if report.firstProblem == nil { report.firstProblem = error }
             }
         }
+        report.serviceCount = services.count
         let rows = values.count / layout.features.count
         guard rows > 0 else { throw .empty(source: source) }
         let dataset = Dataset(
