@@ -93,6 +93,14 @@ import Testing
         let plain = try VigilRunner.run(["train", "--data", mixedFile, "--window", "1", "--no-baseline", "--epochs", "1", "--out", path])
         #expect(plain.status == 0, "\(plain.error)")
 
+        var shuffled = "timestamp,pressure,current\n"
+        for row in 0..<200 { shuffled += "2020-03-09T10:\(row == 150 ? 0 : row / 60 + 1):\(row % 60 < 10 ? "0" : "")\(row % 60),1.0,1.3\n" }
+        let shuffledFile = VigilRunner.temporaryDirectory() + "/shuffled.csv"
+        try shuffled.write(toFile: shuffledFile, atomically: true, encoding: .utf8)
+        let backwards = try VigilRunner.run(["train", "--data", shuffledFile, "--epochs", "1", "--out", path])
+        #expect(backwards.status != 0)
+        #expect(backwards.error.contains("line 152: the time goes backwards"), "\(backwards.error)")
+
         let sideways = try VigilRunner.run(["train", "--data", file, "--hold-out", "sideways", "--out", path])
         #expect(sideways.error.contains("--hold-out must be random or latest, got 'sideways'"))
     }
