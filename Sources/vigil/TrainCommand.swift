@@ -16,14 +16,14 @@ struct TrainCommand: AsyncParsableCommand {
             Features default to every numeric column except timestamp, time, t, label and service.
             A 0/1 'label' column, when present, is used only to choose the threshold.
 
-            Recipes (settings chosen once per family of data; the options below override them):
-              servers    server and service metrics, the default for --data: deviations from a
-                         baseline with a half-life of 12 rows, a window of 5 rows, no dropout, the
-                         threshold flagging 1 % of the latest rows (held out, --validation-split)
-              sensors    a window of 5 raw rows, no dropout, plus each feature's robust z-score
+            Recipes: settings chosen once per family of data (options override them).
+              servers    server metrics, the default for --data: deviations from a
+                         baseline (half-life 12 rows), a window of 5 rows, no
+                         dropout, a threshold flagging 1 % of the latest rows
+              sensors    a window of 5 raw rows, no dropout, per-feature evidence
                          (sensors that move on their own, faults that last)
-              synthetic  the seed's generator, the default for --synthetic: contamination 0.2,
-                         trim 0.2, per-feature evidence, dropout 0.2, no window
+              synthetic  the seed's generator, the default for --synthetic:
+                         contamination 0.2, trim 0.2, per-feature evidence
             """
     )
 
