@@ -71,6 +71,8 @@ struct ScoreCommand: AsyncParsableCommand {
 
         var parse: (String, Int, inout [Float]) throws(DatasetError) -> Void
         var pending: [(String, Int)] = []
+        // A window or baseline reads the rows as one series: say so when they are not one.
+        var order: SeriesOrderCheck?
         if isJSON {
             parse = { line, number, values throws(DatasetError) in
                 try JSONRecord.parse(line, lineNumber: number, source: name, features: features, into: &values)
@@ -78,6 +80,7 @@ struct ScoreCommand: AsyncParsableCommand {
             pending.append((firstLine, reader.lineNumber))
         } else {
             let layout = try CSVLayout(headerLine: firstLine, source: name, features: features, labelColumn: nil)
+            if detector.window.isTemporal { order = SeriesOrderCheck(layout: layout) }
             parse = { line, number, values throws(DatasetError) in _ = try layout.parse(line, lineNumber: number, into: &values) }
         }
 
@@ -101,6 +104,7 @@ struct ScoreCommand: AsyncParsableCommand {
         func accept(_ line: String, _ number: Int) throws {
             guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { return }
             dataRow += 1
+            order?.observe(line, lineNumber: number)
             do {
                 try parse(line, number, &values)
                 rowNumbers.append(dataRow)
@@ -119,6 +123,14 @@ struct ScoreCommand: AsyncParsableCommand {
         scoreBatch()
         if skipped > 0, let firstProblem {
             Console.note("warning: skipped \(skipped) invalid rows; the first: \(firstProblem)")
+        }
+        if let order, order.services.count > 1 {
+            Console.note(
+                "warning: \(name) holds \(order.services.count) services, scored as one series (the model has a window or baseline): score one service's rows at a time"
+            )
+        }
+        if let line = order?.firstOutOfOrderLine {
+            Console.note("warning: \(name), line \(line): the time goes backwards, but the rows were scored as one series in the order given")
         }
     }
 }

@@ -61,6 +61,11 @@ import Testing
         let (a, b) = (try errors(whole.output), try errors(pieces.output))
         #expect(a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, $0) }, "\(a) vs \(b)")
 
+        let mixed = "service,cpu_usage,memory_usage,disk_io,network_io,response_time\na,50,50,50,50,50\nb,50,50,50,50,50\n"
+        let warned = try VigilRunner.run(["score", "--model", path, "-"], input: mixed)
+        #expect(warned.status == 0)
+        #expect(warned.error.contains("holds 2 services, scored as one series"))
+
         let refused = try VigilRunner.run(["train", "--synthetic", "600", "--differences", "--out", path])
         #expect(refused.status != 0)
         #expect(refused.error.contains("--differences needs --window 2 or more"))

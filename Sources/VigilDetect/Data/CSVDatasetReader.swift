@@ -30,15 +30,8 @@ public struct CSVDatasetReader: Sendable {
         /// services are not one series.
         public var serviceCount = 0
         /// The first line whose `timestamp` (or `time`) is earlier than the line before it:
-        /// such rows are not a series in time order. Numbers compare as numbers, other text as
-        /// text (ISO 8601 times of one format sort so).
+        /// such rows are not a series in time order (see ``SeriesOrderCheck``).
         public var firstOutOfOrderLine: Int?
-    }
-
-    /// Whether time `a` comes before `b`: as numbers when both are, else as text.
-    static func isEarlier(_ a: Substring, than b: Substring) -> Bool {
-        if let x = Double(a), let y = Double(b) { return x < y }
-        return a < b
     }
 
     public func read(path: String) throws(DatasetError) -> (dataset: Dataset, report: ReadReport) {
@@ -79,22 +72,9 @@ public struct CSVDatasetReader: Sendable {
         var values: [Float] = []
         values.reserveCapacity(body.count * layout.features.count)
         var labels: [UInt8] = []
-        let servicePosition = layout.header.firstIndex { $0.lowercased() == "service" }
-        let timePosition = layout.header.firstIndex { ["timestamp", "time"].contains($0.lowercased()) }
-        var services = Set<String>()
-        var previousTime: Substring?
+        var order = SeriesOrderCheck(layout: layout)
         for line in body {
-            if servicePosition != nil || timePosition != nil {
-                let fields = CSVLayout.split(line.text, delimiter: delimiter)
-                if let servicePosition, fields.count > servicePosition { services.insert(String(fields[servicePosition].trimmingSpaces)) }
-                if let timePosition, fields.count > timePosition {
-                    let time = fields[timePosition].trimmingSpaces
-                    if let previous = previousTime, report.firstOutOfOrderLine == nil, Self.isEarlier(time, than: previous) {
-                        report.firstOutOfOrderLine = line.number
-                    }
-                    previousTime = time
-                }
-            }
+            order?.observe(line.text, lineNumber: line.number)
             do {
                 if let label = try layout.parse(line.text, lineNumber: line.number, into: &values) { labels.append(label) }
             } catch {
@@ -103,7 +83,8 @@ public struct CSVDatasetReader: Sendable {
                 if report.firstProblem == nil { report.firstProblem = error }
             }
         }
-        report.serviceCount = services.count
+        report.serviceCount = order?.services.count ?? 0
+        report.firstOutOfOrderLine = order?.firstOutOfOrderLine
         let rows = values.count / layout.features.count
         guard rows > 0 else { throw .empty(source: source) }
         let dataset = Dataset(
