@@ -66,15 +66,8 @@ struct QualityCommand: AsyncParsableCommand {
             throw ValidationError(
                 "--only: unknown \(unknown.sorted().joined(separator: ", ")); the families are \(Self.families.sorted().joined(separator: ", "))")
         }
-        if let window, !(1...TemporalWindow.maximumLength).contains(window) {
-            throw ValidationError("--window must be in 1...\(TemporalWindow.maximumLength), got \(window)")
-        }
+        try RecipeOverrides.validate(window: window, trim: trim, contamination: contamination, dropout: dropout)
         if differences == true, let window, window < 2 { throw ValidationError("--differences needs --window 2 or more") }
-        if let trim, !(trim >= 0 && trim < 1) { throw ValidationError("--trim must be in [0, 1), got \(trim)") }
-        if let contamination, !(contamination > 0 && contamination < 1) {
-            throw ValidationError("--contamination must be in (0, 1), got \(contamination)")
-        }
-        if let dropout, !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout must be in [0, 1), got \(dropout)") }
         if let baselineHalfLife, !(baselineHalfLife >= 0 && baselineHalfLife.isFinite) {
             throw ValidationError("--baseline-half-life must be a number of rows (0: none), got \(baselineHalfLife)")
         }

@@ -113,18 +113,11 @@ struct TrainCommand: AsyncParsableCommand {
         if let recipe, Recipe(rawValue: recipe) == nil {
             throw ValidationError("--recipe must be one of \(Recipe.allCases.map(\.rawValue).joined(separator: ", ")), got '\(recipe)'")
         }
-        if let window, !(1...TemporalWindow.maximumLength).contains(window) {
-            throw ValidationError("--window must be in 1...\(TemporalWindow.maximumLength), got \(window)")
-        }
+        try RecipeOverrides.validate(window: window, trim: trim, contamination: contamination, dropout: dropout)
         if let baselineHalfLife, !(baselineHalfLife > 0 && baselineHalfLife.isFinite) {
             throw ValidationError("--baseline-half-life must be a positive number of rows, got \(baselineHalfLife)")
         }
         if baselineHalfLife != nil, noBaseline { throw ValidationError("--baseline-half-life and --no-baseline contradict each other") }
-        if let dropout, !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout must be in [0, 1), got \(dropout)") }
-        if let trim, !(trim >= 0 && trim < 1) { throw ValidationError("--trim must be in [0, 1), got \(trim)") }
-        if let contamination, !(contamination > 0 && contamination < 1) {
-            throw ValidationError("--contamination must be in (0, 1), got \(contamination)")
-        }
     }
 
     func run() async throws {

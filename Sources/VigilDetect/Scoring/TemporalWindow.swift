@@ -106,8 +106,14 @@ public struct TemporalWindow: Sendable, Equatable, Hashable, Codable, CustomStri
         values.reserveCapacity(vectors.count * inputWidth(features: features))
         for vector in vectors {
             precondition(vector.count == features, "expected \(features) values, got \(vector.count)")
+            let row = vector.map(Float.init)
+            guard isTemporal else {
+                // The vector alone is its input: no series to build (the batch endpoint's hot path).
+                values += row
+                continue
+            }
             var series = SeriesWindow(self, start: start)
-            values += series.inputs(Matrix(rows: 1, columns: features, values: vector.map(Float.init))).values
+            values += series.inputs(Matrix(rows: 1, columns: features, values: row)).values
         }
         return Matrix(rows: vectors.count, columns: inputWidth(features: features), values: values)
     }

@@ -1,0 +1,16 @@
+import ArgumentParser
+import VigilDetect
+
+/// The checks shared by the commands that override a recipe's settings (`train`, `quality`).
+enum RecipeOverrides {
+    static func validate(window: Int?, trim: Double?, contamination: Double?, dropout: Float?) throws {
+        if let window, !(1...TemporalWindow.maximumLength).contains(window) {
+            throw ValidationError("--window must be in 1...\(TemporalWindow.maximumLength), got \(window)")
+        }
+        if let trim, !(trim >= 0 && trim < 1) { throw ValidationError("--trim must be in [0, 1), got \(trim)") }
+        if let contamination, !(contamination > 0 && contamination < 1) {
+            throw ValidationError("--contamination must be in (0, 1), got \(contamination)")
+        }
+        if let dropout, !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout must be in [0, 1), got \(dropout)") }
+    }
+}
