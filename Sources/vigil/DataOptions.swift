@@ -33,10 +33,16 @@ struct DataOptions: ParsableArguments {
     /// window or baseline reads the rows in order as one series), a file holding several
     /// services, or rows out of time order, is refused.
     func load(features: [String]?, asOneSeries: Bool = false) throws -> Dataset {
+        try loadWithInterval(features: features, asOneSeries: asOneSeries).dataset
+    }
+
+    /// ``load(features:asOneSeries:)``, with the rows' sampling interval in seconds when the
+    /// file's time column shows a regular one.
+    func loadWithInterval(features: [String]?, asOneSeries: Bool = false) throws -> (dataset: Dataset, samplingInterval: Double?) {
         if let synthetic {
             var generator = SeededGenerator(seed: dataSeed)
             let dataset = SeedProfile.generate(samples: synthetic, generator: &generator)
-            return try features.map { try dataset.selecting($0) } ?? dataset
+            return (try features.map { try dataset.selecting($0) } ?? dataset, nil)
         }
         let reader = CSVDatasetReader(features: features, labelColumn: labelColumn, skipInvalid: skipInvalid)
         let (dataset, report) = try reader.read(path: path!)
@@ -56,7 +62,7 @@ struct DataOptions: ParsableArguments {
                 "\(path!), line \(line): the time goes backwards, but a model with a window or baseline reads the rows as one series in time order: sort the file by time (or --window 1 --no-baseline)"
             )
         }
-        return dataset
+        return (dataset, report.samplingInterval)
     }
 }
 

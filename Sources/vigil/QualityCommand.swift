@@ -56,6 +56,9 @@ struct QualityCommand: AsyncParsableCommand {
     @Option(help: "Override the data families' baseline half-life, in rows (0: no baseline).")
     var baselineHalfLife: Double?
 
+    @Flag(inversion: .prefixedNo, help: "Override whether the servers recipe compares each row with the days before.")
+    var season: Bool?
+
     func validate() throws {
         if epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         if syntheticSamples < DetectorTrainer.minimumRows {
@@ -100,6 +103,7 @@ struct QualityCommand: AsyncParsableCommand {
         if let contamination { words.append("--contamination \(contamination)") }
         if let dropout { words.append("--dropout \(dropout)") }
         if let baselineHalfLife { words.append("--baseline-half-life \(String(format: "%g", baselineHalfLife))") }
+        if let season { words.append(season ? "--season" : "--no-season") }
         return words.joined(separator: " ")
     }
 
@@ -114,19 +118,20 @@ struct QualityCommand: AsyncParsableCommand {
         if let contamination { trainer.contamination = contamination }
         if let dropout { trainer.dropout = dropout }
         if let baselineHalfLife { trainer.window.baselineHalfLife = baselineHalfLife > 0 ? baselineHalfLife : nil }
+        if season == false { trainer.window.seasonLength = nil }
         return trainer
     }
 
     func run() async throws {
         // One recipe per family, with the command line's overrides.
-        let servers = recipe(Recipe.servers.trainer)
+        let servers = Dictionary(
+            uniqueKeysWithValues: QualityReport.Family.allCases.map { ($0, recipe(Recipe.servers.trainer(rowsPerDay: $0.rowsPerDay))) })
+        // NAB's learning stretch (15 % of a series) can be shorter than the two days a season needs.
+        let nabServers = recipe(Recipe.servers.trainer)
         let sensors = recipe(Recipe.sensors.trainer)
-        var report = QualityReport(
-            command: commandLine,
-            recipes: [
-                "servers": servers.recipeDescription("servers"), "skab": sensors.recipeDescription("sensors"),
-                "nab-autoencoder": servers.recipeDescription("servers"),
-            ])
+        var recipes = ["skab": sensors.recipeDescription("sensors"), "nab-autoencoder": nabServers.recipeDescription("servers")]
+        for (family, trainer) in servers { recipes[family.rawValue] = trainer.recipeDescription("servers") }
+        var report = QualityReport(command: commandLine, recipes: recipes)
         let families = selected
 
         if families.contains("seed") {
@@ -153,7 +158,7 @@ struct QualityCommand: AsyncParsableCommand {
                 Console.note("\(family.title): no \(path); not run")
                 continue
             }
-            report.families[family] = try TrainTestBenchmark(trainer: servers).run(directory: path) { machine in
+            report.families[family] = try TrainTestBenchmark(trainer: servers[family]!).run(directory: path) { machine in
                 Console.note("\(family.title): \(machine)")
             }
         }
@@ -175,7 +180,7 @@ struct QualityCommand: AsyncParsableCommand {
             report.nab = try LabeledWindowsBenchmark(detector: .rangeExcess(.init())).run(windowsFile: nabWindows, root: nab) {
                 Console.note("NAB (range excess): \($0)")
             }
-            report.nabAutoencoder = try LabeledWindowsBenchmark(detector: .autoencoder(servers)).run(windowsFile: nabWindows, root: nab) {
+            report.nabAutoencoder = try LabeledWindowsBenchmark(detector: .autoencoder(nabServers)).run(windowsFile: nabWindows, root: nab) {
                 Console.note("NAB (autoencoder): \($0)")
             }
         } else {

@@ -19,7 +19,9 @@ struct TrainCommand: AsyncParsableCommand {
             Recipes: settings chosen once per family of data (options override them).
               servers    server metrics, the default for --data: deviations from a
                          baseline (half-life 12 rows), a window of 5 rows, no
-                         dropout, a threshold flagging 1 % of the latest rows
+                         dropout, a threshold flagging 1 % of the latest rows;
+                         and each row's change from the same time on the days
+                         before (--season), when the rows per day are known
               sensors    a window of 5 raw rows, no dropout, per-feature evidence
                          (sensors that move on their own, faults that last)
               synthetic  the seed's generator, the default for --synthetic:
@@ -95,6 +97,12 @@ struct TrainCommand: AsyncParsableCommand {
     @Flag(help: "Feed each row as it is, without a baseline (overrides the recipe).")
     var noBaseline = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Also judge each row by its change from the same time in the last seasons of this many rows: one day at your sampling interval, 288 at 5 minutes (0: none; default for the servers recipe: one day when the timestamp column shows a regular interval and spans 5 days).",
+            valueName: "rows"))
+    var season: Int?
+
     @Option(help: "The autoencoder's dropout rate (default: the recipe's, 0 but 0.2 for synthetic, as the seed).")
     var dropout: Float?
 
@@ -118,6 +126,9 @@ struct TrainCommand: AsyncParsableCommand {
             throw ValidationError("--baseline-half-life must be a positive number of rows, got \(baselineHalfLife)")
         }
         if baselineHalfLife != nil, noBaseline { throw ValidationError("--baseline-half-life and --no-baseline contradict each other") }
+        if let season, season != 0, !(2...TemporalWindow.maximumSeasonLength).contains(season) {
+            throw ValidationError("--season must be 0 (none) or in 2...\(TemporalWindow.maximumSeasonLength) rows, got \(season)")
+        }
     }
 
     func run() async throws {
@@ -145,7 +156,13 @@ struct TrainCommand: AsyncParsableCommand {
         trainer.seed = seed
 
         let selected = features.map { $0.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces)) } }
-        var dataset = try data.load(features: selected, asOneSeries: trainer.window.isTemporal)
+        let (loaded, interval) = try data.loadWithInterval(features: selected, asOneSeries: trainer.window.isTemporal || (season ?? 0) > 0)
+        var dataset = loaded
+        if let season {
+            trainer.window.seasonLength = season > 0 ? season : nil
+        } else if chosen == .servers {
+            trainer.window.seasonLength = inferredSeason(interval: interval, rows: dataset.rowCount, isSeries: trainer.window.isTemporal)
+        }
         if data.isSynthetic { dataset.labels = nil }  // the synthetic profile trains unlabeled, as the seed does
         Console.note("Training on \(dataset.rowCount) rows of \(dataset.source) with features \(dataset.features.joined(separator: ", "))")
         Console.note("Recipe: \(chosen.rawValue)")
@@ -160,6 +177,31 @@ struct TrainCommand: AsyncParsableCommand {
             Console.note("note: the held-out rows hold no labeled anomaly, so the threshold comes from --contamination \(trainer.contamination)")
         }
         Console.note(summary(bundle, history, seconds: Date().timeIntervalSince(started)))
+    }
+
+    /// The servers recipe's season when no `--season` is given: one day of rows, when the time
+    /// column shows a regular interval that divides a day and the history spans enough days.
+    private func inferredSeason(interval: Double?, rows: Int, isSeries: Bool) -> Int? {
+        guard isSeries else { return nil }
+        guard let interval else {
+            Console.note(
+                "note: no regular timestamp column, so no season: if the rows have a daily rhythm, --season <rows per day> compares each row with the days before"
+            )
+            return nil
+        }
+        let perDay = 86_400 / interval
+        guard perDay == perDay.rounded(), (2...Double(TemporalWindow.maximumSeasonLength)).contains(perDay) else {
+            Console.note("note: rows \(String(format: "%g", interval)) s apart make no season of one day; --season <rows> sets one")
+            return nil
+        }
+        let season = Int(perDay)
+        guard rows >= DetectorTrainer.minimumSeasons * season else {
+            Console.note(
+                "note: \(rows) rows span less than \(DetectorTrainer.minimumSeasons) days of \(season) rows, so no season; a longer history gets one")
+            return nil
+        }
+        Console.note("Season: one day, \(season) rows \(String(format: "%g", interval)) s apart (the timestamp column); --season 0 turns it off")
+        return season
     }
 
     private func summary(_ bundle: ModelBundle, _ history: TrainingHistory, seconds: Double) -> String {

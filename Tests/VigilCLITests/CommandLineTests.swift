@@ -190,7 +190,8 @@ import Testing
         let directory = VigilRunner.temporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory + "/asd", withIntermediateDirectories: true)
         var train = "t,m0,m1,m2\n"
-        for i in 0..<300 { train += "\(i),\(0.5 + Double(i % 7) / 100),\(0.4 + Double(i % 5) / 100),\(0.6 - Double(i % 3) / 100)\n" }
+        // Five days of five-minute rows: the servers recipe compares each row with the days before.
+        for i in 0..<1500 { train += "\(i),\(0.5 + Double(i % 7) / 100),\(0.4 + Double(i % 5) / 100),\(0.6 - Double(i % 3) / 100)\n" }
         var test = "t,m0,m1,m2,label\n"
         for i in 0..<100 {
             let anomalous = (40..<50).contains(i)

@@ -150,8 +150,10 @@ extension KafkaPipelineTests {
                     bootstrapServers: cluster.bootstrapServers,
                     properties: ["group.id": group, "session.timeout.ms": "6000", "heartbeat.interval.ms": "500"]),
                 topics: ["metrics"])
+            // A rebalance waits out group timeouts; on a loaded machine (tests in parallel) it can
+            // take longer than the usual deadline.
             #expect(
-                try await Self.waitUntil {
+                try await Self.waitUntil(.seconds(90)) {
                     _ = try member.poll()
                     return !member.assignment.isEmpty && assembler.serviceCount == 0
                 })

@@ -32,6 +32,9 @@ public struct CSVDatasetReader: Sendable {
         /// The first line whose `timestamp` (or `time`) is earlier than the line before it:
         /// such rows are not a series in time order (see ``SeriesOrderCheck``).
         public var firstOutOfOrderLine: Int?
+        /// The time between rows, in seconds, when the `timestamp` (or `time`) column shows a
+        /// regular one (see ``SeriesOrderCheck/samplingInterval``).
+        public var samplingInterval: Double?
     }
 
     public func read(path: String) throws(DatasetError) -> (dataset: Dataset, report: ReadReport) {
@@ -85,6 +88,7 @@ public struct CSVDatasetReader: Sendable {
         }
         report.serviceCount = order?.services.count ?? 0
         report.firstOutOfOrderLine = order?.firstOutOfOrderLine
+        report.samplingInterval = order?.samplingInterval
         let rows = values.count / layout.features.count
         guard rows > 0 else { throw .empty(source: source) }
         let dataset = Dataset(

@@ -11,6 +11,9 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     case invalidLabel(source: String, line: Int, column: String, value: String)
     case invalidJSON(source: String, line: Int, reason: String)
     case tooFewRows(source: String, found: Int, needed: Int)
+    /// A model with a season learns how each feature changes from one season to the next, so its
+    /// history must span several seasons.
+    case tooShortForSeason(source: String, rows: Int, season: Int, seasonsNeeded: Int)
 
     public var description: String {
         switch self {
@@ -36,6 +39,8 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
             "\(source), line \(line): \(reason)"
         case .tooFewRows(let source, let found, let needed):
             "\(source): \(found) usable rows; at least \(needed) are needed"
+        case .tooShortForSeason(let source, let rows, let season, let seasons):
+            "\(source): \(rows) rows span less than \(seasons) seasons of \(season) rows; train on a longer history, or choose a shorter --season (or none)"
         }
     }
 }

@@ -1,6 +1,8 @@
 /// Watches CSV rows for what breaks "one series in time order", which a model with a window or
 /// baseline assumes: several values in a `service` column, or a `timestamp` (or `time`) that goes
-/// backwards.
+/// backwards. Also finds the rows' sampling interval, from which a season of one day follows.
+///
+/// Tested through ``CSVDatasetReader``'s ``CSVDatasetReader/ReadReport``.
 public struct SeriesOrderCheck: Sendable {
     private let delimiter: Character
     private let servicePosition: Int?
@@ -10,6 +12,13 @@ public struct SeriesOrderCheck: Sendable {
     public private(set) var services = Set<String>()
     /// The first line whose time is earlier than the line before it.
     public private(set) var firstOutOfOrderLine: Int?
+    /// How often each gap between consecutive times (in seconds) occurs among the first
+    /// ``intervalSample`` rows.
+    private var gaps: [Double: Int] = [:]
+    private var previousSeconds: Double?
+    private var timesRead = 0
+    /// How many rows' times are read to find the sampling interval.
+    static let intervalSample = 1000
 
     /// `nil` when the header has neither a `service` nor a time column: nothing to check.
     public init?(layout: CSVLayout) {
@@ -17,6 +26,13 @@ public struct SeriesOrderCheck: Sendable {
         timePosition = layout.header.firstIndex { ["timestamp", "time"].contains($0.lowercased()) }
         guard servicePosition != nil || timePosition != nil else { return nil }
         delimiter = layout.delimiter
+    }
+
+    /// The time between rows, in seconds: the gap between consecutive times that most rows show
+    /// (at least half of them), or `nil` without a readable time column or a regular gap.
+    public var samplingInterval: Double? {
+        guard let (gap, count) = gaps.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }) else { return nil }
+        return 2 * count >= max(1, timesRead - 1) ? gap : nil
     }
 
     /// Whether the rows so far are one series in time order.
@@ -29,6 +45,12 @@ public struct SeriesOrderCheck: Sendable {
             let time = String(fields[timePosition].trimmingSpaces)
             if let previousTime, firstOutOfOrderLine == nil, Self.isEarlier(time, than: previousTime) { firstOutOfOrderLine = lineNumber }
             previousTime = time
+            if timesRead < Self.intervalSample {
+                timesRead += 1
+                let seconds = TimeValue.seconds(fields[timePosition].trimmingSpaces)
+                if let seconds, let previousSeconds, seconds > previousSeconds { gaps[seconds - previousSeconds, default: 0] += 1 }
+                previousSeconds = seconds
+            }
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import VigilML
 
 /// A benchmark family scored the way the literature scores ASD and SMD: for each machine, train
 /// on `<machine>_train.csv` and test on `<machine>_test.csv`, with the threshold taken from
@@ -30,7 +31,14 @@ public struct TrainTestBenchmark: Sendable {
             let bundle = try trainer.train(training).bundle
             let test = try reader.read(path: "\(directory)/\(name)_test.csv").dataset.selecting(bundle.features)
             guard let labels = test.labels else { throw DatasetError.missingColumns(["label"], source: test.source) }
-            return Machine(name: name, report: try AnomalyDetector(bundle: bundle).evaluate(series: test.values, labels: labels))
+            // The test days follow the training days: score them as their continuation, as a
+            // service that had been watching the machine would (its window, season and baseline
+            // already filled by the training days).
+            // (The model was trained on every feature of the training file, in its order.)
+            let series = Matrix(
+                rows: training.rowCount + test.rowCount, columns: test.features.count, values: training.values.values + test.values.values)
+            let report = try AnomalyDetector(bundle: bundle).evaluate(series: series, labels: labels, scoredFrom: training.rowCount)
+            return Machine(name: name, report: report)
         }
     }
 }

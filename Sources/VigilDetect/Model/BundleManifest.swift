@@ -13,6 +13,8 @@ struct BundleManifest: Codable {
     var featureMeans: [Double]?
     /// Absent for bundles scored by the reconstruction error alone (and those written before it existed).
     var robust: RobustProfile?
+    /// Present exactly when the window has a season (format version 3).
+    var seasonal: SeasonalProfile?
     var calibration: Calibration?
     var training: TrainingMetadata
 
@@ -21,6 +23,7 @@ struct BundleManifest: Codable {
         case formatVersion = "format_version"
         case vigilVersion = "vigil_version"
         case robust = "robust_profile"
+        case seasonal = "seasonal_profile"
         case featureMeans = "feature_means"
     }
 
@@ -34,6 +37,7 @@ struct BundleManifest: Codable {
         try container.encode(scaler, forKey: .scaler)
         try container.encodeIfPresent(featureMeans, forKey: .featureMeans)
         try container.encodeIfPresent(robust, forKey: .robust)
+        try container.encodeIfPresent(seasonal, forKey: .seasonal)
         try container.encode(calibration, forKey: .calibration)
         try container.encode(training, forKey: .training)
     }

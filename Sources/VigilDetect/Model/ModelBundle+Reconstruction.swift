@@ -8,28 +8,33 @@ extension ModelBundle {
         reconstructionErrors(inputs: window.inputs(series: rows, start: featureMeans))
     }
 
-    /// The anomaly evidence of every row of `inputs`, the network's raw inputs (``inputWidth``
+    /// The anomaly evidence of every row of `inputs`, the model's raw inputs (``inputWidth``
     /// columns, see ``TemporalWindow``).
     public func reconstructionErrors(inputs: Matrix) -> [Float] {
         var errors: [Float] = []
         errors.reserveCapacity(inputs.rows)
-        let width = inputWidth
-        forEachChunk(of: inputs) { count, input, output in
+        let width = networkWidth
+        forEachChunk(of: inputs) { count, input, output, changes in
             for r in 0..<count {
-                errors.append(Float(evidence(input: input + r * width, output: output + r * width, perFeature: nil)))
+                let row = input + r * width
+                errors.append(Float(evidence(input: row, output: output + r * width, changes: changes?(r), perFeature: nil)))
             }
         }
         return errors
     }
 
-    /// One row's evidence from its scaled input and its reconstruction: the mean over inputs of
-    /// the squared reconstruction error, plus the squared robust z-score when the bundle has a
-    /// ``RobustProfile``. `perFeature`, when given (zeroed, one slot per feature), receives each
-    /// feature's part over all steps of the window (unnormalised).
-    /// The one definition of the error, used by scoring, calibration and evaluation alike.
+    /// One row's evidence from its scaled network input, its reconstruction and its seasonal
+    /// `changes` (when the window has a season): the mean over inputs of the squared
+    /// reconstruction error, plus the squared robust z-score when the bundle has a
+    /// ``RobustProfile``, plus the ``SeasonalProfile``'s evidence. `perFeature`, when given
+    /// (zeroed, one slot per feature), receives each feature's part of it, over all steps of the
+    /// window. The one definition of the error, used by scoring, calibration and evaluation alike.
     @inline(__always)
-    func evidence(input: UnsafePointer<Float>, output: UnsafePointer<Float>, perFeature: UnsafeMutablePointer<Double>?) -> Double {
+    func evidence(
+        input: UnsafePointer<Float>, output: UnsafePointer<Float>, changes: UnsafePointer<Float>?, perFeature: UnsafeMutablePointer<Double>?
+    ) -> Double {
         let featureCount = features.count
+        let share = 1 / Double(networkWidth)
         var sum: Double = 0
         for step in 0..<window.length {
             let offset = step * featureCount
@@ -38,38 +43,49 @@ extension ModelBundle {
                 let d = Double(output[i] - input[i])
                 var part = d * d
                 if let robust { part += robust.squaredDeviation(input[i], feature: i) }
-                perFeature?[feature] += part
+                perFeature?[feature] += share * part
                 sum += part
             }
         }
-        return sum / Double(inputWidth)
+        var evidence = sum * share
+        if let seasonal, let changes { evidence += seasonal.evidence(changes, perFeature: perFeature) }
+        return evidence
     }
 
-    /// Scales and reconstructs `rows` (network inputs, ``inputWidth`` wide) chunk by chunk, handing
-    /// each chunk's scaled inputs and reconstructions to `body`.
+    /// Scales and reconstructs `rows` (model inputs, ``inputWidth`` wide) chunk by chunk, handing
+    /// each chunk's scaled network inputs, their reconstructions (``networkWidth`` apart) and,
+    /// with a season, a function from a row's index in the chunk to its seasonal changes to `body`.
     func forEachChunk(
-        of rows: Matrix, chunk: Int = 1024, _ body: (Int, UnsafePointer<Float>, UnsafePointer<Float>) -> Void
+        of rows: Matrix, chunk: Int = 1024,
+        _ body: (Int, UnsafePointer<Float>, UnsafePointer<Float>, ((Int) -> UnsafePointer<Float>)?) -> Void
     ) {
         precondition(rows.columns == inputWidth, "expected \(inputWidth) columns, got \(rows.columns)")
         guard rows.rows > 0 else { return }
         let chunk = min(chunk, rows.rows)
         let scaler = self.scaler
         let width = inputWidth
+        let networkWidth = self.networkWidth
         let scratchSize = 2 * network.maximumWidth
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: chunk * (2 * width + scratchSize)) { buffer in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: chunk * (2 * networkWidth + scratchSize)) { buffer in
             let input = buffer.baseAddress!
-            let output = input + chunk * width
-            let scratch = output + chunk * width
+            let output = input + chunk * networkWidth
+            let scratch = output + chunk * networkWidth
             rows.values.withUnsafeBufferPointer { values in
                 for start in stride(from: 0, to: rows.rows, by: chunk) {
                     let count = min(chunk, rows.rows - start)
-                    input.update(from: values.baseAddress! + start * width, count: count * width)
+                    let first = values.baseAddress! + start * width
+                    if width == networkWidth {
+                        input.update(from: first, count: count * width)
+                    } else {
+                        for r in 0..<count { (input + r * networkWidth).update(from: first + r * width, count: networkWidth) }
+                    }
                     scaler.transform(rows: count, input)
                     network.forward(rows: count, input: input, output: output, scratch: scratch)
-                    body(count, input, output)
+                    let changes: ((Int) -> UnsafePointer<Float>)? =
+                        width == networkWidth ? nil : { r in UnsafePointer(first + r * width + networkWidth) }
+                    body(count, input, output, changes)
                 }
             }
         }
     }
-
 }

@@ -30,7 +30,7 @@ extension ModelBundle {
         let network = try buildNetwork(manifest.architecture, tensors: tensors, path: weightsPath)
         return ModelBundle(
             features: manifest.features, window: manifest.window ?? .none, network: network, scaler: manifest.scaler,
-            featureMeans: manifest.featureMeans, robust: manifest.robust,
+            featureMeans: manifest.featureMeans, robust: manifest.robust, seasonal: manifest.seasonal,
             calibration: manifest.calibration,
             training: manifest.training, vigilVersion: manifest.vigilVersion)
     }
@@ -89,7 +89,7 @@ extension ModelBundle {
         let window = manifest.window ?? .none
         if let problem = window.problem { throw .invalidManifest(path: path, reason: "field 'window': \(problem)") }
         let inputs = manifest.architecture.inputDimension
-        guard window.inputWidth(features: features.count) == inputs else {
+        guard window.networkWidth(features: features.count) == inputs else {
             let seen = window.length == 1 ? "\(features.count) features" : "\(features.count) features over a window of \(window.length)"
             throw .featureCountMismatch(path: path, reason: "\(seen), but the architecture's input_dim is \(inputs)")
         }
@@ -117,6 +117,20 @@ extension ModelBundle {
         }
         if let problem = manifest.robust?.problem(features: inputs) {
             throw .invalidManifest(path: path, reason: "field 'robust_profile': \(problem)")
+        }
+        switch (window.seasonLength, manifest.seasonal) {
+        case (nil, nil): break
+        case (nil, _?):
+            throw .invalidManifest(path: path, reason: "field 'seasonal_profile' needs a window with a season_length")
+        case (_?, nil):
+            throw .invalidManifest(path: path, reason: "field 'seasonal_profile' is missing; a window with a season_length is judged by it")
+        case (_?, let seasonal?):
+            if let problem = seasonal.problem(features: features.count) {
+                throw .invalidManifest(path: path, reason: "field 'seasonal_profile': \(problem)")
+            }
+            if manifest.formatVersion < 3 {
+                throw .invalidManifest(path: path, reason: "a window with a season needs format_version 3, found \(manifest.formatVersion)")
+            }
         }
         if let problem = manifest.calibration?.problem { throw .invalidManifest(path: path, reason: "field 'calibration': \(problem)") }
     }
@@ -168,7 +182,7 @@ extension ModelBundle {
     public func save(to path: String) throws(BundleError) {
         let manifest = BundleManifest(
             formatVersion: requiredFormatVersion, vigilVersion: vigilVersion, features: features, window: window, architecture: network.architecture,
-            scaler: scaler, featureMeans: featureMeans, robust: robust, calibration: calibration, training: training)
+            scaler: scaler, featureMeans: featureMeans, robust: robust, seasonal: seasonal, calibration: calibration, training: training)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let manifestData: Data

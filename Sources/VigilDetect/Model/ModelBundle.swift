@@ -4,25 +4,30 @@ public import VigilML
 /// the calibration, and where it came from. Saved as a directory (see `docs/model-bundle.md`).
 public struct ModelBundle: Sendable, Equatable {
     /// The newest bundle format this version of Vigil reads and writes. Version 2 adds baselines
-    /// (``TemporalWindow/baselineHalfLife``), which a version-1 reader would silently ignore; a
-    /// bundle without one is still written as version 1, so older Vigil versions can serve it.
-    public static let formatVersion = 2
+    /// (``TemporalWindow/baselineHalfLife``) and version 3 seasons (``TemporalWindow/seasonLength``,
+    /// ``SeasonalProfile``), which older readers would silently ignore. A bundle is written with
+    /// the oldest version that holds it, so older Vigil versions can serve what they understand.
+    public static let formatVersion = 3
 
     /// The format version this bundle needs.
-    public var requiredFormatVersion: Int { window.baselineHalfLife == nil ? 1 : 2 }
+    public var requiredFormatVersion: Int { window.seasonLength != nil ? 3 : window.baselineHalfLife != nil ? 2 : 1 }
 
     /// The features a vector carries, in order: what users send.
     public var features: [String]
-    /// The temporal context the network sees; its input is ``inputWidth`` wide.
+    /// The temporal context the model sees; its input is ``inputWidth`` wide, the network's
+    /// ``networkWidth``.
     public var window: TemporalWindow
     public var network: Sequential
-    /// Fitted on the network's inputs (``inputWidth`` columns).
+    /// Fitted on the network's inputs (``networkWidth`` columns).
     public var scaler: StandardScaler
     /// Each feature's mean over the training rows, in raw units: what a missing feature is
     /// imputed with, and where a new series' baseline starts (see ``TemporalWindow``).
     public var featureMeans: [Double]
     /// Per-feature evidence added to the reconstruction error; `nil` for the autoencoder alone.
     public var robust: RobustProfile?
+    /// The seasonal evidence added to the reconstruction error: present exactly when the window
+    /// has a season.
+    public var seasonal: SeasonalProfile?
     /// `nil` for an imported model not yet calibrated: it cannot score until it is.
     public var calibration: Calibration?
     public var training: TrainingMetadata
@@ -31,7 +36,8 @@ public struct ModelBundle: Sendable, Equatable {
 
     public init(
         features: [String], window: TemporalWindow = .none, network: Sequential, scaler: StandardScaler, featureMeans: [Double]? = nil,
-        robust: RobustProfile? = nil, calibration: Calibration?, training: TrainingMetadata, vigilVersion: String = Vigil.version
+        robust: RobustProfile? = nil, seasonal: SeasonalProfile? = nil, calibration: Calibration?, training: TrainingMetadata,
+        vigilVersion: String = Vigil.version
     ) {
         self.features = features
         self.window = window
@@ -41,13 +47,19 @@ public struct ModelBundle: Sendable, Equatable {
         self.network = network
         self.scaler = scaler
         self.robust = robust
+        precondition((seasonal != nil) == (window.seasonLength != nil), "a seasonal profile exactly when the window has a season")
+        self.seasonal = seasonal
         self.calibration = calibration
         self.training = training
         self.vigilVersion = vigilVersion
     }
 
-    /// The width of the network's input: every feature at every step of the ``window``.
+    /// The width of the model's input: every feature at every step of the ``window``, then each
+    /// feature's change from the seasons before when the window has a season.
     public var inputWidth: Int { window.inputWidth(features: features.count) }
+
+    /// The width of the network's input: every feature at every step of the ``window``.
+    public var networkWidth: Int { window.networkWidth(features: features.count) }
 }
 
 /// Where a model's weights came from and how training went.

@@ -9,6 +9,7 @@ public struct AnomalyDetector: Sendable {
     private let calibration: Calibration
     private let featureCount: Int
     private let inputWidth: Int
+    private let networkWidth: Int
     private let scratchSize: Int
 
     /// - Throws: ``BundleError/notCalibrated(path:)`` when the bundle has no calibration.
@@ -18,6 +19,7 @@ public struct AnomalyDetector: Sendable {
         self.calibration = calibration
         self.featureCount = bundle.features.count
         self.inputWidth = bundle.inputWidth
+        self.networkWidth = bundle.networkWidth
         self.scratchSize = 2 * bundle.network.maximumWidth
     }
 
@@ -26,7 +28,7 @@ public struct AnomalyDetector: Sendable {
     public var threshold: Double { calibration.threshold }
 
     /// Scores one vector of raw feature values, in ``features`` order; a model with a window sees
-    /// it as a series of its own (a steady past, a baseline at the training means).
+    /// it as a series of its own (a steady past, a baseline at the training means, no season yet).
     ///
     /// - Important: allocation-free apart from the result's feature scores: the single-vector hot path.
     public func score(_ vector: [Double]) -> Score {
@@ -38,6 +40,7 @@ public struct AnomalyDetector: Sendable {
             for step in 1..<max(1, window.length) {
                 for i in 0..<featureCount { input[step * featureCount + i] = input[i] }
             }
+            for i in networkWidth..<inputWidth { input[i] = .nan }
         }
     }
 
@@ -75,9 +78,9 @@ public struct AnomalyDetector: Sendable {
     public func score(inputs rows: Matrix) -> [Score] {
         var scores: [Score] = []
         scores.reserveCapacity(rows.rows)
-        bundle.forEachChunk(of: rows) { count, input, output in
+        bundle.forEachChunk(of: rows) { count, input, output, changes in
             for r in 0..<count {
-                scores.append(makeScore(input: input + r * inputWidth, output: output + r * inputWidth))
+                scores.append(makeScore(input: input + r * networkWidth, output: output + r * networkWidth, changes: changes?(r)))
             }
         }
         return scores
@@ -89,27 +92,28 @@ public struct AnomalyDetector: Sendable {
         bundle.reconstructionErrors(series: rows)
     }
 
-    /// Fills the network input through `fill`, then encodes, scales, reconstructs and judges it.
+    /// Fills the model input through `fill`, then encodes, scales, reconstructs and judges it.
     @inline(__always)
     private func scoreOne(_ fill: (UnsafeMutablePointer<Float>) -> Void) -> Score {
         let network = bundle.network
-        return withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * inputWidth + scratchSize) { buffer in
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: inputWidth + networkWidth + scratchSize) { buffer in
             let input = buffer.baseAddress!
             let output = input + inputWidth
             fill(input)
             window.encode(input, features: featureCount)
             bundle.scaler.transform(rows: 1, input)
-            network.forward(rows: 1, input: input, output: output, scratch: output + inputWidth)
-            return makeScore(input: input, output: output)
+            network.forward(rows: 1, input: input, output: output, scratch: output + networkWidth)
+            return makeScore(input: input, output: output, changes: inputWidth > networkWidth ? UnsafePointer(input + networkWidth) : nil)
         }
     }
 
-    private func makeScore(input: UnsafePointer<Float>, output: UnsafePointer<Float>) -> Score {
+    private func makeScore(input: UnsafePointer<Float>, output: UnsafePointer<Float>, changes: UnsafePointer<Float>?) -> Score {
         var shares = [Double](repeating: 0, count: featureCount)
-        let error = shares.withUnsafeMutableBufferPointer { bundle.evidence(input: input, output: output, perFeature: $0.baseAddress) }
-        let sum = error * Double(inputWidth)
-        if sum > 0 {
-            for i in 0..<featureCount { shares[i] /= sum }
+        let error = shares.withUnsafeMutableBufferPointer {
+            bundle.evidence(input: input, output: output, changes: changes, perFeature: $0.baseAddress)
+        }
+        if error > 0 {
+            for i in 0..<featureCount { shares[i] /= error }
         }
         let verdict = calibration.judge(error)
         return Score(

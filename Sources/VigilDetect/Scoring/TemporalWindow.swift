@@ -16,6 +16,13 @@ public import VigilML
 /// a new level is then judged by what it does there, not by how far it is from the level it
 /// had in training.
 ///
+/// With a ``seasonLength``, the input also carries each feature's change from the same time in
+/// the seasons before (the median of the last three days, for a season of one day, see
+/// ``SeasonalReference``), in raw units, after the network's part: it feeds the
+/// ``SeasonalProfile``'s evidence, not the network. A server with a daily rhythm is then also
+/// judged against that rhythm: a busy afternoon that stays quiet, or a busy night. Until a
+/// series has three seasons behind it, these changes are unknown (NaN).
+///
 /// The same window is used in training, in `vigil score`, and in the service's per-service
 /// feature assembly: it is part of the model bundle.
 public struct TemporalWindow: Sendable, Equatable, Hashable, Codable, CustomStringConvertible {
@@ -25,21 +32,28 @@ public struct TemporalWindow: Sendable, Equatable, Hashable, Codable, CustomStri
     public var differences: Bool
     /// The half-life, in time steps, of each series' baseline; `nil` for raw values.
     public var baselineHalfLife: Double?
+    /// How many time steps make a season (one day at the series' sampling interval: 288 at five
+    /// minutes); `nil` for no seasonal comparison.
+    public var seasonLength: Int?
 
     /// The longest window a bundle may declare.
     public static let maximumLength = 1000
+    /// The longest season a bundle may declare: a week of one-minute samples.
+    public static let maximumSeasonLength = 7 * 24 * 60
     /// The vector alone: no temporal context.
     public static let none = TemporalWindow(length: 1)
 
-    public init(length: Int, differences: Bool = false, baselineHalfLife: Double? = nil) {
+    public init(length: Int, differences: Bool = false, baselineHalfLife: Double? = nil, seasonLength: Int? = nil) {
         self.length = length
         self.differences = differences
         self.baselineHalfLife = baselineHalfLife
+        self.seasonLength = seasonLength
     }
 
     enum CodingKeys: String, CodingKey {
         case length, differences
         case baselineHalfLife = "baseline_half_life"
+        case seasonLength = "season_length"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -47,6 +61,7 @@ public struct TemporalWindow: Sendable, Equatable, Hashable, Codable, CustomStri
         length = try container.decode(Int.self, forKey: .length)
         differences = try container.decodeIfPresent(Bool.self, forKey: .differences) ?? false
         baselineHalfLife = try container.decodeIfPresent(Double.self, forKey: .baselineHalfLife)
+        seasonLength = try container.decodeIfPresent(Int.self, forKey: .seasonLength)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -54,17 +69,19 @@ public struct TemporalWindow: Sendable, Equatable, Hashable, Codable, CustomStri
         try container.encode(length, forKey: .length)
         try container.encode(differences, forKey: .differences)
         try container.encodeIfPresent(baselineHalfLife, forKey: .baselineHalfLife)
+        try container.encodeIfPresent(seasonLength, forKey: .seasonLength)
     }
 
     public var description: String {
         var parts: [String] = []
         if length > 1 { parts.append("\(length) vectors" + (differences ? " (first differences)" : "")) }
         if let baselineHalfLife { parts.append("deviations from a baseline with a half-life of \(String(format: "%g", baselineHalfLife)) steps") }
+        if let seasonLength { parts.append("changes from \(seasonLength) steps (a season) before") }
         return parts.isEmpty ? "none" : parts.joined(separator: ", ")
     }
 
     /// Whether the model sees anything but the vector alone.
-    public var isTemporal: Bool { length > 1 || baselineHalfLife != nil }
+    public var isTemporal: Bool { length > 1 || baselineHalfLife != nil || seasonLength != nil }
 
     /// Why the window cannot be used, or `nil` when it can.
     public var problem: String? {
@@ -73,17 +90,26 @@ public struct TemporalWindow: Sendable, Equatable, Hashable, Codable, CustomStri
         if let baselineHalfLife, !(baselineHalfLife > 0 && baselineHalfLife.isFinite) {
             return "baseline_half_life must be positive, found \(baselineHalfLife)"
         }
+        if let seasonLength, !(2...Self.maximumSeasonLength).contains(seasonLength) {
+            return "season_length must be in 2...\(Self.maximumSeasonLength) steps, found \(seasonLength)"
+        }
         return nil
     }
 
-    /// The model's input width for `features` features.
-    public func inputWidth(features: Int) -> Int { features * length }
+    /// The model's input width for `features` features: the network's part, then the seasonal
+    /// changes.
+    public func inputWidth(features: Int) -> Int { networkWidth(features: features) + (seasonLength == nil ? 0 : features) }
 
-    /// The names of the model's inputs: `cpu`, then `cpu[t-1]` (or `Δcpu[t-1]`) and so on.
+    /// The network's input width for `features` features: every feature at every step.
+    public func networkWidth(features: Int) -> Int { features * length }
+
+    /// The names of the model's inputs: `cpu`, then `cpu[t-1]` (or `Δcpu[t-1]`) and so on, then
+    /// `cpu[t]-cpu[t-288]` with a season of 288.
     public func inputNames(_ features: [String]) -> [String] {
-        (0..<length).flatMap { lag in
+        let network = (0..<length).flatMap { lag in
             features.map { name in lag == 0 ? name : (differences ? "Δ" : "") + "\(name)[t-\(lag)]" }
         }
+        return network + (seasonLength.map { season in features.map { "\($0)[t]-\($0)[t-\(season)]" } } ?? [])
     }
 
     /// Turns a stacked window (`length` vectors, newest first) into the model's input, in place.
@@ -119,7 +145,8 @@ public struct TemporalWindow: Sendable, Equatable, Hashable, Codable, CustomStri
     }
 
     /// The model inputs for stacked windows (`length × features` values each, newest first, already
-    /// relative to their baseline when there is one), such as ``FeatureAssembler`` returns.
+    /// relative to their baseline when there is one; then the seasonal changes when there is a
+    /// season), such as ``FeatureAssembler`` returns.
     public func inputs(stacked windows: [[Double]], features: Int) -> Matrix {
         let width = inputWidth(features: features)
         var values = [Float](repeating: 0, count: windows.count * width)
@@ -165,12 +192,13 @@ public struct Baseline: Sendable, Equatable {
 }
 
 /// A series being windowed piece by piece: keeps the last vectors of what it was given (and its
-/// baseline), so that a series read in batches gets the same inputs as one read whole
+/// baseline and last season), so that a series read in batches gets the same inputs as one read whole
 /// (`vigil score`).
 public struct SeriesWindow: Sendable {
     public let window: TemporalWindow
     public let features: Int
     private var baseline: Baseline?
+    private var season: SeasonalReference?
     /// The latest vectors (relative to the baseline), newest first, at most `length − 1` of them.
     private var recent: [[Float]] = []
 
@@ -179,6 +207,7 @@ public struct SeriesWindow: Sendable {
         self.window = window
         self.features = start.count
         self.baseline = window.baselineHalfLife.map { Baseline(start: start, halfLife: $0) }
+        self.season = window.seasonLength.map { SeasonalReference(length: $0, features: start.count) }
     }
 
     /// The model inputs for `rows`, the series' next vectors in time order.
@@ -190,9 +219,15 @@ public struct SeriesWindow: Sendable {
         values.withUnsafeMutableBufferPointer { buffer in
             for row in 0..<rows.rows {
                 var vector = rows.row(row)
+                let start = buffer.baseAddress! + row * width
+                if season != nil {
+                    // Unknown (NaN) until the series has three seasons behind it.
+                    let changes = season!.changes(joining: vector.map(Double.init))
+                    let slot = start + window.networkWidth(features: features)
+                    for i in 0..<features { slot[i] = changes.map { Float($0[i]) } ?? .nan }
+                }
                 if baseline != nil { vector = baseline!.deviation(of: vector.map(Double.init)).map(Float.init) }
                 recent.insert(vector, at: 0)
-                let start = buffer.baseAddress! + row * width
                 for lag in 0..<window.length {
                     let source = recent[min(lag, recent.count - 1)]
                     for i in 0..<features { start[lag * features + i] = source[i] }

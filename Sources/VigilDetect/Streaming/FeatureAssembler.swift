@@ -10,8 +10,9 @@ import Synchronization
 ///
 /// For a model with a ``TemporalWindow``, it also keeps each service's last vectors: one per
 /// distinct event time (the events of one timestamp fill one vector), so the window spans time
-/// steps, not messages; and, with a baseline, each service's ``Baseline``, starting at the
-/// defaults. Thread-safe.
+/// steps, not messages; with a baseline, each service's ``Baseline``, starting at the
+/// defaults; and, with a season, each service's last season of vectors (``SeasonalReference``).
+/// Thread-safe.
 public final class FeatureAssembler: Sendable {
     /// A service's vector, ready to score.
     public struct Assembled: Sendable, Equatable {
@@ -21,8 +22,9 @@ public final class FeatureAssembler: Sendable {
         public var missing: [String]
         /// The model's stacked window: ``values``, then the service's vectors of the
         /// `length − 1` time steps before, newest first (the oldest standing in for steps not
-        /// seen yet), each relative to the service's baseline when the window has one. Just
-        /// ``values`` without a window.
+        /// seen yet), each relative to the service's baseline when the window has one; then,
+        /// with a season, each feature's change from the seasons before (NaN in the service's
+        /// first three seasons). Just ``values`` without a window.
         public var window: [Double]
 
         public init(values: [Double], missing: [String], window: [Double]? = nil) {
@@ -53,6 +55,8 @@ public final class FeatureAssembler: Sendable {
         var history: [[Double]] = []
         /// The baseline of the time steps before the current one.
         var baseline: Baseline?
+        /// The vectors of the season before the current time step.
+        var season: SeasonalReference?
 
         /// Takes `value` for the feature at `position` unless a newer reading is already held.
         mutating func observe(_ value: Double, at position: Int, time: Double) {
@@ -95,10 +99,12 @@ public final class FeatureAssembler: Sendable {
             services[event.service]
             ?? ServiceState(
                 values: defaults, seenAt: [Double](repeating: -.infinity, count: features.count), newest: -.infinity,
-                baseline: window.baselineHalfLife.map { Baseline(start: defaults, halfLife: $0) })
+                baseline: window.baselineHalfLife.map { Baseline(start: defaults, halfLife: $0) },
+                season: window.seasonLength.map { SeasonalReference(length: $0, features: features.count) })
         if window.isTemporal, service.newest > -.infinity, event.timestamp > service.newest {
             // A new time step: the vector of the one before joins the history (and the baseline).
             var finished = imputed(service).values
+            _ = service.season?.changes(joining: finished)
             if service.baseline != nil { finished = service.baseline!.deviation(of: finished) }
             service.history.insert(finished, at: 0)
             if service.history.count >= window.length { service.history.removeLast() }
@@ -134,6 +140,9 @@ public final class FeatureAssembler: Sendable {
         stacked.reserveCapacity(values.count * window.length)
         for step in 1..<window.length {
             stacked.append(contentsOf: step <= service.history.count ? service.history[step - 1] : service.history.last ?? current)
+        }
+        if let season = service.season {
+            stacked += season.changes(peeking: values) ?? [Double](repeating: .nan, count: values.count)
         }
         return Assembled(values: values, missing: missing, window: stacked)
     }

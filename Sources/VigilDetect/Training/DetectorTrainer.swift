@@ -9,7 +9,9 @@ public import VigilML
 /// 3. fit the autoencoder (``Trainer``: Adam, early stopping, LR-on-plateau);
 /// 4. optionally, fit each feature's robust profile (``perFeatureEvidence``), and refit without
 ///    the worst ``trimFraction`` of the training rows;
-/// 5. calibrate on the held-out part: the F1-optimal threshold when the rows have labels,
+/// 5. with a season (``TemporalWindow/seasonLength``), fit the ``SeasonalProfile`` on the
+///    training part and weigh it against the reconstruction error on the held-out part;
+/// 6. calibrate on the held-out part: the F1-optimal threshold when the rows have labels,
 ///    else the `1 − contamination` quantile of held-out errors.
 ///
 /// Labels are used only in step 5, never to pick training rows.
@@ -50,6 +52,9 @@ public struct DetectorTrainer: Sendable {
 
     /// Rows needed: enough for a validation split with a few rows in it.
     public static let minimumRows = 20
+    /// Seasons of history needed with a season: the first three only fill the reference
+    /// (``SeasonalReference``), the fourth teaches the profile, the fifth is held out.
+    public static let minimumSeasons = SeasonalReference.seasons + 2
 
     public func train(_ dataset: Dataset, progress: (TrainingEvent) -> Void = { _ in }) throws(DatasetError) -> (
         bundle: ModelBundle, history: TrainingHistory
@@ -57,6 +62,9 @@ public struct DetectorTrainer: Sendable {
         precondition(window.problem == nil, "unusable window: \(window.problem ?? "")")
         guard dataset.rowCount >= Self.minimumRows else {
             throw .tooFewRows(source: dataset.source, found: dataset.rowCount, needed: Self.minimumRows)
+        }
+        if let season = window.seasonLength, dataset.rowCount < Self.minimumSeasons * season {
+            throw .tooShortForSeason(source: dataset.source, rows: dataset.rowCount, season: season, seasonsNeeded: Self.minimumSeasons)
         }
         var generator = SeededGenerator(seed: seed)
         // Each series' baseline starts from the training means (a new service's too).
@@ -93,6 +101,9 @@ public struct DetectorTrainer: Sendable {
             bestValidationLoss: Double(history.bestLoss), finalLoss: last.map { Double($0.loss) },
             finalValidationLoss: last?.validationLoss.map(Double.init), seed: seed, createdAt: Self.timestamp(),
             dataFingerprint: dataset.fingerprint)
+        if window.seasonLength != nil {
+            bundle = weighSeason(in: bundle, training: training.values, validation: validation.values)
+        }
         bundle.calibration = calibrate(errors: bundle.reconstructionErrors(inputs: validation.values), labels: useLabels ? validation.labels : nil)
         return (bundle, history)
     }
@@ -104,18 +115,43 @@ public struct DetectorTrainer: Sendable {
         _ features: [String], means: [Double], _ training: Dataset, validation: Dataset, generator: inout SeededGenerator,
         progress: (TrainingEvent) -> Void
     ) -> (ModelBundle, TrainingHistory) {
-        let scaler = StandardScaler(fitting: training.values)
-        let trainingInputs = scaler.transform(training.values)
-        let validationInputs = scaler.transform(validation.values)
+        // The network sees the window; the seasonal changes after it are judged apart.
+        let networkColumns = 0..<window.networkWidth(features: features.count)
+        let scaler = StandardScaler(fitting: training.values.columns(networkColumns))
+        let trainingInputs = scaler.transform(training.values.columns(networkColumns))
+        let validationInputs = scaler.transform(validation.values.columns(networkColumns))
         var network = Sequential(
-            architecture: architecture ?? .seedAutoencoder(inputDimension: training.features.count, dropout: dropout), generator: &generator)
+            architecture: architecture ?? .seedAutoencoder(inputDimension: networkColumns.count, dropout: dropout), generator: &generator)
         let history = Trainer(configuration: configuration).fit(
             &network, inputs: trainingInputs, validation: (validationInputs, validationInputs), generator: &generator, progress: progress)
         let bundle = ModelBundle(
             features: features, window: window, network: network, scaler: scaler, featureMeans: means,
-            robust: perFeatureEvidence ? RobustProfile(fitting: trainingInputs) : nil, calibration: nil,
+            robust: perFeatureEvidence ? RobustProfile(fitting: trainingInputs) : nil,
+            seasonal: window.seasonLength.map { _ in SeasonalProfile(fitting: training.values.columns(networkColumns.count..<training.values.columns))
+            },
+            calibration: nil,
             training: TrainingMetadata(source: training.source, createdAt: ""))
         return (bundle, history)
+    }
+
+    /// `bundle` with its seasonal evidence weighed so that, on the held-out `validation` rows
+    /// (model inputs), it alone would flag as many rows as the reconstruction error alone: two
+    /// kinds of evidence on one scale. `training` rows are the fallback when no held-out row has
+    /// a season behind it.
+    private func weighSeason(in bundle: ModelBundle, training: Matrix, validation: Matrix) -> ModelBundle {
+        var bundle = bundle
+        let level = 1 - contamination
+        func quantiles(_ rows: Matrix) -> (reconstruction: Double, seasonal: Double) {
+            bundle.seasonal!.weight = 0
+            let reconstruction = bundle.reconstructionErrors(inputs: rows).map(Double.init)
+            bundle.seasonal!.weight = 1
+            let seasonal = zip(bundle.reconstructionErrors(inputs: rows), reconstruction).map { Double($0) - $1 }
+            return (Calibration.quantile(reconstruction.sorted(), level), Calibration.quantile(seasonal.sorted(), level))
+        }
+        var (reconstruction, seasonal) = quantiles(validation)
+        if !(seasonal > 0) { (reconstruction, seasonal) = quantiles(training) }
+        bundle.seasonal!.weight = seasonal > 0 ? reconstruction / seasonal : 0
+        return bundle
     }
 
     /// The calibration for held-out `errors`: labels when they hold an anomaly, else contamination.

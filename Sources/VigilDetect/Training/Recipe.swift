@@ -5,8 +5,10 @@ public enum Recipe: String, Sendable, CaseIterable {
     /// seen as its deviation from the series' own slow baseline (half-life 12 rows), so a server
     /// whose level drifts is judged by what it does at its new level; with the four rows before it
     /// (a window of 5), by the seed's autoencoder without dropout (dropout blurs the
-    /// reconstruction of the wider input); the threshold flags 1 % of the held-out rows, the
-    /// latest fifth of the history (the nearest thing to the days that follow).
+    /// reconstruction of the wider input); when the rows per day are known, each row is also
+    /// compared with the same time on the days before (a season of one day, see
+    /// ``SeasonalProfile``); the threshold flags 1 % of the held-out rows, the latest fifth of
+    /// the history (the nearest thing to the days that follow).
     case servers
     /// Sensor runs learnt from a short stretch of clean history, whose anomalies last (SKAB): a
     /// window of 5 rows of raw values (a baseline would absorb a lasting fault), no dropout, plus
@@ -17,11 +19,15 @@ public enum Recipe: String, Sendable, CaseIterable {
     /// and its features move independently (so per-feature evidence carries most of the signal).
     case synthetic
 
-    public var trainer: DetectorTrainer {
+    public var trainer: DetectorTrainer { trainer(rowsPerDay: nil) }
+
+    /// The recipe's trainer for rows sampled `rowsPerDay` times a day (`nil`: unknown). Only
+    /// ``servers`` uses it: a season of one day.
+    public func trainer(rowsPerDay: Int?) -> DetectorTrainer {
         var trainer = DetectorTrainer()
         switch self {
         case .servers:
-            trainer.window = TemporalWindow(length: 5, baselineHalfLife: 12)
+            trainer.window = TemporalWindow(length: 5, baselineHalfLife: 12, seasonLength: rowsPerDay)
             trainer.dropout = 0
             trainer.holdOut = .latest
         case .sensors:

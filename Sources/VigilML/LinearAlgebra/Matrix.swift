@@ -50,6 +50,18 @@ public struct Matrix: Sendable, Equatable {
         return Matrix(rows: indices.count, columns: columns, values: result)
     }
 
+    /// The columns in `range`, every row.
+    public func columns(_ range: Range<Int>) -> Matrix {
+        precondition(range.lowerBound >= 0 && range.upperBound <= columns, "columns \(range) of \(columns)")
+        if range == 0..<columns { return self }
+        var result = [Float]()
+        result.reserveCapacity(rows * range.count)
+        for row in 0..<rows {
+            result.append(contentsOf: values[row * columns + range.lowerBound..<row * columns + range.upperBound])
+        }
+        return Matrix(rows: rows, columns: range.count, values: result)
+    }
+
     /// The product `self · other`, through Vigil's GEMM entry.
     public func multiplied(by other: Matrix) -> Matrix {
         precondition(columns == other.rows, "cannot multiply \(rows)×\(columns) by \(other.rows)×\(other.columns)")

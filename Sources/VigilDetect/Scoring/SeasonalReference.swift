@@ -1,0 +1,61 @@
+/// A series' last few seasons of raw vectors, so that each new vector can be compared with the
+/// same time in the seasons before it: the same time on each of the last three days, for a
+/// season of one day.
+///
+/// The reference is the median of the last ``seasons`` seasons at the vector's phase, not the
+/// season before alone: an incident today must not make tomorrow's normal hour look like one
+/// (it would, compared with today), and one odd day is outvoted by the two around it.
+///
+/// Holds `seasons × length × features` numbers (three days of five-minute samples of 5 features:
+/// 4,320), kept per series in ``SeriesWindow`` and per service in ``FeatureAssembler``.
+public struct SeasonalReference: Sendable, Equatable {
+    /// How many past seasons the reference is the median of (three: see ``changes(peeking:)``).
+    public static let seasons = 3
+
+    /// The last `seasons × length` vectors, flattened, each at its place in the ring.
+    private var ring: [Float] = []
+    private let length: Int
+    private let features: Int
+    /// How many vectors the series has had.
+    private var count = 0
+
+    public init(length: Int, features: Int) {
+        precondition(length >= 1 && features >= 1, "a season of at least one step and one feature")
+        self.length = length
+        self.features = features
+    }
+
+    /// `vector` minus the median of the vectors one, two and three seasons before it, `nil`
+    /// before the series has had three whole seasons; the vector then joins the ring.
+    public mutating func changes(joining vector: [Double]) -> [Double]? {
+        let changes = changes(peeking: vector)
+        let stored = vector.map(Float.init)
+        let span = Self.seasons * length
+        if count < span {
+            ring += stored
+        } else {
+            let offset = (count % span) * features
+            ring.replaceSubrange(offset..<offset + features, with: stored)
+        }
+        count += 1
+        return changes
+    }
+
+    /// `vector` minus the median of the vectors one, two and three seasons before it (`nil`
+    /// before three whole seasons), without joining the ring: for a time step still being filled.
+    public func changes(peeking vector: [Double]) -> [Double]? {
+        precondition(vector.count == features, "expected \(features) values, got \(vector.count)")
+        let span = Self.seasons * length
+        guard count >= span else { return nil }
+        // The ring's slot for step `count` holds step count − span (three seasons back); the
+        // slots one and two seasons on hold the steps two and one seasons back.
+        let offsets = (0..<Self.seasons).map { ((count + $0 * length) % span) * features }
+        return (0..<features).map { feature in
+            let a = ring[offsets[0] + feature]
+            let b = ring[offsets[1] + feature]
+            let c = ring[offsets[2] + feature]
+            let median = max(min(a, b), min(max(a, b), c))
+            return vector[feature] - Double(median)
+        }
+    }
+}

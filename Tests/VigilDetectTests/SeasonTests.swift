@@ -1,0 +1,147 @@
+import Foundation
+import Testing
+import VigilDetect
+import VigilML
+
+/// Seasons: each row compared with the same phase in the last three seasons
+/// (``SeasonalReference``), judged by a ``SeasonalProfile`` beside the reconstruction error.
+@Suite struct SeasonTests {
+    /// NaN as a number that compares equal to itself, to compare inputs holding unknown changes.
+    private func comparable(_ values: [Float]) -> [Float] { values.map { $0.isNaN ? -999 : $0 } }
+
+    @Test func aChangeIsUnknownForThreeSeasonsThenTheDifferenceFromTheirMedian() {
+        var season = SeasonalReference(length: 2, features: 1)
+        // Phases: (1, 10), (2, 40), (9, 20), then (5, 25), (4, 30), (6, 0).
+        let changes = [1.0, 10, 2, 40, 9, 20, 5, 25, 4, 30, 6, 0].map { season.changes(joining: [$0]) }
+        #expect(changes.prefix(6).allSatisfy { $0 == nil })
+        // Medians: of 1, 2, 9 → 2; of 10, 40, 20 → 20; then of 2, 9, 5 → 5; of 40, 20, 25 → 25.
+        #expect(changes.suffix(6).map { $0?[0] } == [3, 5, -1, 5, 1, -25])
+        // The 9 was outvoted at step 10 (median of 9, 5, 4). Peeking (phase 0's last three: 5, 4,
+        // 6) compares without joining.
+        #expect(season.changes(peeking: [7]) == [2])
+        #expect(season.changes(peeking: [7]) == [2])
+    }
+
+    @Test func theInputCarriesTheSeasonalChangesAfterTheNetworksPart() {
+        let window = TemporalWindow(length: 2, seasonLength: 1)
+        #expect(window.inputWidth(features: 1) == 3)
+        #expect(window.networkWidth(features: 1) == 2)
+        #expect(window.inputNames(["cpu"]) == ["cpu", "cpu[t-1]", "cpu[t]-cpu[t-1]"])
+        // A season of one step: each row against the median of the three before it.
+        let inputs = window.inputs(series: Matrix([[1], [2], [4], [8], [3]]), start: [0])
+        #expect(comparable(inputs.values) == comparable([1, 1, .nan, 2, 1, .nan, 4, 2, .nan, 8, 4, 6, 3, 8, -1]))
+        // A lone vector has no season behind it.
+        #expect(window.inputs(separately: [[5]], start: [0]).values[2].isNaN)
+    }
+
+    /// The service builds the same inputs per service as training and `vigil score` per series,
+    /// baseline and season together.
+    @Test func theAssemblerKeepsEachServicesSeasonAsTheSeriesFormDoes() {
+        let window = TemporalWindow(length: 2, baselineHalfLife: 1, seasonLength: 3)
+        let values: [Float] = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9]
+        let series = window.inputs(series: Matrix(values.map { [$0] }), start: [2])
+        let assembler = FeatureAssembler(features: ["x"], defaults: [2], window: window)
+        var windows: [Double] = []
+        for (step, value) in values.enumerated() {
+            // Another service in between must not disturb this one's season.
+            _ = assembler.update(with: MetricEvent(timestamp: Double(step), service: "other", metric: "x", value: 100))
+            windows += assembler.update(with: MetricEvent(timestamp: Double(step), service: "s", metric: "x", value: Double(value))).window
+        }
+        #expect(comparable(windows.map(Float.init)) == comparable(series.values))
+    }
+
+    /// Two correlated metrics with a daily rhythm; one day, the busy half stays as quiet as the
+    /// night. Each such row on its own is a normal row (the metrics agree, the values occur every
+    /// day), so a model of rows misses it; compared with the day before, it stands out.
+    @Test func aSeasonCatchesADayThatLosesItsRhythm() throws {
+        let day = 24
+        var generator = SeededGenerator(seed: 5)
+        func row(_ step: Int, flipped: Bool) -> [Float] {
+            let phase = sin(2 * Double.pi * Double(step % day) / Double(day))
+            let a = 10 + 5 * (flipped ? -phase : phase) + generator.nextNormal(standardDeviation: 0.3)
+            return [Float(a), Float(2 * a + generator.nextNormal(standardDeviation: 0.3))]
+        }
+        let historyDays = 30
+        let history = (0..<historyDays * day).map { row($0, flipped: false) }
+        // Four more days; on the third, the busy hours (phase above 0.5) look like the quiet ones.
+        var labels: [Bool] = []
+        let following = (0..<4 * day).map { offset in
+            let step = historyDays * day + offset
+            let anomalous = offset / day == 2 && sin(2 * Double.pi * Double(step % day) / Double(day)) > 0.5
+            labels.append(anomalous)
+            return row(step, flipped: anomalous)
+        }
+        let dataset = Dataset(features: ["a", "b"], values: Matrix(history), source: "rhythm")
+        let series = Matrix(history + following)
+
+        func flagged(_ window: TemporalWindow) throws -> [Bool] {
+            var trainer = DetectorTrainer()
+            trainer.configuration.epochs = 20
+            trainer.dropout = 0
+            trainer.holdOut = .latest
+            trainer.window = window
+            let detector = try AnomalyDetector(bundle: trainer.train(dataset).bundle)
+            return Array(detector.score(series: series).map(\.isAnomaly).suffix(following.count))
+        }
+        let anomalous = labels.indices.filter { labels[$0] }
+        let normal = labels.indices.filter { !labels[$0] }
+        #expect(anomalous.count >= 6)
+
+        let rows = try flagged(TemporalWindow(length: 1))
+        let seasonal = try flagged(TemporalWindow(length: 1, seasonLength: day))
+        let caughtByRows = anomalous.count { rows[$0] }
+        let caughtBySeason = anomalous.count { seasonal[$0] }
+        #expect(caughtByRows * 3 <= anomalous.count, "a model of rows caught \(caughtByRows) of \(anomalous.count)")
+        #expect(caughtBySeason == anomalous.count, "the season caught \(caughtBySeason) of \(anomalous.count)")
+        #expect(normal.count { seasonal[$0] } <= 4, "\(normal.count { seasonal[$0] }) of \(normal.count) normal rows flagged")
+    }
+
+    @Test func aHistoryShorterThanTwoSeasonsIsRefusedWithTheWayOut() {
+        var trainer = DetectorTrainer()
+        trainer.window = TemporalWindow(length: 1, seasonLength: 50)
+        let dataset = Dataset(features: ["x"], values: Matrix((0..<60).map { [Float($0)] }), source: "short.csv")
+        #expect {
+            try trainer.train(dataset)
+        } throws: { error in
+            "\(error)" == "short.csv: 60 rows span less than 5 seasons of 50 rows; train on a longer history, or choose a shorter --season (or none)"
+        }
+    }
+
+    @Test func theProfileLeavesOutFeaturesThatNeverChangedAndUnknownChanges() {
+        let profile = SeasonalProfile(fitting: Matrix([[1, 5, .nan], [3, 5, .nan], [.nan, 5, .nan]]))
+        #expect(profile.mean == [2, 5, 0])
+        #expect(profile.scale == [1, 0, 0])
+    }
+
+    @Test func aSeasonalBundleRoundTripsAsFormatVersion3AndOlderVersionsAreRefused() throws {
+        var trainer = DetectorTrainer()
+        trainer.configuration.epochs = 2
+        trainer.window = TemporalWindow(length: 2, seasonLength: 10)
+        var generator = SeededGenerator(seed: 1)
+        let rows = (0..<200).map { step in [Float(step % 10) + Float(generator.nextNormal(standardDeviation: 0.1)), 1] }
+        let bundle = try trainer.train(Dataset(features: ["x", "flat"], values: Matrix(rows), source: "s")).bundle
+        #expect(bundle.seasonal?.scale[1] == 0)
+        #expect(bundle.seasonal!.weight > 0)
+        #expect(bundle.requiredFormatVersion == 3)
+        let path = Fixtures.temporaryDirectory() + "/model"
+        try bundle.save(to: path)
+        #expect(try ModelBundle.load(from: path) == bundle)
+
+        let file = URL(fileURLWithPath: path + "/model.json")
+        let original = try Data(contentsOf: file)
+        func refusal(_ edit: (inout [String: Any]) -> Void) throws -> String {
+            var json = try JSONSerialization.jsonObject(with: original) as! [String: Any]
+            edit(&json)
+            try JSONSerialization.data(withJSONObject: json).write(to: file)
+            do {
+                _ = try ModelBundle.load(from: path)
+                return "loaded"
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(try refusal { $0["format_version"] = 2 }.contains("a window with a season needs format_version 3, found 2"))
+        #expect(try refusal { $0["seasonal_profile"] = nil }.contains("field 'seasonal_profile' is missing"))
+        #expect(try refusal { $0["seasonal_profile"] = ["mean": [0], "scale": [1], "weight": 1] }.contains("1 means and 1 scales for 2 features"))
+    }
+}
