@@ -110,6 +110,47 @@ import Testing
         #expect(sideways.error.contains("--hold-out must be random or latest, got 'sideways'"))
     }
 
+    /// The servers recipe takes a season of one day from a regular timestamp column, when the
+    /// history spans enough days; `--season` sets or removes it.
+    @Test func theServersRecipeFindsItsSeasonInTheTimestamps() throws {
+        let path = VigilRunner.temporaryDirectory() + "/servers"
+        // Hourly rows: a day is 24 of them; six days of history.
+        func history(days: Int) throws -> String {
+            var csv = "timestamp,cpu,mem\n"
+            for row in 0..<days * 24 {
+                let epoch = 1_764_028_800 + row * 3600
+                csv += "\(epoch),\(40 + 20 * sin(Double(row % 24) / 24 * 2 * .pi) + Double(row % 5)),\(60 + Double(row % 3))\n"
+            }
+            let file = VigilRunner.temporaryDirectory() + "/hourly-\(days).csv"
+            try csv.write(toFile: file, atomically: true, encoding: .utf8)
+            return file
+        }
+        let sixDays = try history(days: 6)
+        let found = try VigilRunner.run(["train", "--data", sixDays, "--epochs", "1", "--out", path])
+        #expect(found.status == 0, "\(found.error)")
+        #expect(found.error.contains("Season: one day, 24 rows 3600 s apart (the timestamp column)"), "\(found.error)")
+        let manifest = try String(contentsOfFile: path + "/model.json", encoding: .utf8)
+        #expect(manifest.contains("\"season_length\" : 24"))
+        #expect(manifest.contains("\"format_version\" : 3"))
+        // The model scores a file as one series, its seasons included.
+        let scored = try VigilRunner.run(["score", "--model", path, sixDays])
+        #expect(scored.status == 0, "\(scored.error)")
+        #expect(scored.output.split(separator: "\n").count == 6 * 24)
+
+        let none = try VigilRunner.run(["train", "--data", sixDays, "--season", "0", "--epochs", "1", "--out", path])
+        #expect(none.status == 0, "\(none.error)")
+        #expect(!(try String(contentsOfFile: path + "/model.json", encoding: .utf8)).contains("season_length"))
+
+        let short = try VigilRunner.run(["train", "--data", try history(days: 3), "--epochs", "1", "--out", path])
+        #expect(short.status == 0, "\(short.error)")
+        #expect(short.error.contains("72 rows span less than 5 days of 24 rows, so no season"), "\(short.error)")
+        let tooShort = try VigilRunner.run(["train", "--data", try history(days: 3), "--season", "24", "--epochs", "1", "--out", path])
+        #expect(tooShort.status != 0)
+        #expect(tooShort.error.contains("72 rows span less than 5 seasons of 24 rows"), "\(tooShort.error)")
+        let bad = try VigilRunner.run(["train", "--data", sixDays, "--season", "1", "--out", path])
+        #expect(bad.error.contains("--season must be 0 (none) or in 2...10080 rows, got 1"), "\(bad.error)")
+    }
+
     @Test func scoreReadsNDJSON() throws {
         let ndjson = """
             {"cpu_usage": 50, "memory_usage": 50, "disk_io": 50, "network_io": 50, "response_time": 50, "service": "api"}

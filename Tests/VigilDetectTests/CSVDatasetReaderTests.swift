@@ -53,3 +53,29 @@ import VigilDetect
         #expect(quoted.values.values == [3])
     }
 }
+
+/// The sampling interval read from a time column: what a season of one day is made of.
+@Suite struct SamplingIntervalTests {
+    private func interval(_ times: [String], column: String = "timestamp") throws -> Double? {
+        let text = "\(column),cpu\n" + times.map { "\($0),1" }.joined(separator: "\n")
+        return try CSVDatasetReader().read(text: text, source: "m.csv").report.samplingInterval
+    }
+
+    @Test func isoTimesEpochSecondsAndMillisecondsGiveTheirInterval() throws {
+        #expect(try interval(["2014-02-14 14:30:00", "2014-02-14 14:35:00", "2014-02-14 14:40:00"]) == 300)
+        #expect(try interval(["2026-11-25T23:59:00Z", "2026-11-26T00:00:00Z", "2026-11-26T00:01:00Z"]) == 60)
+        #expect(try interval(["2026-11-25T10:00:00.500+01:00", "2026-11-25T10:00:01.500+01:00"]) == 1)
+        #expect(try interval(["1764072000", "1764072300", "1764072600"], column: "time") == 300)
+        #expect(try interval(["1764072000000", "1764072060000", "1764072120000"]) == 60)
+        // Across a month and a leap day.
+        #expect(try interval(["2024-02-28 23:00", "2024-02-29 23:00", "2024-03-01 23:00"]) == 86_400)
+    }
+
+    @Test func aGapHereAndThereKeepsTheIntervalButIrregularOrUnreadableTimesHaveNone() throws {
+        #expect(try interval(["0", "60", "120", "300", "360", "420"]) == 60)
+        #expect(try interval(["0", "60", "100", "300", "310", "420"]) == nil)
+        #expect(try interval(["monday", "tuesday", "wednesday"]) == nil)
+        // `t` is a row number, not a time.
+        #expect(try interval(["0", "1", "2"], column: "t") == nil)
+    }
+}

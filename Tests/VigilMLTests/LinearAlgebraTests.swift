@@ -54,6 +54,13 @@ import Testing
         #expect(close(c, naive(at, bt)))
     }
 
+    @Test func columnsAreCutOutOfEveryRow() {
+        let matrix = Matrix([[1, 2, 3], [4, 5, 6]])
+        #expect(matrix.columns(1..<3) == Matrix([[2, 3], [5, 6]]))
+        #expect(matrix.columns(0..<3) == matrix)
+        #expect(matrix.columns(2..<2).values.isEmpty)
+    }
+
     @Test func scalerRoundTripsAndMatchesScikitLearn() {
         let data = Matrix([[1, 10, 5], [3, 10, 7], [5, 10, 9]])
         let scaler = StandardScaler(fitting: data)

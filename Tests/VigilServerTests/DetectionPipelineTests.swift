@@ -45,21 +45,25 @@ import VigilServer
     }
 
     /// A model trained with a window serves with it: each service's events are scored with that
-    /// service's previous time steps, as `vigil score` scores the same rows as a series.
-    @Test func aWindowedModelScoresEachServiceWithItsOwnPast() async throws {
+    /// service's previous time steps (its baseline, its last seasons), as `vigil score` scores
+    /// the same rows as a series.
+    @Test(arguments: [TemporalWindow(length: 3, differences: true), TemporalWindow(length: 2, baselineHalfLife: 4, seasonLength: 3)])
+    func aWindowedModelScoresEachServiceWithItsOwnPast(window: TemporalWindow) async throws {
         var generator = SeededGenerator(seed: 8)
         let data = SeedProfile.generate(samples: 600, generator: &generator)
         var trainer = DetectorTrainer()
         trainer.configuration.epochs = 2
-        trainer.window = TemporalWindow(length: 3, differences: true)
+        trainer.window = window
         let bundle = try trainer.train(Dataset(features: data.features, values: data.values, source: "windowed")).bundle
         let service = try TestService.make(model: bundle)
 
-        let rows = data.values.gatheringRows(0..<8)
-        // Two services interleaved: "a" gets rows 0..<4 and "b" rows 4..<8, one vector per step.
-        let events = (0..<4).flatMap { step in
+        // Two services interleaved: "a" gets rows 0..<12 and "b" rows 12..<24, one vector per
+        // step (past three seasons of 3 steps, so the seasonal changes become known).
+        let steps = 12
+        let rows = data.values.gatheringRows(0..<2 * steps)
+        let events = (0..<steps).flatMap { step in
             ["a", "b"].map { name in
-                let vector = rows.row(name == "a" ? step : step + 4).map(Double.init)
+                let vector = rows.row(name == "a" ? step : step + steps).map(Double.init)
                 return MetricEvent(
                     timestamp: 1_764_072_000_000 + Double(step) * 60_000, service: name, metric: "cpu_usage", value: vector[0],
                     tags: Dictionary(uniqueKeysWithValues: zip(bundle.features, vector)))
@@ -67,19 +71,20 @@ import VigilServer
         }
         let results = try await service.pipeline.detect(batch: events)
         let detector = try AnomalyDetector(bundle: bundle)
-        let expectedA = detector.score(series: rows.gatheringRows(0..<4)).map(\.reconstructionError)
-        let expectedB = detector.score(series: rows.gatheringRows(4..<8)).map(\.reconstructionError)
-        let servedA = stride(from: 0, to: 8, by: 2).map { results[$0].score.reconstructionError }
-        let servedB = stride(from: 1, to: 8, by: 2).map { results[$0].score.reconstructionError }
+        let expectedA = detector.score(series: rows.gatheringRows(0..<steps)).map(\.reconstructionError)
+        let expectedB = detector.score(series: rows.gatheringRows(steps..<2 * steps)).map(\.reconstructionError)
+        let servedA = stride(from: 0, to: 2 * steps, by: 2).map { results[$0].score.reconstructionError }
+        let servedB = stride(from: 1, to: 2 * steps, by: 2).map { results[$0].score.reconstructionError }
         for (served, expected) in zip(servedA + servedB, expectedA + expectedB) {
             #expect(abs(served - expected) <= 1e-6 * max(1, expected), "served \(served), series \(expected)")
         }
 
         try await TestService.test(service) { client in
             let info = try await client.get("/api/v1/ml/model-info").object
-            let window = (info["model"] as? [String: Any])?["window"] as? [String: Any]
-            #expect(window?["length"] as? Int == 3)
-            #expect(window?["differences"] as? Bool == true)
+            let shown = (info["model"] as? [String: Any])?["window"] as? [String: Any]
+            #expect(shown?["length"] as? Int == bundle.window.length)
+            #expect(shown?["differences"] as? Bool == bundle.window.differences)
+            #expect(shown?["season_length"] as? Int == bundle.window.seasonLength)
         }
     }
 }
