@@ -198,7 +198,9 @@ extension DetectorTrainer {
         parts.append(trimFraction.map { $0 > 0 ? "refit without the worst \(String(format: "%g", $0 * 100)) %" : "no trimming" } ?? "no trimming")
         var evidence = ["the reconstruction error"]
         if perFeatureEvidence { evidence.append("per-feature evidence") }
-        if let season = window.seasonLength { evidence.append("each row's change from \(season) rows (a day) before") }
+        if let season = window.seasonLength {
+            evidence.append("each row's change from the median of the same time on the last three days (a season of \(season) rows)")
+        }
         parts.append(evidence.count == 1 ? "the reconstruction error alone" : "judged by " + evidence.joined(separator: " plus "))
         return parts.joined(separator: ", ")
     }

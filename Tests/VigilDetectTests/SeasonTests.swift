@@ -94,6 +94,9 @@ import VigilML
         #expect(caughtByRows * 3 <= anomalous.count, "a model of rows caught \(caughtByRows) of \(anomalous.count)")
         #expect(caughtBySeason == anomalous.count, "the season caught \(caughtBySeason) of \(anomalous.count)")
         #expect(normal.count { seasonal[$0] } <= 4, "\(normal.count { seasonal[$0] }) of \(normal.count) normal rows flagged")
+        // No echo: the day after, compared with the median of the three before it, is normal.
+        let dayAfter = (3 * day..<4 * day).count { seasonal[$0] }
+        #expect(dayAfter <= 1, "\(dayAfter) rows flagged the day after")
     }
 
     @Test func aHistoryShorterThanTwoSeasonsIsRefusedWithTheWayOut() {
