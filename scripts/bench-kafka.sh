@@ -8,7 +8,8 @@ command -v kcat >/dev/null || { apt-get update -qq && apt-get install -y -qq kca
 vigil=.build/release/vigil
 messages=${MESSAGES:-600000}
 anomalies=${ANOMALIES:-0.01}   # share of anomalous vectors
-# RECIPE=servers trains the served model with that recipe (window 5, baseline) instead of the synthetic one.
+# RECIPE=servers trains the served model with that recipe (window 5, baseline) instead of the synthetic one;
+# SEASON=N adds a season of N time steps (each service's last three seasons kept and compared).
 port=${PORT:-3078}
 work=$(mktemp -d)
 # Vigil leaves the consumer group before the cluster goes away.
@@ -34,7 +35,7 @@ for i in range(n):
     print(f'{service}\t{{"timestamp":{1764072000000 + i},"service":"{service}","cpu_usage":{v[0]:.2f},"memory_usage":{v[1]:.2f},'
           f'"disk_io":{v[2]:.2f},"network_io":{v[3]:.2f},"response_time":{v[4]:.2f}}}')
 PY
-"$vigil" train --synthetic 50000 ${RECIPE:+--recipe "$RECIPE"} --out "$work/data/model" 2>/dev/null
+"$vigil" train --synthetic 50000 ${RECIPE:+--recipe "$RECIPE"} ${SEASON:+--season "$SEASON"} --out "$work/data/model" 2>/dev/null
 "$vigil" serve --port "$port" --data-dir "$work/data" --kafka-brokers "$bootstrap" --metrics-topic metrics --log-level warning ${VIGIL_ARGS:-} &
 server=$!
 [ -n "${PERF:-}" ] && { sleep 2; perf record -g -p "$server" -o "$PERF" -- sleep 6 >/dev/null 2>&1 & }

@@ -9,9 +9,10 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure training speed, single-vector latency and batch throughput (release builds only).",
         discussion: """
-            (a) trains the seed's autoencoder on --samples synthetic rows, batch 32, for --epochs
-                epochs without early stopping, and reports seconds per epoch and the final val_loss;
-                --full runs the seed's whole schedule instead (up to 100 epochs, early stopping);
+            (a) trains the seed's autoencoder on --samples synthetic rows, batch 32, for
+                --epochs epochs without early stopping, and reports seconds per epoch and
+                the final val_loss; --full runs the seed's whole schedule instead (up to
+                100 epochs, early stopping);
             (b) scores one vector at a time in process: median and p99 per call;
             (c) scores --vectors rows in batches on this one thread: vectors per second.
             """

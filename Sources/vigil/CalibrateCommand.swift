@@ -10,8 +10,8 @@ struct CalibrateCommand: AsyncParsableCommand {
         commandName: "calibrate",
         abstract: "Calibrate a model bundle's threshold on data it was not trained on.",
         discussion: """
-            With a 0/1 label column the threshold is F1-optimal on the rows; otherwise it flags the
-            --contamination share of them. The bundle is rewritten atomically.
+            With a 0/1 label column the threshold is F1-optimal on the rows; otherwise it
+            flags the --contamination share of them. The bundle is rewritten atomically.
             """
     )
 

@@ -30,7 +30,7 @@ struct DataOptions: ParsableArguments {
 
     /// Reads the rows, with `features` (or the CSV's numeric columns when `nil`), reporting
     /// skipped rows and ignored columns on standard error. With `asOneSeries` (a model with a
-    /// window or baseline reads the rows in order as one series), a file holding several
+    /// window, baseline or season reads the rows in order as one series), a file holding several
     /// services, or rows out of time order, is refused.
     func load(features: [String]?, asOneSeries: Bool = false) throws -> Dataset {
         try loadWithInterval(features: features, asOneSeries: asOneSeries).dataset
@@ -54,12 +54,12 @@ struct DataOptions: ParsableArguments {
         }
         if asOneSeries, report.serviceCount > 1 {
             throw ValidationError(
-                "\(path!) holds \(report.serviceCount) services in its 'service' column, but a model with a window or baseline reads the rows as one series: use one service's rows per file (or --window 1 --no-baseline)"
+                "\(path!) holds \(report.serviceCount) services in its 'service' column, but a model with a window, baseline or season reads the rows as one series: use one service's rows per file (or --window 1 --no-baseline, without --season)"
             )
         }
         if asOneSeries, let line = report.firstOutOfOrderLine {
             throw ValidationError(
-                "\(path!), line \(line): the time goes backwards, but a model with a window or baseline reads the rows as one series in time order: sort the file by time (or --window 1 --no-baseline)"
+                "\(path!), line \(line): the time goes backwards, but a model with a window, baseline or season reads the rows as one series in time order: sort the file by time (or --window 1 --no-baseline, without --season)"
             )
         }
         return (dataset, report.samplingInterval)

@@ -10,10 +10,11 @@ struct KafkaMockCommand: AsyncParsableCommand {
         commandName: "kafka-mock",
         abstract: "Run a throwaway Kafka-protocol cluster on 127.0.0.1 (librdkafka's mock) until stopped.",
         discussion: """
-            Prints the bootstrap servers on the first line of standard output, then runs until
-            SIGINT or SIGTERM. Data lives in memory only. Topics are created on first use (4
-            partitions) or with --topic NAME:PARTITIONS. SIGUSR1 takes every broker down
-            (connections are refused) and SIGUSR2 brings them back: a broker outage on demand.
+            Prints the bootstrap servers on the first line of standard output, then runs
+            until SIGINT or SIGTERM. Data lives in memory only. Topics are created on
+            first use (4 partitions) or with --topic NAME:PARTITIONS. SIGUSR1 takes every
+            broker down (connections are refused) and SIGUSR2 brings them back: a broker
+            outage on demand.
             """
     )
 

@@ -11,9 +11,10 @@ struct QualityCommand: AsyncParsableCommand {
         discussion: """
             DIR holds the benchmark data as in ../shared/data: asd/ and smd/ with
             <machine>_train.csv and <machine>_test.csv, skab/ (every CSV under it but
-            anomaly-free/), and nab/ (realAWSCloudwatch_windows.json and the series it names).
-            The seed generator needs no data. Missing families are reported as not run.
-            Every run with the same options gives the same figures (training is seeded).
+            anomaly-free/), and nab/ (realAWSCloudwatch_windows.json and the series it
+            names). The seed generator needs no data. Missing families are reported as not
+            run. Every run with the same options gives the same figures (training is
+            seeded).
 
             Example:
               vigil quality ../shared/data --out QUALITY.md

@@ -9,14 +9,15 @@ struct ScoreCommand: AsyncParsableCommand {
         commandName: "score",
         abstract: "Score CSV or NDJSON rows; write one JSON line per row.",
         discussion: """
-            Reads a file (or standard input with '-' or no file). CSV needs a header row naming
-            the model's features; NDJSON needs one object per line with them. Each output line has
-            anomaly_score, is_anomaly, confidence, reconstruction_error, threshold, feature_scores
-            and row (the 1-based data row).
+            Reads a file (or standard input with '-' or no file). CSV needs a header row
+            naming the model's features; NDJSON needs one object per line with them. Each
+            output line has anomaly_score, is_anomaly, confidence, reconstruction_error,
+            threshold, feature_scores and row (the 1-based data row).
 
-            With a model trained with a window or a baseline (the servers recipe), the rows are one
-            series in time order: each is scored with the rows before it (the first ones as if
-            their past were steady, the baseline starting at the training means).
+            With a model trained with a window, a baseline or a season (the servers
+            recipe), the rows are one series in time order: each is scored with the rows
+            before it (the first ones as if their past were steady, the baseline starting
+            at the training means, the seasonal comparison from the fourth season on).
             """
     )
 
@@ -71,7 +72,7 @@ struct ScoreCommand: AsyncParsableCommand {
 
         var parse: (String, Int, inout [Float]) throws(DatasetError) -> Void
         var pending: [(String, Int)] = []
-        // A window or baseline reads the rows as one series: say so when they are not one.
+        // A window, baseline or season reads the rows as one series: say so when they are not one.
         var order: SeriesOrderCheck?
         if isJSON {
             parse = { line, number, values throws(DatasetError) in
@@ -126,7 +127,7 @@ struct ScoreCommand: AsyncParsableCommand {
         }
         if let order, order.services.count > 1 {
             Console.note(
-                "warning: \(name) holds \(order.services.count) services, scored as one series (the model has a window or baseline): score one service's rows at a time"
+                "warning: \(name) holds \(order.services.count) services, scored as one series (the model has a window, baseline or season): score one service's rows at a time"
             )
         }
         if let line = order?.firstOutOfOrderLine {

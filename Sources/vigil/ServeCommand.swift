@@ -11,14 +11,15 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve the scoring API, alerts, Prometheus metrics and docs over HTTP.",
         discussion: """
-            Environment variables stand in for flags: HOST, PORT, MODEL_PATH, VIGIL_DATA_DIR,
-            VIGIL_CORS_ORIGINS (comma-separated), KAFKA_BROKER, VIGIL_METRICS_TOPIC, and
-            VIGIL_API_TOKEN (only from the environment, so the token never shows in a process
-            list). Flags win over the environment.
+            Environment variables stand in for flags: HOST, PORT, MODEL_PATH,
+            VIGIL_DATA_DIR, VIGIL_CORS_ORIGINS (comma-separated), KAFKA_BROKER,
+            VIGIL_METRICS_TOPIC, and VIGIL_API_TOKEN (only from the environment, so the
+            token never shows in a process list). Flags win over the environment.
 
-            Without --model, the bundle in <data dir>/model is served; if there is none, the seed's
-            synthetic default is trained there first (a few seconds; the fallback answers meanwhile).
-            SIGHUP or POST /api/v1/ml/model/reload reloads the bundle; SIGTERM stops gracefully.
+            Without --model, the bundle in <data dir>/model is served; if there is none,
+            the seed's synthetic default is trained there first (a few seconds; the
+            fallback answers meanwhile). SIGHUP or POST /api/v1/ml/model/reload reloads
+            the bundle; SIGTERM stops gracefully.
             """
     )
 

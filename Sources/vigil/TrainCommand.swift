@@ -13,8 +13,9 @@ struct TrainCommand: AsyncParsableCommand {
               vigil train --synthetic 50000 --out model
               vigil train --data history.csv --features cpu,mem,latency --out model
 
-            Features default to every numeric column except timestamp, time, t, label and service.
-            A 0/1 'label' column, when present, is used only to choose the threshold.
+            Features default to every numeric column except timestamp, time, t, label and
+            service. A 0/1 'label' column, when present, is used only to choose the
+            threshold.
 
             Recipes: settings chosen once per family of data (options override them).
               servers    server metrics, the default for --data: deviations from a
