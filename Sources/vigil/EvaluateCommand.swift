@@ -23,6 +23,8 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
+    @OptionGroup var history: HistoryOption
+
     func run() async throws {
         let bundle = try ModelBundle.load(from: model)
         let detector = try AnomalyDetector(bundle: bundle, path: model)
@@ -30,7 +32,10 @@ struct EvaluateCommand: AsyncParsableCommand {
         guard let labels = dataset.labels else {
             throw ValidationError("\(dataset.source) has no '\(data.labelColumn)' column: evaluation needs 0/1 labels (--label-column names another)")
         }
-        let report = detector.evaluate(series: dataset.values, labels: labels)
+        let earlier = try history.rows(for: bundle, input: dataset.source)
+        let series = Matrix(
+            rows: earlier.rows + dataset.rowCount, columns: dataset.features.count, values: earlier.values + dataset.values.values)
+        let report = detector.evaluate(series: series, labels: labels, scoredFrom: earlier.rows)
         print(json ? self.json(report, dataset: dataset) : table(report, dataset: dataset, source: bundle.training.source))
     }
 

@@ -36,6 +36,8 @@ struct ScoreCommand: AsyncParsableCommand {
     @Flag(help: "Skip invalid rows (and report how many) instead of stopping at the first.")
     var skipInvalid = false
 
+    @OptionGroup var history: HistoryOption
+
     enum InputFormat: String, ExpressibleByArgument {
         case auto, csv, ndjson
     }
@@ -92,6 +94,7 @@ struct ScoreCommand: AsyncParsableCommand {
         var firstProblem: DatasetError?
         // One series: a model with a window sees each row with the rows before it, across batches.
         var series = SeriesWindow(detector.window, start: detector.bundle.featureMeans)
+        _ = series.inputs(try history.rows(for: detector.bundle, input: name))
         func scoreBatch() {
             guard !rowNumbers.isEmpty else { return }
             let inputs = series.inputs(Matrix(rows: rowNumbers.count, columns: features.count, values: values))

@@ -136,6 +136,20 @@ import Testing
         let scored = try VigilRunner.run(["score", "--model", path, sixDays])
         #expect(scored.status == 0, "\(scored.error)")
         #expect(scored.output.split(separator: "\n").count == 6 * 24)
+        #expect(scored.error.contains("the first 72 rows of \(sixDays) have none before them"), "\(scored.error)")
+        // The last day scored after the five before it (--history) scores as it does in the whole file.
+        let lines = try String(contentsOfFile: sixDays, encoding: .utf8).split(separator: "\n")
+        let earlier = VigilRunner.temporaryDirectory() + "/earlier.csv"
+        let lastDay = VigilRunner.temporaryDirectory() + "/last-day.csv"
+        try (lines.prefix(1 + 5 * 24).joined(separator: "\n") + "\n").write(toFile: earlier, atomically: true, encoding: .utf8)
+        try ([lines[0]] + lines.suffix(24)).joined(separator: "\n").write(toFile: lastDay, atomically: true, encoding: .utf8)
+        let continued = try VigilRunner.run(["score", "--model", path, "--history", earlier, lastDay])
+        #expect(continued.status == 0, "\(continued.error)")
+        #expect(!continued.error.contains("have none before them"))
+        func errors(_ output: String) -> [String] {
+            output.split(separator: "\n").map { $0.split(separator: ",").first { $0.contains("reconstruction_error") }.map(String.init) ?? "" }
+        }
+        #expect(errors(continued.output) == Array(errors(scored.output).suffix(24)))
 
         let none = try VigilRunner.run(["train", "--data", sixDays, "--season", "0", "--epochs", "1", "--out", path])
         #expect(none.status == 0, "\(none.error)")

@@ -1,0 +1,39 @@
+import ArgumentParser
+import VigilDetect
+import VigilML
+
+/// `--history FILE` for the commands that score a series (`score`, `evaluate`): the rows just
+/// before it, which fill the model's window, baseline and seasons without being scored. Without
+/// them a model with a season has nothing to compare the first three seasons of the input with.
+struct HistoryOption: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "A CSV of the rows that come just before the input, in time order: they fill the model's window, baseline and seasons (three seasons for the seasonal comparison) without being scored.",
+            valueName: "file"))
+    var history: String?
+
+    /// The history's rows in `bundle`'s feature order (none without `--history`), after saying
+    /// what the input's first rows lack when a model with a season has no history.
+    func rows(for bundle: ModelBundle, input: String) throws -> Matrix {
+        let none = Matrix(rows: 0, columns: bundle.features.count)
+        guard bundle.window.isTemporal else {
+            if history != nil { Console.note("note: --history is not used: the model scores each row alone") }
+            return none
+        }
+        guard let history else {
+            if let season = bundle.window.seasonLength {
+                let rows = SeasonalReference.seasons * season
+                Console.note(
+                    "note: the model compares each row with the same time in the last \(SeasonalReference.seasons) seasons of \(season) rows; the first \(rows) rows of \(input) have none before them (--history <earlier rows> supplies them)"
+                )
+            }
+            return none
+        }
+        let reader = CSVDatasetReader(features: bundle.features, labelColumn: nil)
+        let (dataset, report) = try reader.read(path: history)
+        if report.serviceCount > 1 || report.firstOutOfOrderLine != nil {
+            throw ValidationError("--history \(history): the rows must be one series in time order, as the input's")
+        }
+        return dataset.values
+    }
+}
