@@ -57,8 +57,8 @@ struct QualityCommand: AsyncParsableCommand {
     @Option(help: "Override the data families' baseline half-life, in rows (0: no baseline).")
     var baselineHalfLife: Double?
 
-    @Flag(inversion: .prefixedNo, help: "Override whether the servers recipe compares each row with the days before.")
-    var season: Bool?
+    @Flag(help: "Leave out the season the servers recipe has for ASD and SMD (each row compared with the days before).")
+    var noSeason = false
 
     func validate() throws {
         if epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
@@ -104,7 +104,7 @@ struct QualityCommand: AsyncParsableCommand {
         if let contamination { words.append("--contamination \(contamination)") }
         if let dropout { words.append("--dropout \(dropout)") }
         if let baselineHalfLife { words.append("--baseline-half-life \(String(format: "%g", baselineHalfLife))") }
-        if let season { words.append(season ? "--season" : "--no-season") }
+        if noSeason { words.append("--no-season") }
         return words.joined(separator: " ")
     }
 
@@ -119,7 +119,7 @@ struct QualityCommand: AsyncParsableCommand {
         if let contamination { trainer.contamination = contamination }
         if let dropout { trainer.dropout = dropout }
         if let baselineHalfLife { trainer.window.baselineHalfLife = baselineHalfLife > 0 ? baselineHalfLife : nil }
-        if season == false { trainer.window.seasonLength = nil }
+        if noSeason { trainer.window.seasonLength = nil }
         return trainer
     }
 
@@ -127,7 +127,7 @@ struct QualityCommand: AsyncParsableCommand {
         // One recipe per family, with the command line's overrides.
         let servers = Dictionary(
             uniqueKeysWithValues: QualityReport.Family.allCases.map { ($0, recipe(Recipe.servers.trainer(rowsPerDay: $0.rowsPerDay))) })
-        // NAB's learning stretch (15 % of a series) can be shorter than the two days a season needs.
+        // NAB's learning stretch (15 % of a series) is shorter than the five days a season needs.
         let nabServers = recipe(Recipe.servers.trainer)
         let sensors = recipe(Recipe.sensors.trainer)
         var recipes = ["skab": sensors.recipeDescription("sensors"), "nab-autoencoder": nabServers.recipeDescription("servers")]

@@ -71,8 +71,10 @@ import VigilDetect
         #expect(try interval(["2024-02-28 23:00", "2024-02-29 23:00", "2024-03-01 23:00"]) == 86_400)
     }
 
-    @Test func aGapHereAndThereKeepsTheIntervalButIrregularOrUnreadableTimesHaveNone() throws {
-        #expect(try interval(["0", "60", "120", "300", "360", "420"]) == 60)
+    @Test func aRareGapKeepsTheIntervalButIrregularOrUnreadableTimesHaveNone() throws {
+        // One gap in 20 rows; then one in 5.
+        #expect(try interval((0..<20).map { String($0 < 10 ? $0 * 60 : $0 * 60 + 120) }) == 60)
+        #expect(try interval(["0", "60", "120", "300", "360", "420"]) == nil)
         #expect(try interval(["0", "60", "100", "300", "310", "420"]) == nil)
         #expect(try interval(["monday", "tuesday", "wednesday"]) == nil)
         // `t` is a row number, not a time.

@@ -22,14 +22,68 @@ import VigilML
         #expect(season.changes(peeking: [7]) == [2])
     }
 
+    @Test func unknownValuesAreLeftOutOfTheMedian() {
+        var season = SeasonalReference(length: 1, features: 1)
+        for value in [1.0, .nan, 5] { _ = season.changes(joining: [value]) }
+        // Of 1 and 5 (the NaN left out), the mean: 3.
+        #expect(season.changes(peeking: [10]) == [7])
+        var unknown = SeasonalReference(length: 1, features: 1)
+        for _ in 0..<3 { _ = unknown.changes(joining: [.nan]) }
+        #expect(unknown.changes(peeking: [10])?[0].isNaN == true)
+    }
+
+    /// A feature the service has not heard from is imputed for the model, but says nothing about
+    /// the day: its change is unknown, and so is its place in the season.
+    @Test func anImputedFeatureHasNoSeasonalChange() {
+        let window = TemporalWindow(length: 1, seasonLength: 2)
+        let assembler = FeatureAssembler(features: ["cpu", "mem"], defaults: [50, 60], window: window)
+        var last: [Double] = []
+        for step in 0..<7 {
+            last = assembler.update(with: MetricEvent(timestamp: Double(step), service: "s", metric: "cpu", value: Double(10 * step))).window
+        }
+        // cpu at 60 against the median of 0, 20, 40 (steps 0, 2, 4); mem never seen.
+        #expect(last[2] == 40)
+        #expect(last[3].isNaN)
+    }
+
+    /// A retrained model (other training means) keeps each service's past when it assembles the
+    /// same features with the same window.
+    @Test func aRetrainedModelTakesOverTheServicesSeasons() {
+        let window = TemporalWindow(length: 1, seasonLength: 2)
+        let old = FeatureAssembler(features: ["cpu"], defaults: [50], window: window)
+        for step in 0..<6 { _ = old.update(with: MetricEvent(timestamp: Double(step), service: "s", metric: "cpu", value: Double(step))) }
+        let retrained = FeatureAssembler(features: ["cpu"], defaults: [55], window: window, carryingStateOf: old)
+        let next = retrained.update(with: MetricEvent(timestamp: 6, service: "s", metric: "cpu", value: 9))
+        #expect(next.window == [9, 7])  // against the median of 0, 2, 4 (steps 0, 2, 4)
+        let other = FeatureAssembler(features: ["cpu"], defaults: [55], window: TemporalWindow(length: 2), carryingStateOf: old)
+        #expect(other.serviceCount == 0)
+    }
+
+    @Test func aSeasonNeedsTrainingRowsWithThreeSeasonsBehindThem() {
+        var trainer = DetectorTrainer()
+        trainer.window = TemporalWindow(length: 1, seasonLength: 10)
+        trainer.holdOut = .latest
+        trainer.validationFraction = 0.5
+        let dataset = Dataset(features: ["x"], values: Matrix((0..<60).map { [Float($0 % 10)] }), source: "six.csv")
+        #expect {
+            try trainer.train(dataset)
+        } throws: { error in
+            "\(error)".hasPrefix("six.csv: once the validation rows are held out, 0 training rows have three seasons of 10 rows before them")
+        }
+    }
+
     @Test func theInputCarriesTheSeasonalChangesAfterTheNetworksPart() {
-        let window = TemporalWindow(length: 2, seasonLength: 1)
+        let window = TemporalWindow(length: 2, seasonLength: 2)
         #expect(window.inputWidth(features: 1) == 3)
         #expect(window.networkWidth(features: 1) == 2)
-        #expect(window.inputNames(["cpu"]) == ["cpu", "cpu[t-1]", "cpu[t]-cpu[t-1]"])
-        // A season of one step: each row against the median of the three before it.
-        let inputs = window.inputs(series: Matrix([[1], [2], [4], [8], [3]]), start: [0])
-        #expect(comparable(inputs.values) == comparable([1, 1, .nan, 2, 1, .nan, 4, 2, .nan, 8, 4, 6, 3, 8, -1]))
+        #expect(window.inputNames(["cpu"]) == ["cpu", "cpu[t-1]", "cpu[t]-median(cpu[t-2k])"])
+        // From the seventh row on, each row against the median of the same phase in the three
+        // seasons before: 7 against 1, 4, 3; then 6 against 2, 8, 5.
+        let inputs = window.inputs(series: Matrix([[1], [2], [4], [8], [3], [5], [7], [6]]), start: [0])
+        let unknown = Float.nan
+        #expect(
+            comparable(inputs.values)
+                == comparable([1, 1, unknown, 2, 1, unknown, 4, 2, unknown, 8, 4, unknown, 3, 8, unknown, 5, 3, unknown, 7, 5, 4, 6, 7, 1]))
         // A lone vector has no season behind it.
         #expect(window.inputs(separately: [[5]], start: [0]).values[2].isNaN)
     }
@@ -99,7 +153,7 @@ import VigilML
         #expect(dayAfter <= 1, "\(dayAfter) rows flagged the day after")
     }
 
-    @Test func aHistoryShorterThanTwoSeasonsIsRefusedWithTheWayOut() {
+    @Test func aHistoryShorterThanFiveSeasonsIsRefusedWithTheWayOut() {
         var trainer = DetectorTrainer()
         trainer.window = TemporalWindow(length: 1, seasonLength: 50)
         let dataset = Dataset(features: ["x"], values: Matrix((0..<60).map { [Float($0)] }), source: "short.csv")

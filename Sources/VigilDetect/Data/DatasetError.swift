@@ -14,6 +14,9 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     /// A model with a season learns how each feature changes from one season to the next, so its
     /// history must span several seasons.
     case tooShortForSeason(source: String, rows: Int, season: Int, seasonsNeeded: Int)
+    /// Once the validation rows are held out, the training rows must still include a season of
+    /// rows with three seasons before them, to learn how much each feature changes.
+    case noSeasonToLearnFrom(source: String, season: Int, rowsLearnable: Int)
 
     public var description: String {
         switch self {
@@ -39,6 +42,8 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
             "\(source), line \(line): \(reason)"
         case .tooFewRows(let source, let found, let needed):
             "\(source): \(found) usable rows; at least \(needed) are needed"
+        case .noSeasonToLearnFrom(let source, let season, let learnable):
+            "\(source): once the validation rows are held out, \(learnable) training rows have three seasons of \(season) rows before them, fewer than a season; train on a longer history, hold out a smaller share, or choose a shorter --season (or none)"
         case .tooShortForSeason(let source, let rows, let season, let seasons):
             "\(source): \(rows) rows span less than \(seasons) seasons of \(season) rows; train on a longer history, or choose a shorter --season (or none)"
         }

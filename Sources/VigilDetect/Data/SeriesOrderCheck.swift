@@ -28,11 +28,12 @@ public struct SeriesOrderCheck: Sendable {
         delimiter = layout.delimiter
     }
 
-    /// The time between rows, in seconds: the gap between consecutive times that most rows show
-    /// (at least half of them), or `nil` without a readable time column or a regular gap.
+    /// The time between rows, in seconds: the gap between consecutive times that nearly all rows
+    /// show (nine in ten), or `nil` without a readable time column or so regular a gap. (A season
+    /// counts rows, so a series with many gaps would compare the wrong times of day.)
     public var samplingInterval: Double? {
         guard let (gap, count) = gaps.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }) else { return nil }
-        return 2 * count >= max(1, timesRead - 1) ? gap : nil
+        return 10 * count >= 9 * max(1, timesRead - 1) ? gap : nil
     }
 
     /// Whether the rows so far are one series in time order.

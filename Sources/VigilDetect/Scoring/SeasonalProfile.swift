@@ -11,10 +11,10 @@ public import VigilML
 /// each change, times ``weight``; unknown changes (a series' first three seasons) add nothing.
 public struct SeasonalProfile: Sendable, Equatable, Codable {
     /// Each feature's mean change, in raw units.
-    public var mean: [Double]
+    public let mean: [Double]
     /// Each feature's standard deviation of change; 0 for a feature that never changed in
     /// training, which is then left out (any change would be infinitely unlikely).
-    public var scale: [Double]
+    public let scale: [Double]
     /// What the evidence counts for against the reconstruction error: chosen at calibration so
     /// that either alone would flag the same share of the held-out rows.
     public var weight: Double
@@ -22,10 +22,25 @@ public struct SeasonalProfile: Sendable, Equatable, Codable {
     /// The largest squared z-score one feature contributes.
     public static let cap = 10_000.0
 
+    /// How many features are judged (those with a spread).
+    private let judged: Int
+
     public init(mean: [Double], scale: [Double], weight: Double = 1) {
         self.mean = mean
         self.scale = scale
         self.weight = weight
+        judged = scale.count { $0 > 0 }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case mean, scale, weight
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            mean: try container.decode([Double].self, forKey: .mean), scale: try container.decode([Double].self, forKey: .scale),
+            weight: try container.decode(Double.self, forKey: .weight))
     }
 
     /// Fits the profile on `changes` (one column per feature; NaN where unknown).
@@ -46,9 +61,8 @@ public struct SeasonalProfile: Sendable, Equatable, Codable {
     /// `perFeature`, when given, receives each feature's part of it.
     @inline(__always)
     func evidence(_ changes: UnsafePointer<Float>, perFeature: UnsafeMutablePointer<Double>?) -> Double {
-        let counted = scale.count { $0 > 0 }
-        guard counted > 0 else { return 0 }
-        let share = weight / Double(counted)
+        guard judged > 0 else { return 0 }
+        let share = weight / Double(judged)
         var sum: Double = 0
         for feature in mean.indices where scale[feature] > 0 && !changes[feature].isNaN {
             let z = (Double(changes[feature]) - mean[feature]) / scale[feature]

@@ -26,7 +26,8 @@ public struct SeasonalReference: Sendable, Equatable {
     }
 
     /// `vector` minus the median of the vectors one, two and three seasons before it, `nil`
-    /// before the series has had three whole seasons; the vector then joins the ring.
+    /// before the series has had three whole seasons; the vector then joins the ring. NaN
+    /// values are unknown: they are left out of later medians.
     public mutating func changes(joining vector: [Double]) -> [Double]? {
         let changes = changes(peeking: vector)
         let stored = vector.map(Float.init)
@@ -51,11 +52,15 @@ public struct SeasonalReference: Sendable, Equatable {
         // slots one and two seasons on hold the steps two and one seasons back.
         let offsets = (0..<Self.seasons).map { ((count + $0 * length) % span) * features }
         return (0..<features).map { feature in
-            let a = ring[offsets[0] + feature]
-            let b = ring[offsets[1] + feature]
-            let c = ring[offsets[2] + feature]
-            let median = max(min(a, b), min(max(a, b), c))
-            return vector[feature] - Double(median)
+            vector[feature] - Double(Self.median(ring[offsets[0] + feature], ring[offsets[1] + feature], ring[offsets[2] + feature]))
         }
+    }
+
+    /// The median of the known (not NaN) values among three: of two, their mean; of none, NaN.
+    /// A value is unknown where the service had imputed it.
+    static func median(_ a: Float, _ b: Float, _ c: Float) -> Float {
+        if !a.isNaN, !b.isNaN, !c.isNaN { return max(min(a, b), min(max(a, b), c)) }
+        let known = [a, b, c].filter { !$0.isNaN }
+        return known.isEmpty ? .nan : known.reduce(0, +) / Float(known.count)
     }
 }

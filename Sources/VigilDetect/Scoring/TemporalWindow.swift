@@ -76,7 +76,7 @@ public struct TemporalWindow: Sendable, Equatable, Hashable, Codable, CustomStri
         var parts: [String] = []
         if length > 1 { parts.append("\(length) vectors" + (differences ? " (first differences)" : "")) }
         if let baselineHalfLife { parts.append("deviations from a baseline with a half-life of \(String(format: "%g", baselineHalfLife)) steps") }
-        if let seasonLength { parts.append("changes from \(seasonLength) steps (a season) before") }
+        if let seasonLength { parts.append("changes from the median of the same step in the last 3 seasons of \(seasonLength) steps") }
         return parts.isEmpty ? "none" : parts.joined(separator: ", ")
     }
 
@@ -104,12 +104,12 @@ public struct TemporalWindow: Sendable, Equatable, Hashable, Codable, CustomStri
     public func networkWidth(features: Int) -> Int { features * length }
 
     /// The names of the model's inputs: `cpu`, then `cpu[t-1]` (or `Δcpu[t-1]`) and so on, then
-    /// `cpu[t]-cpu[t-288]` with a season of 288.
+    /// `cpu[t]-median(cpu[t-288k])` (k = 1, 2, 3) with a season of 288.
     public func inputNames(_ features: [String]) -> [String] {
         let network = (0..<length).flatMap { lag in
             features.map { name in lag == 0 ? name : (differences ? "Δ" : "") + "\(name)[t-\(lag)]" }
         }
-        return network + (seasonLength.map { season in features.map { "\($0)[t]-\($0)[t-\(season)]" } } ?? [])
+        return network + (seasonLength.map { season in features.map { "\($0)[t]-median(\($0)[t-\(season)k])" } } ?? [])
     }
 
     /// Turns a stacked window (`length` vectors, newest first) into the model's input, in place.

@@ -55,7 +55,7 @@ public final class FeatureAssembler: Sendable {
         var history: [[Double]] = []
         /// The baseline of the time steps before the current one.
         var baseline: Baseline?
-        /// The vectors of the season before the current time step.
+        /// The vectors of the last three seasons before the current time step.
         var season: SeasonalReference?
 
         /// Takes `value` for the feature at `position` unless a newer reading is already held.
@@ -83,6 +83,21 @@ public final class FeatureAssembler: Sendable {
     /// Whether `name` is one of the features.
     public func isFeature(_ name: String) -> Bool { positions[name] != nil }
 
+    /// A new assembler that takes over `previous`'s per-service state when it assembles the same
+    /// features with the same window (a reloaded or retrained model): the values, windows,
+    /// baselines and seasons are raw or relative to the service's own past, so they stay valid;
+    /// only the defaults (imputation, new services' baselines) become this model's.
+    public convenience init(
+        features: [String], defaults: [Double], staleness: Double = 5 * 60 * 1000, capacity: Int = 100_000,
+        window: TemporalWindow = .none, carryingStateOf previous: FeatureAssembler?
+    ) {
+        self.init(features: features, defaults: defaults, staleness: staleness, capacity: capacity, window: window)
+        if let previous, previous.features == features, previous.window == window {
+            let services = previous.state.withLock { $0 }
+            state.withLock { $0 = services }
+        }
+    }
+
     /// Records `event` (its metric and any feature-named tags) and returns the service's vector.
     public func update(with event: MetricEvent) -> Assembled {
         state.withLock { services in record(event, in: &services) }
@@ -95,16 +110,21 @@ public final class FeatureAssembler: Sendable {
     }
 
     private func record(_ event: MetricEvent, in services: inout [String: ServiceState]) -> Assembled {
+        // Taken out of the dictionary while it changes, so that its arrays (a season's ring can hold
+        // hundreds of kilobytes) are not shared with the dictionary's copy and copied on write.
+        let stored = services.removeValue(forKey: event.service)
         var service =
-            services[event.service]
+            stored
             ?? ServiceState(
                 values: defaults, seenAt: [Double](repeating: -.infinity, count: features.count), newest: -.infinity,
                 baseline: window.baselineHalfLife.map { Baseline(start: defaults, halfLife: $0) },
                 season: window.seasonLength.map { SeasonalReference(length: $0, features: features.count) })
         if window.isTemporal, service.newest > -.infinity, event.timestamp > service.newest {
-            // A new time step: the vector of the one before joins the history (and the baseline).
-            var finished = imputed(service).values
-            _ = service.season?.changes(joining: finished)
+            // A new time step: the vector of the one before joins the history (and the baseline,
+            // and the season).
+            let (values, missing) = imputed(service)
+            var finished = values
+            _ = service.season?.changes(joining: seasonal(values, missing: missing))
             if service.baseline != nil { finished = service.baseline!.deviation(of: finished) }
             service.history.insert(finished, at: 0)
             if service.history.count >= window.length { service.history.removeLast() }
@@ -114,26 +134,35 @@ public final class FeatureAssembler: Sendable {
             if let position = positions[name] { service.observe(value, at: position, time: event.timestamp) }
         }
         service.newest = max(service.newest, event.timestamp)
-        if services[event.service] == nil, services.count >= capacity {
+        if stored == nil, services.count >= capacity {
             if let oldest = services.min(by: { $0.value.newest < $1.value.newest })?.key { services[oldest] = nil }
         }
         services[event.service] = service
         return assemble(service)
     }
 
-    /// The service's current vector with missing features imputed, and their names.
-    private func imputed(_ service: ServiceState) -> (values: [Double], missing: [String]) {
+    /// The service's current vector with missing features imputed, and their positions.
+    private func imputed(_ service: ServiceState) -> (values: [Double], missing: [Int]) {
         var values = service.values
-        var missing: [String] = []
+        var missing: [Int] = []
         for index in features.indices where service.seenAt[index] < service.newest - staleness || service.seenAt[index] == -.infinity {
             values[index] = defaults[index]
-            missing.append(features[index])
+            missing.append(index)
         }
         return (values, missing)
     }
 
+    /// `values` as the season sees them: rounded through `Float` as in training and `vigil score`,
+    /// and unknown (NaN) where imputed, since an imputed value says nothing about the day.
+    private func seasonal(_ values: [Double], missing: [Int]) -> [Double] {
+        var seen = values.map { Double(Float($0)) }
+        for index in missing { seen[index] = .nan }
+        return seen
+    }
+
     private func assemble(_ service: ServiceState) -> Assembled {
-        let (values, missing) = imputed(service)
+        let (values, missingPositions) = imputed(service)
+        let missing = missingPositions.map { features[$0] }
         guard window.isTemporal else { return Assembled(values: values, missing: missing) }
         let current = service.baseline.map { baseline in zip(values, baseline.level).map { $0 - $1 } } ?? values
         var stacked = current
@@ -142,7 +171,7 @@ public final class FeatureAssembler: Sendable {
             stacked.append(contentsOf: step <= service.history.count ? service.history[step - 1] : service.history.last ?? current)
         }
         if let season = service.season {
-            stacked += season.changes(peeking: values) ?? [Double](repeating: .nan, count: values.count)
+            stacked += season.changes(peeking: seasonal(values, missing: missingPositions)) ?? [Double](repeating: .nan, count: values.count)
         }
         return Assembled(values: values, missing: missing, window: stacked)
     }

@@ -14,7 +14,7 @@ public import VigilML
 /// 6. calibrate on the held-out part: the F1-optimal threshold when the rows have labels,
 ///    else the `1 − contamination` quantile of held-out errors.
 ///
-/// Labels are used only in step 5, never to pick training rows.
+/// Labels are used only in step 6, never to pick training rows.
 public struct DetectorTrainer: Sendable {
     /// The network; `nil` for the seed's 64-32-16-32-64 autoencoder sized to the model's inputs.
     public var architecture: Architecture?
@@ -84,11 +84,19 @@ public struct DetectorTrainer: Sendable {
         let validation = inputs.subset(order[0..<validationCount])
         let training = inputs.subset(order[validationCount...])
         let features = dataset.features
+        if let season = window.seasonLength {
+            // Rows of the first three seasons have nothing to compare with (NaN changes).
+            let first = window.networkWidth(features: features.count)
+            let learnable = (0..<training.rowCount).count { !training.values[$0, first].isNaN }
+            if learnable < season { throw .noSeasonToLearnFrom(source: dataset.source, season: season, rowsLearnable: learnable) }
+        }
 
         var (bundle, history) = fit(features, means: means, training, validation: validation, generator: &generator, progress: progress)
         if let trimFraction, trimFraction > 0 {
-            // Dirty history: the rows the first model finds worst are likeliest anomalies. Drop
-            // them and fit again, so that they stop shaping what "normal" means.
+            // Dirty history: the rows the first model finds worst (by all its evidence, the
+            // season weighed in) are likeliest anomalies. Drop them and fit again, so that they
+            // stop shaping what "normal" means.
+            if window.seasonLength != nil { bundle = weighSeason(in: bundle, training: training.values, validation: validation.values) }
             let errors = bundle.reconstructionErrors(inputs: training.values)
             let cut = Calibration.quantile(errors.map(Double.init).sorted(), 1 - trimFraction)
             let kept = errors.indices.filter { Double(errors[$0]) <= cut }

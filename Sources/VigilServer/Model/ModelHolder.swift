@@ -34,20 +34,23 @@ public final class ModelHolder: Sendable {
     public var snapshot: State { state.withLock { $0 } }
     public var current: ServingModel? { state.withLock { $0.model } }
 
-    /// Puts `bundle` in service; per-service feature state carries over when the features, window
-    /// and training means match (a retrained model imputes and starts baselines from its own).
+    /// Puts `bundle` in service; per-service feature state (values, windows, baselines, seasons)
+    /// carries over when the features and window match (see
+    /// ``FeatureAssembler/init(features:defaults:staleness:capacity:window:carryingStateOf:)``).
     @discardableResult
     public func install(_ bundle: ModelBundle, path: String, source: ModelSource) throws(BundleError) -> ServingModel {
         let detector = try AnomalyDetector(bundle: bundle, path: path)
         return state.withLock { state in
+            let previous = state.model?.assembler
             let assembler: FeatureAssembler
-            if let previous = state.model?.assembler, previous.features == bundle.features,
-                previous.window == bundle.window, previous.defaults == bundle.featureMeans
+            if let previous, previous.features == bundle.features, previous.window == bundle.window,
+                previous.defaults == bundle.featureMeans
             {
-                assembler = previous
+                assembler = previous  // the same model again: nothing to copy, no update lost meanwhile
             } else {
                 assembler = FeatureAssembler(
-                    features: bundle.features, defaults: bundle.featureMeans, staleness: staleness, window: bundle.window)
+                    features: bundle.features, defaults: bundle.featureMeans, staleness: staleness, window: bundle.window,
+                    carryingStateOf: previous)
             }
             state.generation += 1
             let model = ServingModel(
