@@ -164,6 +164,8 @@ struct TrainCommand: AsyncParsableCommand {
         } else if chosen == .servers {
             trainer.window.seasonLength = inferredSeason(interval: interval, rows: dataset.rowCount, isSeries: trainer.window.isTemporal)
         }
+        // With the rows' interval known, the service places each step of a season by its time.
+        if trainer.window.seasonLength != nil { trainer.window.stepSeconds = interval }
         if data.isSynthetic { dataset.labels = nil }  // the synthetic profile trains unlabeled, as the seed does
         Console.note("Training on \(dataset.rowCount) rows of \(dataset.source) with features \(dataset.features.joined(separator: ", "))")
         Console.note("Recipe: \(chosen.rawValue)")

@@ -132,6 +132,8 @@ import Testing
         let manifest = try String(contentsOfFile: path + "/model.json", encoding: .utf8)
         #expect(manifest.contains("\"season_length\" : 24"))
         #expect(manifest.contains("\"format_version\" : 3"))
+        // The service places each step of a season by its time.
+        #expect(manifest.contains("\"step_seconds\" : 3600"))
         // The model scores a file as one series, its seasons included.
         let scored = try VigilRunner.run(["score", "--model", path, sixDays])
         #expect(scored.status == 0, "\(scored.error)")

@@ -59,6 +59,29 @@ import VigilML
         #expect(other.serviceCount == 0)
     }
 
+    /// With the step's length known, a step that never came leaves a gap in the season rather
+    /// than shifting every later comparison by one step.
+    @Test func aMissedStepLeavesAGapInsteadOfShiftingTheSeason() {
+        // A season of two one-minute steps: even minutes read 0, odd minutes 100.
+        func reading(_ minute: Int) -> Double { minute % 2 == 0 ? 0 : 100 }
+        func last(_ window: TemporalWindow, minutes: [Int]) -> [Double] {
+            let assembler = FeatureAssembler(features: ["x"], defaults: [50], window: window)
+            var assembled: [Double] = []
+            for minute in minutes {
+                assembled =
+                    assembler.update(with: MetricEvent(timestamp: Double(minute) * 60_000, service: "s", metric: "x", value: reading(minute))).window
+            }
+            return assembled
+        }
+        let minutes = Array(0..<8) + [9]  // minute 8 never arrives
+        // By time: minute 9 (odd) against minutes 7, 5, 3: no change.
+        #expect(last(TemporalWindow(length: 1, seasonLength: 2, stepSeconds: 60), minutes: minutes) == [100, 0])
+        // By count: minute 9 takes minute 8's place and is compared with the even minutes.
+        #expect(last(TemporalWindow(length: 1, seasonLength: 2), minutes: minutes) == [100, 100])
+        // A long outage leaves nothing to compare with until three seasons have passed again.
+        #expect(last(TemporalWindow(length: 1, seasonLength: 2, stepSeconds: 60), minutes: Array(0..<8) + [99])[1].isNaN)
+    }
+
     @Test func aSeasonNeedsTrainingRowsWithThreeSeasonsBehindThem() {
         var trainer = DetectorTrainer()
         trainer.window = TemporalWindow(length: 1, seasonLength: 10)

@@ -42,6 +42,17 @@ public struct SeasonalReference: Sendable, Equatable {
         return changes
     }
 
+    /// Moves on by `steps` steps that never came: their places in the ring become unknown, so the
+    /// steps after them are compared with the same times in earlier seasons, not shifted ones.
+    public mutating func skip(_ steps: Int) {
+        guard steps > 0 else { return }
+        let unknown = [Double](repeating: .nan, count: features)
+        let span = Self.seasons * length
+        // Past a whole ring, every place is unknown already: only the phase moves on.
+        for _ in 0..<min(steps, span) { _ = changes(joining: unknown) }
+        count += max(0, steps - span)
+    }
+
     /// `vector` minus the median of the vectors one, two and three seasons before it (`nil`
     /// before three whole seasons), without joining the ring: for a time step still being filled.
     public func changes(peeking vector: [Double]) -> [Double]? {

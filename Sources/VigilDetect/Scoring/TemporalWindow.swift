@@ -35,6 +35,11 @@ public struct TemporalWindow: Sendable, Equatable, Hashable, Codable, CustomStri
     /// How many time steps make a season (one day at the series' sampling interval: 288 at five
     /// minutes); `nil` for no seasonal comparison.
     public var seasonLength: Int?
+    /// The time between steps, in seconds, when the training rows showed it (their timestamps):
+    /// the service then places each step of a season by its time, so that steps that never
+    /// arrive (a missed scrape, an outage) leave gaps instead of shifting every later
+    /// comparison. `nil`: every step counts as the next one, as rows in a file do.
+    public var stepSeconds: Double?
 
     /// The longest window a bundle may declare.
     public static let maximumLength = 1000
@@ -43,17 +48,21 @@ public struct TemporalWindow: Sendable, Equatable, Hashable, Codable, CustomStri
     /// The vector alone: no temporal context.
     public static let none = TemporalWindow(length: 1)
 
-    public init(length: Int, differences: Bool = false, baselineHalfLife: Double? = nil, seasonLength: Int? = nil) {
+    public init(
+        length: Int, differences: Bool = false, baselineHalfLife: Double? = nil, seasonLength: Int? = nil, stepSeconds: Double? = nil
+    ) {
         self.length = length
         self.differences = differences
         self.baselineHalfLife = baselineHalfLife
         self.seasonLength = seasonLength
+        self.stepSeconds = stepSeconds
     }
 
     enum CodingKeys: String, CodingKey {
         case length, differences
         case baselineHalfLife = "baseline_half_life"
         case seasonLength = "season_length"
+        case stepSeconds = "step_seconds"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -62,6 +71,7 @@ public struct TemporalWindow: Sendable, Equatable, Hashable, Codable, CustomStri
         differences = try container.decodeIfPresent(Bool.self, forKey: .differences) ?? false
         baselineHalfLife = try container.decodeIfPresent(Double.self, forKey: .baselineHalfLife)
         seasonLength = try container.decodeIfPresent(Int.self, forKey: .seasonLength)
+        stepSeconds = try container.decodeIfPresent(Double.self, forKey: .stepSeconds)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -70,13 +80,18 @@ public struct TemporalWindow: Sendable, Equatable, Hashable, Codable, CustomStri
         try container.encode(differences, forKey: .differences)
         try container.encodeIfPresent(baselineHalfLife, forKey: .baselineHalfLife)
         try container.encodeIfPresent(seasonLength, forKey: .seasonLength)
+        try container.encodeIfPresent(stepSeconds, forKey: .stepSeconds)
     }
 
     public var description: String {
         var parts: [String] = []
         if length > 1 { parts.append("\(length) vectors" + (differences ? " (first differences)" : "")) }
         if let baselineHalfLife { parts.append("deviations from a baseline with a half-life of \(String(format: "%g", baselineHalfLife)) steps") }
-        if let seasonLength { parts.append("changes from the median of the same step in the last 3 seasons of \(seasonLength) steps") }
+        if let seasonLength {
+            parts.append(
+                "changes from the median of the same step in the last 3 seasons of \(seasonLength) steps"
+                    + (stepSeconds.map { " (\(String(format: "%g", $0)) s each)" } ?? ""))
+        }
         return parts.isEmpty ? "none" : parts.joined(separator: ", ")
     }
 
@@ -92,6 +107,9 @@ public struct TemporalWindow: Sendable, Equatable, Hashable, Codable, CustomStri
         }
         if let seasonLength, !(2...Self.maximumSeasonLength).contains(seasonLength) {
             return "season_length must be in 2...\(Self.maximumSeasonLength) steps, found \(seasonLength)"
+        }
+        if let stepSeconds, !(stepSeconds > 0 && stepSeconds.isFinite) {
+            return "step_seconds must be a positive number of seconds, found \(stepSeconds)"
         }
         return nil
     }
