@@ -33,4 +33,7 @@ public struct ServerConfiguration: Sendable {
 
     /// The alert database inside the data directory.
     public var alertDatabasePath: String { dataDirectory + "/alerts.sqlite" }
+
+    /// Each service's windows, baselines and seasons, saved at shutdown and restored at start.
+    public var serviceStatePath: String { dataDirectory + "/service-state.bin" }
 }

@@ -58,7 +58,9 @@ public struct VigilService: Sendable {
             router: router(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vigil"),
             services: [
-                ModelStartup(loader: loader, holder: pipeline.models, logger: logger),
+                ModelStartup(
+                    loader: loader, holder: pipeline.models, state: ServiceStateFile(path: configuration.serviceStatePath, logger: logger),
+                    logger: logger),
                 ReloadOnHangup(loader: loader, holder: pipeline.models, logger: logger),
             ] + (kafka?.services(pipeline: pipeline, logger: logger) ?? []),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },

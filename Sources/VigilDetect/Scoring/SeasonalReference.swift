@@ -25,6 +25,18 @@ public struct SeasonalReference: Sendable, Equatable {
         self.features = features
     }
 
+    /// A reference holding `ring` after `count` steps (a restored one), or `nil` when they do not
+    /// fit together: the ring holds `min(count, 3 × length)` vectors.
+    init?(length: Int, features: Int, ring: [Float], count: Int) {
+        guard length >= 1, features >= 1, count >= 0, ring.count == min(count, Self.seasons * length) * features else { return nil }
+        self.init(length: length, features: features)
+        self.ring = ring
+        self.count = count
+    }
+
+    /// What ``init(length:features:ring:count:)`` restores.
+    var saved: (ring: [Float], count: Int) { (ring, count) }
+
     /// `vector` minus the median of the vectors one, two and three seasons before it, `nil`
     /// before the series has had three whole seasons; the vector then joins the ring. NaN
     /// values are unknown: they are left out of later medians.

@@ -44,7 +44,8 @@ public final class FeatureAssembler: Sendable {
     /// The model's window: how many time steps each ``Assembled/window`` spans, and its baseline.
     public let window: TemporalWindow
     private let positions: [String: Int]
-    private let state = Mutex<[String: ServiceState]>([:])
+    /// Each service's state (internal for ``snapshot()`` and ``restore(from:)``).
+    let state = Mutex<[String: ServiceState]>([:])
 
     struct ServiceState {
         var values: [Double]

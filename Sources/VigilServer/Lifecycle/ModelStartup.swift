@@ -3,10 +3,15 @@ import Logging
 import ServiceLifecycle
 
 /// Loads the model when the service starts, or trains the synthetic default when there is none,
-/// on its own thread so the server answers (with the fallback, and `/ready` 503) meanwhile.
+/// on its own thread so the server answers (with the fallback, and `/ready` 503) meanwhile; then
+/// restores each service's saved state, and saves it again when the service stops.
+///
+/// It is the first service of the group, so it stops last: after the Kafka consumer has stopped
+/// changing the state it saves.
 struct ModelStartup: Service {
     let loader: ModelLoader
     let holder: ModelHolder
+    let state: ServiceStateFile
     let logger: Logger
 
     func run() async throws {
@@ -17,7 +22,9 @@ struct ModelStartup: Service {
         } else {
             loader.load(into: holder, logger: logger)
         }
+        state.restore(into: holder)
         try? await gracefulShutdown()
+        state.save(from: holder)
     }
 
     /// Runs blocking work off the cooperative pool (training holds a core for seconds).

@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+import VigilDetect
+import VigilML
+import VigilServer
+
+/// What a restart keeps: each service's window, baseline and seasons, saved in the data
+/// directory when the service stops and restored when the next one has loaded the model.
+@Suite struct ServiceStateTests {
+    @Test func aRestartKeepsEachServicesPast() async throws {
+        var generator = SeededGenerator(seed: 8)
+        let data = SeedProfile.generate(samples: 600, generator: &generator)
+        var trainer = DetectorTrainer()
+        trainer.configuration.epochs = 2
+        trainer.window = TemporalWindow(length: 2, baselineHalfLife: 4, seasonLength: 3, stepSeconds: 60)
+        let bundle = try trainer.train(Dataset(features: data.features, values: data.values, source: "seasonal")).bundle
+        func event(_ service: String, minute: Int) -> MetricEvent {
+            let vector = data.values.row(minute).map(Double.init)
+            return MetricEvent(
+                timestamp: 1_764_072_000_000 + Double(minute) * 60_000, service: service, metric: "cpu_usage", value: vector[0],
+                tags: Dictionary(uniqueKeysWithValues: zip(bundle.features, vector)))
+        }
+        let directory = TestService.temporaryDirectory()
+        let first = try TestService.make(model: bundle) { $0.dataDirectory = directory }
+        // A service that never stops, for the scores the restarted one must give.
+        let reference = try TestService.make(model: bundle)
+        let history = (0..<12).flatMap { minute in [event("api", minute: minute), event("db", minute: minute)] }
+        try await first.application().test(.live) { _ in _ = try await first.pipeline.detect(batch: history) }
+        _ = try await reference.pipeline.detect(batch: history)
+        #expect(FileManager.default.fileExists(atPath: first.configuration.serviceStatePath))
+
+        let second = try TestService.make(model: bundle) { $0.dataDirectory = directory }
+        let assembler = try #require(second.pipeline.models.current?.assembler)
+        let next = [event("api", minute: 12), event("db", minute: 12)]
+        try await second.application().test(.live) { _ in
+            #expect(try await KafkaPipelineTests.waitUntil(.seconds(10)) { assembler.serviceCount == 2 })
+            let restarted = try await second.pipeline.detect(batch: next).map(\.score.reconstructionError)
+            let continuous = try await reference.pipeline.detect(batch: next).map(\.score.reconstructionError)
+            #expect(restarted == continuous)
+        }
+    }
+}
