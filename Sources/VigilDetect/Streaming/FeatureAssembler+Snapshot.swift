@@ -55,7 +55,7 @@ extension FeatureAssembler {
             if let saved = service.season?.saved {
                 writer.append(UInt64(saved.count))
                 writer.append(UInt64(saved.ring.count))
-                for value in saved.ring { writer.append(value.bitPattern) }
+                writer.append(saved.ring)
             }
         }
         return writer.data
@@ -96,12 +96,10 @@ extension FeatureAssembler {
             if try reader.flag(expected: window.seasonLength != nil, name: name, part: "season") {
                 let stepCount = try reader.read(UInt64.self)
                 let ringCount = try reader.read(UInt64.self)
-                guard stepCount < UInt64(Int.max), ringCount <= UInt64(reader.remaining / 4) else {
+                guard stepCount < UInt64(Int.max), ringCount <= UInt64(reader.remaining / MemoryLayout<Float>.size) else {
                     throw .unreadable(reason: "service '\(name)': its season is cut short")
                 }
-                var ring: [Float] = []
-                ring.reserveCapacity(Int(ringCount))
-                for _ in 0..<ringCount { ring.append(Float(bitPattern: try reader.read(UInt32.self))) }
+                let ring = try reader.floats(Int(ringCount))
                 guard let season = SeasonalReference(length: window.seasonLength!, features: featureCount, ring: ring, count: Int(stepCount)) else {
                     throw .unreadable(reason: "service '\(name)': \(ringCount) season values do not fit \(stepCount) steps")
                 }
@@ -115,6 +113,9 @@ extension FeatureAssembler {
     }
 }
 
+/// Whether this machine stores numbers little-endian, as snapshots do (then arrays copy in bulk).
+private let isLittleEndianHost = 1.littleEndian == 1
+
 /// Little-endian values appended to a `Data`.
 private struct SnapshotWriter {
     var data = Data()
@@ -126,7 +127,20 @@ private struct SnapshotWriter {
     mutating func append(_ value: Double) { append(value.bitPattern) }
 
     mutating func append(_ values: [Double]) {
-        for value in values { append(value) }
+        if isLittleEndianHost {
+            values.withUnsafeBytes { data.append(contentsOf: $0) }
+        } else {
+            for value in values { append(value) }
+        }
+    }
+
+    /// A season's ring: the bulk of a snapshot.
+    mutating func append(_ values: [Float]) {
+        if isLittleEndianHost {
+            values.withUnsafeBytes { data.append(contentsOf: $0) }
+        } else {
+            for value in values { append(value.bitPattern) }
+        }
     }
 
     mutating func append(_ text: String) {
@@ -162,10 +176,18 @@ private struct SnapshotReader {
     }
 
     mutating func doubles(_ count: Int) throws(AssemblerSnapshotError) -> [Double] {
-        var values: [Double] = []
-        values.reserveCapacity(count)
-        for _ in 0..<count { values.append(try read(Double.self)) }
-        return values
+        let raw = try bytes(count * MemoryLayout<Double>.size)
+        var values = [Double](repeating: 0, count: count)
+        values.withUnsafeMutableBytes { $0.copyBytes(from: raw) }
+        return isLittleEndianHost ? values : values.map { Double(bitPattern: UInt64(littleEndian: $0.bitPattern)) }
+    }
+
+    mutating func floats(_ count: Int) throws(AssemblerSnapshotError) -> [Float] {
+        guard count <= remaining / MemoryLayout<Float>.size else { throw .unreadable(reason: "it is cut short at byte \(offset)") }
+        let raw = try bytes(count * MemoryLayout<Float>.size)
+        var values = [Float](repeating: 0, count: count)
+        values.withUnsafeMutableBytes { $0.copyBytes(from: raw) }
+        return isLittleEndianHost ? values : values.map { Float(bitPattern: UInt32(littleEndian: $0.bitPattern)) }
     }
 
     mutating func string() throws(AssemblerSnapshotError) -> String {

@@ -19,13 +19,15 @@ struct ServiceStateFile: Sendable {
         do {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
             let count = try assembler.restore(from: data)
-            logger.info("restored the state of \(count) services from \(path)")
+            logger.info("restored the state of \(Self.services(count)) from \(path)")
         } catch let error as AssemblerSnapshotError {
             logger.warning("\(path): \(error); each service starts afresh")
         } catch {
             logger.warning("\(path) is not readable (\(error.localizedDescription)); each service starts afresh")
         }
     }
+
+    static func services(_ count: Int) -> String { count == 1 ? "1 service" : "\(count) services" }
 
     /// Saves the served model's per-service state, atomically (a temporary file, then a rename).
     func save(from holder: ModelHolder) {
@@ -35,7 +37,7 @@ struct ServiceStateFile: Sendable {
         do {
             try data.write(to: URL(fileURLWithPath: path), options: .atomic)
             logger.info(
-                "saved the state of \(assembler.serviceCount) services to \(path) (\(data.count) bytes, \(String(format: "%.2f", Date().timeIntervalSince(started))) s)"
+                "saved the state of \(Self.services(assembler.serviceCount)) to \(path) (\(data.count) bytes, \(String(format: "%.2f", Date().timeIntervalSince(started))) s)"
             )
         } catch {
             logger.warning("cannot save the services' state to \(path): \(error.localizedDescription)")
