@@ -36,4 +36,8 @@ public struct ServerConfiguration: Sendable {
 
     /// Each service's windows, baselines and seasons, saved at shutdown and restored at start.
     public var serviceStatePath: String { dataDirectory + "/service-state.bin" }
+
+    /// How often (seconds) the per-service state is also saved while running, so that a crash
+    /// loses at most that much of it; 0 saves only at shutdown.
+    public var stateSaveInterval: Double = 300
 }

@@ -60,7 +60,7 @@ public struct VigilService: Sendable {
             services: [
                 ModelStartup(
                     loader: loader, holder: pipeline.models, state: ServiceStateFile(path: configuration.serviceStatePath, logger: logger),
-                    logger: logger),
+                    saveInterval: configuration.stateSaveInterval, logger: logger),
                 ReloadOnHangup(loader: loader, holder: pipeline.models, logger: logger),
             ] + (kafka?.services(pipeline: pipeline, logger: logger) ?? []),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },

@@ -59,6 +59,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds during which a service's repeated anomalies count on one open alert.")
     var alertCooldown = 60.0
 
+    @Option(help: "Seconds between saves of each service's window, baseline and seasons while running (0: only at shutdown).")
+    var stateSaveInterval = 300.0
+
     @Option(help: "Alert only when K of a service's last N points are anomalous, written K/N (e.g. 3/5).")
     var alertKOfN: String?
 
@@ -90,6 +93,9 @@ struct ServeCommand: AsyncParsableCommand {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0–65535, got \(port)") }
         if bodyLimit < 1024 || batchBodyLimit < 1024 { throw ValidationError("--body-limit and --batch-body-limit must be at least 1024 bytes") }
         if !(staleness > 0) || !(alertCooldown >= 0) { throw ValidationError("--staleness must be positive and --alert-cooldown not negative") }
+        if !(stateSaveInterval >= 0 && stateSaveInterval.isFinite) {
+            throw ValidationError("--state-save-interval must be a number of seconds (0: only at shutdown), got \(stateSaveInterval)")
+        }
         for property in kafkaProperties where Self.property(property) == nil {
             throw ValidationError("--kafka-property must be name=value, got '\(property)'")
         }
@@ -128,6 +134,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.batchBodyLimit = batchBodyLimit
         configuration.staleness = staleness * 1000
         configuration.alertCooldown = alertCooldown * 1000
+        configuration.stateSaveInterval = stateSaveInterval
         configuration.alertPersistence = alertKOfN.flatMap(persistence)
         configuration.requireModel = requireModel
         if let brokers = kafkaBrokers ?? environment["KAFKA_BROKER"].flatMap({ $0.isEmpty ? nil : $0 }) {

@@ -39,4 +39,21 @@ import VigilServer
             #expect(restarted == continuous)
         }
     }
+
+    /// While running, the state is saved every `stateSaveInterval` seconds: a crash loses at most
+    /// that much.
+    @Test func theStateIsAlsoSavedWhileRunning() async throws {
+        var trainer = DetectorTrainer()
+        trainer.configuration.epochs = 1
+        trainer.window = TemporalWindow(length: 2)
+        var generator = SeededGenerator(seed: 3)
+        let data = SeedProfile.generate(samples: 200, generator: &generator)
+        let bundle = try trainer.train(Dataset(features: data.features, values: data.values, source: "windowed")).bundle
+        let service = try TestService.make(model: bundle) { $0.stateSaveInterval = 0.1 }
+        let path = service.configuration.serviceStatePath
+        try await service.application().test(.live) { client in
+            try await client.post("/api/v1/ml/detect", json: metric(value: 50))
+            #expect(try await KafkaPipelineTests.waitUntil(.seconds(10)) { FileManager.default.fileExists(atPath: path) })
+        }
+    }
 }

@@ -4,7 +4,8 @@ import ServiceLifecycle
 
 /// Loads the model when the service starts, or trains the synthetic default when there is none,
 /// on its own thread so the server answers (with the fallback, and `/ready` 503) meanwhile; then
-/// restores each service's saved state, and saves it again when the service stops.
+/// restores each service's saved state, saves it every ``saveInterval`` seconds, and once more
+/// when the service stops.
 ///
 /// It is the first service of the group, so it stops last: after the Kafka consumer has stopped
 /// changing the state it saves.
@@ -12,6 +13,8 @@ struct ModelStartup: Service {
     let loader: ModelLoader
     let holder: ModelHolder
     let state: ServiceStateFile
+    /// Seconds between saves while running; 0 for none.
+    let saveInterval: Double
     let logger: Logger
 
     func run() async throws {
@@ -23,7 +26,19 @@ struct ModelStartup: Service {
             loader.load(into: holder, logger: logger)
         }
         state.restore(into: holder)
-        try? await gracefulShutdown()
+        if saveInterval > 0 {
+            // Sleeps end early at shutdown (the sleep throws), then the final save below runs.
+            while !Task.isCancelled, !Task.isShuttingDownGracefully {
+                do {
+                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(saveInterval)) }
+                } catch {
+                    break
+                }
+                state.save(from: holder, stopping: false)
+            }
+        } else {
+            try? await gracefulShutdown()
+        }
         state.save(from: holder)
     }
 

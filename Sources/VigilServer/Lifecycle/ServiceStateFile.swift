@@ -29,14 +29,16 @@ struct ServiceStateFile: Sendable {
 
     static func services(_ count: Int) -> String { count == 1 ? "1 service" : "\(count) services" }
 
-    /// Saves the served model's per-service state, atomically (a temporary file, then a rename).
-    func save(from holder: ModelHolder) {
+    /// Saves the served model's per-service state, atomically (a temporary file, then a rename);
+    /// logged at info level when `stopping`, else (the periodic saves) at debug level.
+    func save(from holder: ModelHolder, stopping: Bool = true) {
         guard let assembler = holder.current?.assembler, assembler.window.isTemporal else { return }
         let started = Date()
         let data = assembler.snapshot()
         do {
             try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-            logger.info(
+            logger.log(
+                level: stopping ? .info : .debug,
                 "saved the state of \(Self.services(assembler.serviceCount)) to \(path) (\(data.count) bytes, \(String(format: "%.2f", Date().timeIntervalSince(started))) s)"
             )
         } catch {
