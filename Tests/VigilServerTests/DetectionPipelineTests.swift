@@ -47,7 +47,7 @@ import VigilServer
     /// A model trained with a window serves with it: each service's events are scored with that
     /// service's previous time steps (its baseline, its last seasons), as `vigil score` scores
     /// the same rows as a series.
-    @Test(arguments: [TemporalWindow(length: 3, differences: true), TemporalWindow(length: 2, baselineHalfLife: 4, seasonLength: 3)])
+    @Test(arguments: [TemporalWindow(length: 3, differences: true), TemporalWindow(length: 2, baselineHalfLife: 4, seasonLength: 3, stepSeconds: 60)])
     func aWindowedModelScoresEachServiceWithItsOwnPast(window: TemporalWindow) async throws {
         var generator = SeededGenerator(seed: 8)
         let data = SeedProfile.generate(samples: 600, generator: &generator)
@@ -85,6 +85,7 @@ import VigilServer
             #expect(shown?["length"] as? Int == bundle.window.length)
             #expect(shown?["differences"] as? Bool == bundle.window.differences)
             #expect(shown?["season_length"] as? Int == bundle.window.seasonLength)
+            #expect(shown?["step_seconds"] as? Double == bundle.window.stepSeconds)
         }
     }
 }

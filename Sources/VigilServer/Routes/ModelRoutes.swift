@@ -34,7 +34,8 @@ struct ModelRoutes: Sendable {
         text += ",\"input_features\":\(model.features.count),\"features\":\(JSONText.strings(model.features))"
         text += ",\"window\":{\"length\":\(bundle.window.length),\"differences\":\(bundle.window.differences)"
         text += ",\"baseline_half_life\":\(bundle.window.baselineHalfLife.map { JSONText.number($0) } ?? "null")"
-        text += ",\"season_length\":\(bundle.window.seasonLength.map(String.init) ?? "null")}"
+        text += ",\"season_length\":\(bundle.window.seasonLength.map(String.init) ?? "null")"
+        text += ",\"step_seconds\":\(bundle.window.stepSeconds.map { JSONText.number($0) } ?? "null")}"
         text +=
             ",\"training_samples\":\(training.samples.map(String.init) ?? "null"),\"trained_from\":\(JSONText.string(Self.redactSource(training.source)))"
         text += ",\"created_at\":\(JSONText.string(training.createdAt))"
