@@ -53,7 +53,8 @@ public final class KafkaProducer: Sendable {
     /// What the producer last learned about its brokers.
     public var brokerState: BrokerState { router.broker.state.withLock { $0 } }
 
-    /// Messages queued or in flight, not yet reported.
+    /// Messages queued or in flight, not yet reported (librdkafka's out-queue length, which also
+    /// counts callbacks waiting to be served, such as an error event).
     public var queueDepth: Int { Int(rd_kafka_outq_len(client.handle)) }
 
     /// Queues `message`; `onDelivery` is called once, from ``poll()``, with the outcome.

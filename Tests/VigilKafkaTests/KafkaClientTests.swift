@@ -118,7 +118,9 @@ import VigilKafka
         }
         try await Task.sleep(for: .milliseconds(500))
         #expect(delivered.withLock { $0 } == 0)
-        #expect(producer.queueDepth == 20)
+        // librdkafka's out-queue length also counts callbacks waiting to be served (the broker
+        // going down raises an error event), so it is at least the 20 messages held.
+        #expect(producer.queueDepth >= 20)
         cluster.setBrokerUp(1)
         let deadline = ContinuousClock.now + .seconds(30)
         while delivered.withLock({ $0 }) < 20, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
