@@ -101,6 +101,7 @@ let package = Package(
                 "VigilKafka",
                 "VigilML",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: upcoming
         ),

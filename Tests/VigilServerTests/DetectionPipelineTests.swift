@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import VigilDetect
 import VigilML
@@ -15,6 +16,27 @@ import VigilServer
         return MetricEvent(
             timestamp: timestamp, service: service, metric: "cpu_usage", value: anomalous ? 420 : 48 + Double(index % 9),
             tags: ["memory_usage": 50, "disk_io": 51, "network_io": 49, "response_time": anomalous ? 900 : 50])
+    }
+
+    /// When the store refuses an alert, the request fails and the alert does not count as open:
+    /// the service's next anomaly opens (and stores) a new one instead of counting a repeat on an
+    /// alert that was never stored.
+    @Test func anAlertTheStoreRefusedDoesNotHoldBackTheNext() async throws {
+        let service = try TestService.make()
+        let database = try DatabaseQueue(path: service.configuration.alertDatabasePath)
+        try await database.write { try $0.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON alert BEGIN SELECT RAISE(ABORT, 'disk full'); END") }
+        func anomaly(at second: Double) -> MetricEvent {
+            MetricEvent(
+                timestamp: 1_764_072_000_000 + second * 1000, service: "api", metric: "cpu_usage", value: 420,
+                tags: ["memory_usage": 50, "disk_io": 51, "network_io": 49, "response_time": 900])
+        }
+        await #expect(throws: (any Error).self) { try await service.pipeline.detect(anomaly(at: 0)) }
+        try await database.write { try $0.execute(sql: "DROP TRIGGER refuse") }
+
+        let next = try await service.pipeline.detect(anomaly(at: 5))
+        #expect(next.score.isAnomaly)
+        let stored = try await service.pipeline.store.alerts(matching: AlertQuery(limit: 10))
+        #expect(stored.map(\.id) == [try #require(next.alertID)])
     }
 
     @Test func aBatchGivesTheResultsAndAlertsOfOneDetectionPerEvent() async throws {

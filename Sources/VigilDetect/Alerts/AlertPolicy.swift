@@ -48,4 +48,10 @@ public struct AlertPolicy: Sendable {
     public mutating func opened(_ id: String, service: String, at timestamp: Double) {
         openAlerts[service] = (id, timestamp)
     }
+
+    /// Takes back the alert `id` opened for `service` when it could not be stored, so that it
+    /// does not hold back the service's next alert through its cooldown (a later one is kept).
+    public mutating func withdraw(_ id: String, service: String) {
+        if openAlerts[service]?.id == id { openAlerts[service] = nil }
+    }
 }

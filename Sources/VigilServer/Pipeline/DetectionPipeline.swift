@@ -140,7 +140,16 @@ public final class DetectionPipeline: Sendable {
             }
         }
         guard !opened.isEmpty || !repeats.isEmpty else { return }
-        try await store.record(opened: opened, repeats: repeats, outbox: outboxEnabled)
+        do {
+            try await store.record(opened: opened, repeats: repeats, outbox: outboxEnabled)
+        } catch {
+            // Nothing was stored: the alerts opened above do not exist, so they must not count
+            // the service's next anomalies as their repeats.
+            policy.withLock { policy in
+                for alert in opened { policy.withdraw(alert.id, service: alert.service) }
+            }
+            throw error
+        }
         guard !opened.isEmpty else { return }
         if outboxEnabled { outboxSignal.continuation.yield() }
         for alert in opened {
