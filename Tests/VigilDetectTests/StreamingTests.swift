@@ -40,6 +40,17 @@ import VigilDetect
             _ = small.update(with: MetricEvent(timestamp: Double(index), service: service, metric: "cpu", value: 1))
         }
         #expect(small.serviceCount == 2)
+        // A full assembler makes room a tenth at a time: the stalest by event time go first.
+        let full = FeatureAssembler(features: ["cpu"], defaults: [0], capacity: 20)
+        for index in (0..<20).reversed() {
+            _ = full.update(with: MetricEvent(timestamp: Double(index), service: "s\(index)", metric: "cpu", value: 1))
+        }
+        _ = full.update(with: MetricEvent(timestamp: 100, service: "new", metric: "cpu", value: 1))
+        #expect(full.serviceCount == 19)
+        // s2 was kept (it comes back without a new entry); s1 was forgotten (its cpu is unknown again).
+        _ = full.update(with: MetricEvent(timestamp: 101, service: "s2", metric: "cpu", value: 5))
+        #expect(full.serviceCount == 19)
+        #expect(full.update(with: MetricEvent(timestamp: 102, service: "s1", metric: "mem", value: 5)).missing == ["cpu"])
     }
 }
 

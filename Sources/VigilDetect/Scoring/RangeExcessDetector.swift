@@ -20,8 +20,8 @@ import Synchronization
 ///
 /// Scores follow the model's conventions: `reconstruction_error` holds the largest excess,
 /// `threshold` the excess threshold, `anomaly_score` is 0.5 at the threshold and 1 at twice it.
-/// Each service costs about 14 KB per feature; at most ``capacity`` services are kept, the least
-/// recently seen forgotten first. Thread-safe.
+/// Each service costs about 14 KB per feature; at most ``capacity`` services are kept: a new one
+/// beyond it makes the least recently seen tenth be forgotten. Thread-safe.
 public final class RangeExcessDetector: Sendable {
     /// The detector's constants, chosen once on NAB realAWSCloudwatch and stable within ±25 % of
     /// each (see QUALITY.md).
@@ -64,9 +64,7 @@ public final class RangeExcessDetector: Sendable {
         precondition(values.count == features.count, "one value per feature")
         let (excesses, flagged) = services.withLock { services in
             if services[service] == nil {
-                if services.count >= capacity, let stalest = services.min(by: { $0.value.lastTime < $1.value.lastTime })?.key {
-                    services[stalest] = nil
-                }
+                services.makeRoom(capacity: capacity, time: \.lastTime)
                 services[service] = ServiceState(features: features.count, configuration: configuration)
             }
             // Mutated in place: a copy would copy every channel's history.

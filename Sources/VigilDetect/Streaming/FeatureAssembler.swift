@@ -39,7 +39,8 @@ public final class FeatureAssembler: Sendable {
     public let defaults: [Double]
     /// How old (in milliseconds, event time) a value may be before it counts as missing.
     public let staleness: Double
-    /// The most services tracked at once; the least recently updated is forgotten beyond it.
+    /// The most services tracked at once; a new one beyond it makes the least recently updated
+    /// tenth be forgotten.
     public let capacity: Int
     /// The model's window: how many time steps each ``Assembled/window`` spans, and its baseline.
     public let window: TemporalWindow
@@ -140,9 +141,7 @@ public final class FeatureAssembler: Sendable {
             if let position = positions[name] { service.observe(value, at: position, time: event.timestamp) }
         }
         service.newest = max(service.newest, event.timestamp)
-        if stored == nil, services.count >= capacity {
-            if let oldest = services.min(by: { $0.value.newest < $1.value.newest })?.key { services[oldest] = nil }
-        }
+        if stored == nil { services.makeRoom(capacity: capacity, time: \.newest) }
         services[event.service] = service
         return assemble(service)
     }
