@@ -44,9 +44,13 @@ import VigilDetect
         #expect(flags == [false, false, false, false, false, false, true, true, true, true, false])
     }
 
-    @Test func aFlatHistoryHasNoRangeAndNothingIsJudgedBeforeTheWarmUp() {
-        let flat = RangeExcessDetector.flags([5, 5, 5, 5, 5, 9], configuration: Self.small)
-        #expect(flat == [false, false, false, false, false, false])
+    @Test func aFlatlinedMetricThatMovesIsFlaggedAndNothingIsJudgedBeforeTheWarmUp() {
+        var once = Self.small
+        once.hold = 0
+        // An error count at 0 for the whole history, then 1: flagged at once.
+        let flat = RangeExcessDetector.flags([0, 0, 0, 0, 0, 1], configuration: once)
+        #expect(flat[..<5].allSatisfy { !$0 })
+        #expect(flat[5])
         var configuration = Self.small
         configuration.warmUp = 4
         // 10, 20 and 40 would each leave the range held before them, but fewer than 4 values are held.

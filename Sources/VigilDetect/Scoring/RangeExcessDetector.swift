@@ -15,8 +15,10 @@ import Synchronization
 ///
 /// Why a range and not a z-score: daily peaks and repeated bursts stay inside a two-day range and
 /// never fire again, and a range needs no spread estimate that collapses on flat stretches (a
-/// median/MAD z-score raises 50–60 false alarms per 1,000 points on NAB). A channel whose past
-/// never moved has no range and scores 0: a change after a perfectly flat history is not judged.
+/// median/MAD z-score raises 50–60 false alarms per 1,000 points on NAB). A value whose past never
+/// moved is judged against a sliver of itself (``ChannelHistory/flatRange``): the first change of
+/// a flatlined metric is an anomaly, and then part of the range. (Flat means and changes, which
+/// any strictly regular pattern has, are not judged.)
 ///
 /// Scores follow the model's conventions: `reconstruction_error` holds the largest excess,
 /// `threshold` the excess threshold, `anomaly_score` is 0.5 at the threshold and 1 at twice it.
@@ -158,7 +160,10 @@ struct FeatureStream {
 
     /// The excess of `current` on `channel` (0 during the warm-up), which then joins its history.
     private mutating func judge(channel: Int, _ current: Double) -> Double {
-        let excess = channels[channel].count >= warmUp ? channels[channel].excess(of: current) : 0
+        // Only the value itself is judged after a flat history: means and changes go flat on any
+        // strictly regular pattern (10, 12, 10, 12 has a constant 2-point mean), and a flatlined
+        // value already shows in the value channel.
+        let excess = channels[channel].count >= warmUp ? channels[channel].excess(of: current, judgingFlat: channel == 0) : 0
         channels[channel].append(current)
         return excess
     }
@@ -192,17 +197,22 @@ struct ChannelHistory {
         values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
     }
 
-    /// How far `value` lies beyond the held values' range, in units of that range; 0 inside it,
-    /// without history, or when the history never moved.
-    func excess(of value: Double) -> Double {
+    /// The range a history that never moved is judged by, relative to its value (at least 1):
+    /// any visible change of a flatlined metric (an error count leaving 0) is far beyond it.
+    static let flatRange = 1e-6
+
+    /// How far `value` lies beyond the held values' range, in units of that range; 0 inside it or
+    /// without history. A history that never moved is judged against ``flatRange`` when
+    /// `judgingFlat`, else not at all.
+    func excess(of value: Double, judgingFlat: Bool) -> Double {
         guard var low = values.first else { return 0 }
         var high = low
         for held in values {
             low = min(low, held)
             high = max(high, held)
         }
-        let range = high - low
-        guard range > 0 else { return 0 }
+        guard high > low || judgingFlat else { return 0 }
+        let range = high > low ? high - low : Self.flatRange * max(1, abs(high))
         return max(0, max(value - high, low - value) / range)
     }
 }
