@@ -60,6 +60,9 @@ struct QualityCommand: AsyncParsableCommand {
     @Flag(help: "Leave out the season the servers recipe has for ASD and SMD (each row compared with the days before).")
     var noSeason = false
 
+    @Option(help: "Override the data families' training seed (weights, shuffling), to see how much the figures move with it.")
+    var seed: UInt64?
+
     func validate() throws {
         if epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         if syntheticSamples < DetectorTrainer.minimumRows {
@@ -105,6 +108,7 @@ struct QualityCommand: AsyncParsableCommand {
         if let dropout { words.append("--dropout \(dropout)") }
         if let baselineHalfLife { words.append("--baseline-half-life \(String(format: "%g", baselineHalfLife))") }
         if noSeason { words.append("--no-season") }
+        if let seed { words.append("--seed \(seed)") }
         return words.joined(separator: " ")
     }
 
@@ -120,6 +124,7 @@ struct QualityCommand: AsyncParsableCommand {
         if let dropout { trainer.dropout = dropout }
         if let baselineHalfLife { trainer.window.baselineHalfLife = baselineHalfLife > 0 ? baselineHalfLife : nil }
         if noSeason { trainer.window.seasonLength = nil }
+        if let seed { trainer.seed = seed }
         return trainer
     }
 
