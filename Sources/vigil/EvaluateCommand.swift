@@ -33,9 +33,7 @@ struct EvaluateCommand: AsyncParsableCommand {
             throw ValidationError("\(dataset.source) has no '\(data.labelColumn)' column: evaluation needs 0/1 labels (--label-column names another)")
         }
         let earlier = try history.rows(for: bundle, input: dataset.source)
-        let series = Matrix(
-            rows: earlier.rows + dataset.rowCount, columns: dataset.features.count, values: earlier.values + dataset.values.values)
-        let report = detector.evaluate(series: series, labels: labels, scoredFrom: earlier.rows)
+        let report = detector.evaluate(series: earlier.appendingRows(dataset.values), labels: labels, scoredFrom: earlier.rows)
         print(json ? self.json(report, dataset: dataset) : table(report, dataset: dataset, source: bundle.training.source))
     }
 

@@ -35,8 +35,7 @@ public struct TrainTestBenchmark: Sendable {
             // service that had been watching the machine would (its window, season and baseline
             // already filled by the training days).
             // (The model was trained on every feature of the training file, in its order.)
-            let series = Matrix(
-                rows: training.rowCount + test.rowCount, columns: test.features.count, values: training.values.values + test.values.values)
+            let series = training.values.appendingRows(test.values)
             let report = try AnomalyDetector(bundle: bundle).evaluate(series: series, labels: labels, scoredFrom: training.rowCount)
             return Machine(name: name, report: report)
         }

@@ -73,6 +73,13 @@ public struct SeasonalProfile: Sendable, Equatable, Codable {
         return sum
     }
 
+    /// The weighted evidence of each row of `changes` (one column per feature, NaN when unknown).
+    func evidence(rows changes: Matrix) -> [Double] {
+        changes.values.withUnsafeBufferPointer { values in
+            (0..<changes.rows).map { evidence(values.baseAddress! + $0 * changes.columns, perFeature: nil) }
+        }
+    }
+
     /// Why the profile cannot serve `features` features, or `nil` when it can.
     func problem(features: Int) -> String? {
         guard mean.count == features, scale.count == features else {

@@ -198,12 +198,6 @@ public struct Baseline: Sendable, Equatable {
         weight = 1 - pow(2, -1 / halfLife)
     }
 
-    /// A baseline at `level` that moves by `weight` (a restored one).
-    init(level: [Double], weight: Double) {
-        self.level = level
-        self.weight = weight
-    }
-
     /// `vector`'s deviation from the baseline of the vectors before it; the vector then joins it.
     public mutating func deviation(of vector: [Double]) -> [Double] {
         var deviation = vector

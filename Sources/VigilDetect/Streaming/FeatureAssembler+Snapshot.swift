@@ -91,7 +91,8 @@ extension FeatureAssembler {
             guard steps < max(1, window.length) else { throw .unreadable(reason: "service '\(name)' holds \(steps) earlier steps") }
             for _ in 0..<steps { service.history.append(try reader.doubles(featureCount)) }
             if try reader.flag(expected: window.baselineHalfLife != nil, name: name, part: "baseline") {
-                service.baseline = Baseline(level: try reader.doubles(featureCount), weight: 1 - pow(2, -1 / window.baselineHalfLife!))
+                // A baseline restarted at its saved level goes on as the saved one would.
+                service.baseline = Baseline(start: try reader.doubles(featureCount), halfLife: window.baselineHalfLife!)
             }
             if try reader.flag(expected: window.seasonLength != nil, name: name, part: "season") {
                 let stepCount = try reader.read(UInt64.self)

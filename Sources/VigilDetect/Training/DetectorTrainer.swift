@@ -149,11 +149,13 @@ public struct DetectorTrainer: Sendable {
     private func weighSeason(in bundle: ModelBundle, training: Matrix, validation: Matrix) -> ModelBundle {
         var bundle = bundle
         let level = 1 - contamination
+        var unweighted = bundle.seasonal!
+        unweighted.weight = 1
+        bundle.seasonal!.weight = 0
+        let seasonalColumns = bundle.networkWidth..<bundle.inputWidth
         func quantiles(_ rows: Matrix) -> (reconstruction: Double, seasonal: Double) {
-            bundle.seasonal!.weight = 0
             let reconstruction = bundle.reconstructionErrors(inputs: rows).map(Double.init)
-            bundle.seasonal!.weight = 1
-            let seasonal = zip(bundle.reconstructionErrors(inputs: rows), reconstruction).map { Double($0) - $1 }
+            let seasonal = unweighted.evidence(rows: rows.columns(seasonalColumns))
             return (Calibration.quantile(reconstruction.sorted(), level), Calibration.quantile(seasonal.sorted(), level))
         }
         var (reconstruction, seasonal) = quantiles(validation)

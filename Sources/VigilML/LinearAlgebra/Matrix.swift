@@ -62,6 +62,12 @@ public struct Matrix: Sendable, Equatable {
         return Matrix(rows: rows, columns: range.count, values: result)
     }
 
+    /// `self`'s rows, then `other`'s (as many columns each).
+    public func appendingRows(_ other: Matrix) -> Matrix {
+        precondition(columns == other.columns, "cannot stack \(other.columns) columns under \(columns)")
+        return Matrix(rows: rows + other.rows, columns: columns, values: values + other.values)
+    }
+
     /// The product `self · other`, through Vigil's GEMM entry.
     public func multiplied(by other: Matrix) -> Matrix {
         precondition(columns == other.rows, "cannot multiply \(rows)×\(columns) by \(other.rows)×\(other.columns)")
