@@ -38,7 +38,7 @@ struct CalibrateCommand: AsyncParsableCommand {
         if data.isSynthetic { dataset.labels = nil }
         var trainer = DetectorTrainer()
         trainer.contamination = contamination ?? (data.isSynthetic ? SeedProfile.contamination : 0.01)
-        let errors = bundle.reconstructionErrors(series: dataset.values)
+        let errors = bundle.reconstructionErrors(series: dataset.values, times: dataset.times)
         let calibration = trainer.calibrate(errors: errors, labels: ignoreLabels ? nil : dataset.labels)
         bundle.calibration = calibration
         try bundle.save(to: model)

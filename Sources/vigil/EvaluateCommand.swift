@@ -33,7 +33,15 @@ struct EvaluateCommand: AsyncParsableCommand {
             throw ValidationError("\(dataset.source) has no '\(data.labelColumn)' column: evaluation needs 0/1 labels (--label-column names another)")
         }
         let earlier = try history.rows(for: bundle, input: dataset.source)
-        let report = detector.evaluate(series: earlier.appendingRows(dataset.values), labels: labels, scoredFrom: earlier.rows)
+        // Times place the rows in a season; rows without one count as the next step.
+        var times: [Double]?
+        if earlier.times != nil || dataset.times != nil {
+            times =
+                (earlier.times ?? Array(repeating: .nan, count: earlier.values.rows))
+                + (dataset.times ?? Array(repeating: .nan, count: dataset.rowCount))
+        }
+        let report = detector.evaluate(
+            series: earlier.values.appendingRows(dataset.values), labels: labels, scoredFrom: earlier.values.rows, times: times)
         print(json ? self.json(report, dataset: dataset) : table(report, dataset: dataset, source: bundle.training.source))
     }
 

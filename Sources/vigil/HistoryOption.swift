@@ -12,10 +12,11 @@ struct HistoryOption: ParsableArguments {
             valueName: "file"))
     var history: String?
 
-    /// The history's rows in `bundle`'s feature order (none without `--history`), after saying
-    /// what the input's first rows lack when a model with a season has no history.
-    func rows(for bundle: ModelBundle, input: String) throws -> Matrix {
-        let none = Matrix(rows: 0, columns: bundle.features.count)
+    /// The history's rows in `bundle`'s feature order (none without `--history`) and their
+    /// times, when they have them, after saying what the input's first rows lack when a model
+    /// with a season has no history.
+    func rows(for bundle: ModelBundle, input: String) throws -> (values: Matrix, times: [Double]?) {
+        let none = (values: Matrix(rows: 0, columns: bundle.features.count), times: [Double]?.none)
         guard bundle.window.isTemporal else {
             if history != nil { Console.note("note: --history is not used: the model scores each row alone") }
             return none
@@ -34,6 +35,6 @@ struct HistoryOption: ParsableArguments {
         if report.serviceCount > 1 || report.firstOutOfOrderLine != nil {
             throw ValidationError("--history \(history): the rows must be one series in time order, as the input's")
         }
-        return dataset.values
+        return (dataset.values, dataset.times)
     }
 }

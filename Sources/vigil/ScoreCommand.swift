@@ -72,37 +72,41 @@ struct ScoreCommand: AsyncParsableCommand {
         let isJSON = format == .ndjson || (format == .auto && firstLine.hasPrefix("{"))
         let features = detector.features
 
-        var parse: (String, Int, inout [Float]) throws(DatasetError) -> Void
+        // Each row's time in seconds (NaN when unknown), which places it in a season.
+        var parse: (String, Int, inout [Float], inout Double) throws(DatasetError) -> Void
         var pending: [(String, Int)] = []
         // A window, baseline or season reads the rows as one series: say so when they are not one.
         var order: SeriesOrderCheck?
         if isJSON {
-            parse = { line, number, values throws(DatasetError) in
+            parse = { line, number, values, _ throws(DatasetError) in
                 try JSONRecord.parse(line, lineNumber: number, source: name, features: features, into: &values)
             }
             pending.append((firstLine, reader.lineNumber))
         } else {
             let layout = try CSVLayout(headerLine: firstLine, source: name, features: features, labelColumn: nil)
             if detector.window.isTemporal { order = SeriesOrderCheck(layout: layout) }
-            parse = { line, number, values throws(DatasetError) in _ = try layout.parse(line, lineNumber: number, into: &values) }
+            parse = { line, number, values, time throws(DatasetError) in _ = try layout.parse(line, lineNumber: number, into: &values, time: &time) }
         }
 
         var values: [Float] = []
+        var times: [Double] = []
         var rowNumbers: [Int] = []
         var dataRow = 0
         var skipped = 0
         var firstProblem: DatasetError?
         // One series: a model with a window sees each row with the rows before it, across batches.
         var series = SeriesWindow(detector.window, start: detector.bundle.featureMeans)
-        _ = series.inputs(try history.rows(for: detector.bundle, input: name))
+        let earlier = try history.rows(for: detector.bundle, input: name)
+        _ = series.inputs(earlier.values, times: earlier.times)
         func scoreBatch() {
             guard !rowNumbers.isEmpty else { return }
-            let inputs = series.inputs(Matrix(rows: rowNumbers.count, columns: features.count, values: values))
+            let inputs = series.inputs(Matrix(rows: rowNumbers.count, columns: features.count, values: values), times: times)
             let scores = detector.score(inputs: inputs)
             for (score, row) in zip(scores, rowNumbers) {
                 console.output(score.json(features: features, extra: [("row", "\(row)")]))
             }
             values.removeAll(keepingCapacity: true)
+            times.removeAll(keepingCapacity: true)
             rowNumbers.removeAll(keepingCapacity: true)
         }
         func accept(_ line: String, _ number: Int) throws {
@@ -110,7 +114,9 @@ struct ScoreCommand: AsyncParsableCommand {
             dataRow += 1
             order?.observe(line, lineNumber: number)
             do {
-                try parse(line, number, &values)
+                var time = Double.nan
+                try parse(line, number, &values, &time)
+                times.append(time)
                 rowNumbers.append(dataRow)
             } catch {
                 guard skipInvalid else {

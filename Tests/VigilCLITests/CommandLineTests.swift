@@ -167,6 +167,45 @@ import Testing
         #expect(bad.error.contains("--season must be 0 (none) or in 2...10080 rows, got 1"), "\(bad.error)")
     }
 
+    /// A timestamped file scored by a model that knows its step (`step_seconds`): a missing row
+    /// leaves a gap in the season, so the rows of the next three days are compared with the same
+    /// hours on the days before, as if it were there. By count, they would be compared with the
+    /// hour after it (until three days have passed).
+    @Test func aMissingRowInAScoredFileLeavesAGapInItsSeason() throws {
+        let directory = VigilRunner.temporaryDirectory()
+        func file(_ name: String, hours: [Int]) throws -> String {
+            var csv = "timestamp,cpu,mem\n"
+            for hour in hours {
+                csv += "\(1_764_028_800 + hour * 3600),\(40 + 20 * sin(Double(hour % 24) / 24 * 2 * .pi) + Double(hour % 5)),\(60 + hour % 3)\n"
+            }
+            let path = directory + "/" + name
+            try csv.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let history = try file("history.csv", hours: Array(0..<6 * 24))
+        let model = directory + "/model"
+        let trained = try VigilRunner.run(["train", "--data", history, "--no-baseline", "--epochs", "1", "--out", model])
+        #expect(trained.status == 0, "\(trained.error)")
+        #expect(try String(contentsOfFile: model + "/model.json", encoding: .utf8).contains("\"step_seconds\" : 3600"))
+        let next = Array(6 * 24..<10 * 24)
+        let gap = 5
+        func errors(_ input: String) throws -> [Double] {
+            let scored = try VigilRunner.run(["score", "--model", model, "--history", history, input])
+            #expect(scored.status == 0, "\(scored.error)")
+            return try scored.output.split(separator: "\n").map {
+                (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["reconstruction_error"] as! Double
+            }
+        }
+        let whole = try errors(try file("whole.csv", hours: next))
+        let holed = try errors(try file("holed.csv", hours: next.filter { $0 != next[gap] }))
+        #expect(holed.count == whole.count - 1)
+        // Once the window has passed the gap, each row scores as without it, but for the rows whose
+        // same hour one, two or three days on is the missing one.
+        let compared = (gap + 5..<whole.count).filter { ($0 - gap) % 24 != 0 }
+        let differences = compared.map { abs(whole[$0] - holed[$0 - 1]) / max(whole[$0], 1e-9) }
+        #expect(differences.max() ?? 1 < 1e-4, "\(differences)")
+    }
+
     @Test func scoreReadsNDJSON() throws {
         let ndjson = """
             {"cpu_usage": 50, "memory_usage": 50, "disk_io": 50, "network_io": 50, "response_time": 50, "service": "api"}

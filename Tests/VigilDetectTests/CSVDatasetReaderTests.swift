@@ -80,4 +80,21 @@ import VigilDetect
         // `t` is a row number, not a time.
         #expect(try interval(["0", "1", "2"], column: "t") == nil)
     }
+
+    /// Each row's time, which places it in a season, when every row has a readable one.
+    @Test func theRowsKeepTheirTimesWhenEveryOneIsReadable() throws {
+        func times(_ text: String, skipInvalid: Bool = false) throws -> [Double]? {
+            try CSVDatasetReader(skipInvalid: skipInvalid).read(text: text, source: "m.csv").dataset.times
+        }
+        #expect(try times("timestamp,cpu\n1970-01-01T00:01:00Z,1\n1970-01-01 00:03:00,2\n") == [60, 180])
+        #expect(try times("time,cpu\n1764072000000,1\n1764072060,2\n") == [1_764_072_000, 1_764_072_060])
+        // A bad row skipped takes its time with it.
+        #expect(try times("timestamp,cpu\n60,1\n120,oops\n180,3\n", skipInvalid: true) == [60, 180])
+        #expect(try times("timestamp,cpu\n60,1\nmonday,2\n") == nil)
+        #expect(try times("t,cpu\n0,1\n1,2\n") == nil)
+        // Selecting features and rows keeps them.
+        let dataset = try CSVDatasetReader().read(text: "timestamp,cpu,mem\n60,1,2\n120,3,4\n", source: "m.csv").dataset
+        #expect(try dataset.selecting(["mem"]).times == [60, 120])
+        #expect(dataset.subset([1]).times == [120])
+    }
 }

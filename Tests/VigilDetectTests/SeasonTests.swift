@@ -60,7 +60,7 @@ import VigilML
     }
 
     /// With the step's length known, a step that never came leaves a gap in the season rather
-    /// than shifting every later comparison by one step.
+    /// than shifting the comparisons of the next three seasons by one step.
     @Test func aMissedStepLeavesAGapInsteadOfShiftingTheSeason() {
         // A season of two one-minute steps: even minutes read 0, odd minutes 100.
         func reading(_ minute: Int) -> Double { minute % 2 == 0 ? 0 : 100 }
@@ -80,6 +80,41 @@ import VigilML
         #expect(last(TemporalWindow(length: 1, seasonLength: 2), minutes: minutes) == [100, 100])
         // A long outage leaves nothing to compare with until three seasons have passed again.
         #expect(last(TemporalWindow(length: 1, seasonLength: 2, stepSeconds: 60), minutes: Array(0..<8) + [99])[1].isNaN)
+    }
+
+    /// A file's rows with times are placed in their seasons as the service places its steps: a
+    /// row that never came leaves the same gap in training, `vigil score` and the service.
+    @Test func aFilesMissingRowLeavesTheGapTheServiceLeaves() {
+        let window = TemporalWindow(length: 2, baselineHalfLife: 3, seasonLength: 3, stepSeconds: 60)
+        let minutes = Array(0..<10) + Array(11..<16)  // minute 10 never came
+        let values: [Float] = minutes.map { [10, 20, 30][$0 % 3] + ($0 == 4 ? 5 : 0) }
+        let assembler = FeatureAssembler(features: ["x"], defaults: [2], window: window)
+        var windows: [Double] = []
+        for (minute, value) in zip(minutes, values) {
+            windows += assembler.update(with: MetricEvent(timestamp: Double(minute) * 60_000, service: "s", metric: "x", value: Double(value))).window
+        }
+        let times = minutes.map { Double($0) * 60 }
+        let series = window.inputs(series: Matrix(values.map { [$0] }), start: [2], times: times)
+        #expect(comparable(windows.map(Float.init)) == comparable(series.values))
+        // Read in two pieces, the second piece's first row knows how long ago the first's last was.
+        var pieces = SeriesWindow(window, start: [2])
+        let first = pieces.inputs(Matrix(values.prefix(10).map { [$0] }), times: Array(times.prefix(10)))
+        let second = pieces.inputs(Matrix(values.suffix(5).map { [$0] }), times: Array(times.suffix(5)))
+        #expect(comparable(first.values + second.values) == comparable(series.values))
+        // Minute 11 (30) against minutes 8, 5 and 2 (30 each); by count, the row after the gap
+        // would be compared with minutes 7, 4 and 1 (20, 25 and 20).
+        let change = { (inputs: Matrix) in inputs[10, 2] }
+        #expect(change(series) == 0)
+        #expect(change(window.inputs(series: Matrix(values.map { [$0] }), start: [2])) == 10)
+        // A row without a time counts as the next step; without a step length, times are not used.
+        var unknown = times
+        unknown[3] = .nan
+        #expect(comparable(window.inputs(series: Matrix(values.map { [$0] }), start: [2], times: unknown).values) == comparable(series.values))
+        var counted = window
+        counted.stepSeconds = nil
+        #expect(
+            comparable(counted.inputs(series: Matrix(values.map { [$0] }), start: [2], times: times).values)
+                == comparable(counted.inputs(series: Matrix(values.map { [$0] }), start: [2]).values))
     }
 
     @Test func aSeasonNeedsTrainingRowsWithThreeSeasonsBehindThem() {

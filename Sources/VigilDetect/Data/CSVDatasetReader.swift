@@ -6,7 +6,8 @@ import VigilML
 /// Features are the columns named in ``features``, or by default every numeric column except
 /// `timestamp`, `time`, `t`, `label` and `service`. A column counts as numeric when at least
 /// half of its first 100 non-empty values are numbers; the others are reported in
-/// ``ReadReport/ignoredColumns``. A `label` column (0/1), when present, becomes the labels.
+/// ``ReadReport/ignoredColumns``. A `label` column (0/1), when present, becomes the labels; a
+/// `timestamp` (or `time`) column whose every value is readable, the rows' ``Dataset/times``.
 public struct CSVDatasetReader: Sendable {
     public var features: [String]?
     public var labelColumn: String? = "label"
@@ -75,11 +76,14 @@ public struct CSVDatasetReader: Sendable {
         var values: [Float] = []
         values.reserveCapacity(body.count * layout.features.count)
         var labels: [UInt8] = []
+        var times: [Double] = []
         var order = SeriesOrderCheck(layout: layout)
         for line in body {
             order?.observe(line.text, lineNumber: line.number)
             do {
-                if let label = try layout.parse(line.text, lineNumber: line.number, into: &values) { labels.append(label) }
+                var time = Double.nan
+                if let label = try layout.parse(line.text, lineNumber: line.number, into: &values, time: &time) { labels.append(label) }
+                times.append(time)
             } catch {
                 guard skipInvalid else { throw error }
                 report.skippedRows += 1
@@ -93,7 +97,8 @@ public struct CSVDatasetReader: Sendable {
         guard rows > 0 else { throw .empty(source: source) }
         let dataset = Dataset(
             features: layout.features, values: Matrix(rows: rows, columns: layout.features.count, values: values),
-            labels: layout.labelPosition == nil ? nil : labels, source: source)
+            labels: layout.labelPosition == nil ? nil : labels, source: source,
+            times: layout.timePosition != nil && times.allSatisfy(\.isFinite) ? times : nil)
         return (dataset, report)
     }
 }

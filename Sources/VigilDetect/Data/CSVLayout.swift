@@ -15,6 +15,8 @@ public struct CSVLayout: Sendable {
     public let featurePositions: [Int]
     /// Header position of the label column, when the file has one.
     public let labelPosition: Int?
+    /// Header position of the time column (`timestamp` or `time`), when the file has one.
+    public let timePosition: Int?
 
     /// Reads a header line. With `features` `nil`, the features are every column not reserved,
     /// decided numeric by `isNumeric` (see ``CSVDatasetReader``).
@@ -32,6 +34,7 @@ public struct CSVLayout: Sendable {
         self.header = header
         let labelPosition = labelColumn.flatMap { header.firstIndex(of: $0) }
         self.labelPosition = labelPosition
+        self.timePosition = header.firstIndex { ["timestamp", "time"].contains($0.lowercased()) }
         if let features {
             let missing = features.filter { !header.contains($0) }
             guard missing.isEmpty else { throw .missingColumns(missing, source: source) }
@@ -58,7 +61,20 @@ public struct CSVLayout: Sendable {
     /// The feature values of one line, appended to `values`, and its label.
     /// - Throws: the first problem, naming `lineNumber` and the column.
     public func parse(_ line: String, lineNumber: Int, into values: inout [Float]) throws(DatasetError) -> UInt8? {
+        try parse(fields: fields(of: line), lineNumber: lineNumber, into: &values)
+    }
+
+    /// ``parse(_:lineNumber:into:)``, also reading the line's time in seconds into `time`: NaN
+    /// without a time column or when the time is neither an epoch number nor an ISO 8601
+    /// date-time (see `TimeValue`).
+    public func parse(_ line: String, lineNumber: Int, into values: inout [Float], time: inout Double) throws(DatasetError) -> UInt8? {
         let fields = fields(of: line)
+        let label = try parse(fields: fields, lineNumber: lineNumber, into: &values)
+        time = timePosition.flatMap { TimeValue.seconds(fields[$0].trimmingSpaces) } ?? .nan
+        return label
+    }
+
+    private func parse(fields: [Substring], lineNumber: Int, into values: inout [Float]) throws(DatasetError) -> UInt8? {
         guard fields.count == header.count else {
             throw .wrongFieldCount(source: source, line: lineNumber, expected: header.count, found: fields.count)
         }

@@ -10,14 +10,19 @@ public struct Dataset: Sendable, Equatable {
     public var labels: [UInt8]?
     /// Where the rows came from, for messages and model metadata (a file name, `synthetic:seed`).
     public var source: String
+    /// Each row's time in seconds (see ``CSVLayout/time(of:)``), when every row has a readable
+    /// one: a model with a season places the rows by it. `nil` otherwise.
+    public var times: [Double]?
 
-    public init(features: [String], values: Matrix, labels: [UInt8]? = nil, source: String) {
+    public init(features: [String], values: Matrix, labels: [UInt8]? = nil, source: String, times: [Double]? = nil) {
         precondition(features.count == values.columns, "\(features.count) names for \(values.columns) columns")
         precondition(labels == nil || labels!.count == values.rows, "labels and rows differ in count")
+        precondition(times == nil || times!.count == values.rows, "times and rows differ in count")
         self.features = features
         self.values = values
         self.labels = labels
         self.source = source
+        self.times = times
     }
 
     public var rowCount: Int { values.rows }
@@ -25,7 +30,8 @@ public struct Dataset: Sendable, Equatable {
     /// The rows at `indices`, in that order, with their labels.
     public func subset(_ indices: some Collection<Int>) -> Dataset {
         Dataset(
-            features: features, values: values.gatheringRows(indices), labels: labels.map { labels in indices.map { labels[$0] } }, source: source)
+            features: features, values: values.gatheringRows(indices), labels: labels.map { labels in indices.map { labels[$0] } }, source: source,
+            times: times.map { times in indices.map { times[$0] } })
     }
 
     /// The same rows with columns reordered (and selected) to match `names`.
@@ -40,7 +46,8 @@ public struct Dataset: Sendable, Equatable {
         for row in 0..<rowCount {
             for position in positions { values.append(self.values[row, position]) }
         }
-        return Dataset(features: names, values: Matrix(rows: rowCount, columns: names.count, values: values), labels: labels, source: source)
+        return Dataset(
+            features: names, values: Matrix(rows: rowCount, columns: names.count, values: values), labels: labels, source: source, times: times)
     }
 
     /// A 64-bit FNV-1a digest of the feature names and values, recorded in a model's metadata so

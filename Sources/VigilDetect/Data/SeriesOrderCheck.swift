@@ -23,7 +23,7 @@ public struct SeriesOrderCheck: Sendable {
     /// `nil` when the header has neither a `service` nor a time column: nothing to check.
     public init?(layout: CSVLayout) {
         servicePosition = layout.header.firstIndex { $0.lowercased() == "service" }
-        timePosition = layout.header.firstIndex { ["timestamp", "time"].contains($0.lowercased()) }
+        timePosition = layout.timePosition
         guard servicePosition != nil || timePosition != nil else { return nil }
         delimiter = layout.delimiter
     }

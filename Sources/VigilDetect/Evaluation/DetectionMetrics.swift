@@ -132,9 +132,10 @@ public struct EvaluationReport: Sendable, Equatable {
 extension AnomalyDetector {
     /// How the detector does on a series (raw values, columns in ``features`` order, rows in time
     /// order) against `labels`, at its own threshold. Rows before `scoredFrom` are context only
-    /// (the past a windowed model sees); `labels` cover the rest.
-    public func evaluate(series rows: Matrix, labels: [UInt8], scoredFrom: Int = 0) -> EvaluationReport {
-        let errors = reconstructionErrors(series: rows).dropFirst(scoredFrom)
+    /// (the past a windowed model sees); `labels` cover the rest. `times` are the rows' times in
+    /// seconds, when they have them.
+    public func evaluate(series rows: Matrix, labels: [UInt8], scoredFrom: Int = 0, times: [Double]? = nil) -> EvaluationReport {
+        let errors = reconstructionErrors(series: rows, times: times).dropFirst(scoredFrom)
         return EvaluationReport(errors: errors.map(Double.init), labels: labels, threshold: threshold)
     }
 }

@@ -3,9 +3,10 @@ public import VigilML
 extension ModelBundle {
     /// The anomaly evidence (the "reconstruction error") of every row of a series (raw values in
     /// ``features`` order, rows in time order, windowed as the model was trained): the cheapest
-    /// full pass, for calibration and evaluation.
-    public func reconstructionErrors(series rows: Matrix) -> [Float] {
-        reconstructionErrors(inputs: window.inputs(series: rows, start: featureMeans))
+    /// full pass, for calibration and evaluation. `times` (seconds) place the rows in their
+    /// seasons (see ``SeriesWindow/inputs(_:times:)``).
+    public func reconstructionErrors(series rows: Matrix, times: [Double]? = nil) -> [Float] {
+        reconstructionErrors(inputs: window.inputs(series: rows, start: featureMeans, times: times))
     }
 
     /// The anomaly evidence of every row of `inputs`, the model's raw inputs (``inputWidth``

@@ -68,9 +68,10 @@ public struct AnomalyDetector: Sendable {
     }
 
     /// Scores every row of a series: raw values in ``features`` order, rows in time order, each
-    /// seen with the rows before it as the model's window asks.
-    public func score(series rows: Matrix) -> [Score] {
-        score(inputs: window.inputs(series: rows, start: bundle.featureMeans))
+    /// seen with the rows before it as the model's window asks. `times` (seconds) place the rows
+    /// in their seasons when the model knows its step (see ``SeriesWindow/inputs(_:times:)``).
+    public func score(series rows: Matrix, times: [Double]? = nil) -> [Score] {
+        score(inputs: window.inputs(series: rows, start: bundle.featureMeans, times: times))
     }
 
     /// Scores every row of `inputs`, the network's raw inputs (``ModelBundle/inputWidth``
@@ -88,8 +89,8 @@ public struct AnomalyDetector: Sendable {
 
     /// The reconstruction error of every row of a series (see ``score(series:)``): the cheapest
     /// full pass, for evaluation.
-    public func reconstructionErrors(series rows: Matrix) -> [Float] {
-        bundle.reconstructionErrors(series: rows)
+    public func reconstructionErrors(series rows: Matrix, times: [Double]? = nil) -> [Float] {
+        bundle.reconstructionErrors(series: rows, times: times)
     }
 
     /// Fills the model input through `fill`, then encodes, scales, reconstructs and judges it.

@@ -36,9 +36,10 @@ public struct TemporalWindow: Sendable, Equatable, Hashable, Codable, CustomStri
     /// minutes); `nil` for no seasonal comparison.
     public var seasonLength: Int?
     /// The time between steps, in seconds, when the training rows showed it (their timestamps):
-    /// the service then places each step of a season by its time, so that steps that never
-    /// arrive (a missed scrape, an outage) leave gaps instead of shifting every later
-    /// comparison. `nil`: every step counts as the next one, as rows in a file do.
+    /// the service, and a file with a time column, then place each step of a season by its time,
+    /// so that steps that never arrive (a missed scrape, an outage) leave gaps instead of shifting
+    /// the comparisons of the next three seasons (see ``missedSteps(from:to:)``). `nil`: every row or step counts as
+    /// the next one.
     public var stepSeconds: Double?
 
     /// The longest window a bundle may declare.
@@ -142,6 +143,16 @@ public struct TemporalWindow: Sendable, Equatable, Hashable, Codable, CustomStri
         }
     }
 
+    /// How many steps never came between a step at `earlier` and one at `later` (in seconds): 0
+    /// without a ``stepSeconds``, for times that are not finite, and for the next step or an
+    /// earlier one. Capped at 10¹², well past any season.
+    public func missedSteps(from earlier: Double, to later: Double) -> Int {
+        guard let stepSeconds else { return 0 }
+        let steps = ((later - earlier) / stepSeconds).rounded()
+        guard steps.isFinite, steps > 1 else { return 0 }
+        return Int(min(steps, 1e12)) - 1
+    }
+
     /// The model inputs for `vectors` taken one by one, each as a series of its own (see
     /// ``inputs(series:start:)``).
     public func inputs(separately vectors: [[Double]], start: [Double]) -> Matrix {
@@ -180,10 +191,11 @@ public struct TemporalWindow: Sendable, Equatable, Hashable, Codable, CustomStri
     }
 
     /// The model inputs for a whole series (rows in time order) seen from its start; `start` is
-    /// where its baseline begins (the training means).
-    public func inputs(series rows: Matrix, start: [Double]) -> Matrix {
+    /// where its baseline begins (the training means). `times` are the rows' times in seconds,
+    /// when the rows have them (see ``SeriesWindow/inputs(_:times:)``).
+    public func inputs(series rows: Matrix, start: [Double], times: [Double]? = nil) -> Matrix {
         var series = SeriesWindow(self, start: start)
-        return series.inputs(rows)
+        return series.inputs(rows, times: times)
     }
 }
 
@@ -219,6 +231,8 @@ public struct SeriesWindow: Sendable {
     private var season: SeasonalReference?
     /// The latest vectors (relative to the baseline), newest first, at most `length − 1` of them.
     private var recent: [[Float]] = []
+    /// The time of the latest row, in seconds, when the rows have times.
+    private var latestTime: Double?
 
     /// - Parameter start: where the baseline begins (the training means), one per feature.
     public init(_ window: TemporalWindow, start: [Double]) {
@@ -229,8 +243,13 @@ public struct SeriesWindow: Sendable {
     }
 
     /// The model inputs for `rows`, the series' next vectors in time order.
-    public mutating func inputs(_ rows: Matrix) -> Matrix {
+    ///
+    /// With `times` (each row's time in seconds) and a window that knows its ``TemporalWindow/stepSeconds``,
+    /// the rows are placed in their seasons by time, as the service places its steps: a row that
+    /// never came leaves a gap. A row whose time is unknown (NaN) counts as the next step.
+    public mutating func inputs(_ rows: Matrix, times: [Double]? = nil) -> Matrix {
         precondition(rows.columns == features, "expected \(features) columns, got \(rows.columns)")
+        precondition(times == nil || times!.count == rows.rows, "expected \(rows.rows) times, got \(times!.count)")
         guard window.isTemporal else { return rows }
         let width = window.inputWidth(features: features)
         var values = [Float](repeating: 0, count: rows.rows * width)
@@ -238,6 +257,7 @@ public struct SeriesWindow: Sendable {
             for row in 0..<rows.rows {
                 var vector = rows.row(row)
                 let start = buffer.baseAddress! + row * width
+                if season != nil, window.stepSeconds != nil, let times { placeInSeason(at: times[row]) }
                 if season != nil {
                     // Unknown (NaN) until the series has three seasons behind it.
                     let changes = season!.changes(joining: vector.map(Double.init))
@@ -255,5 +275,15 @@ public struct SeriesWindow: Sendable {
             }
         }
         return Matrix(rows: rows.rows, columns: width, values: values)
+    }
+
+    /// Leaves a gap in the season for the steps that never came before a row at `time`.
+    private mutating func placeInSeason(at time: Double) {
+        guard time.isFinite else {
+            latestTime = latestTime.map { $0 + window.stepSeconds! }
+            return
+        }
+        if let latestTime { season!.skip(window.missedSteps(from: latestTime, to: time)) }
+        latestTime = time
     }
 }

@@ -127,11 +127,8 @@ public final class FeatureAssembler: Sendable {
             let (values, missing) = imputed(service)
             var finished = values
             _ = service.season?.changes(joining: seasonal(values, missing: missing))
-            if let stepSeconds = window.stepSeconds {
-                // Steps that never came (event times are in milliseconds) leave gaps in the season.
-                let steps = ((event.timestamp - service.newest) / 1000 / stepSeconds).rounded()
-                if steps > 1 { service.season?.skip(Int(min(steps, 1e12)) - 1) }
-            }
+            // Steps that never came (event times are in milliseconds) leave gaps in the season.
+            service.season?.skip(window.missedSteps(from: service.newest / 1000, to: event.timestamp / 1000))
             if service.baseline != nil { finished = service.baseline!.deviation(of: finished) }
             service.history.insert(finished, at: 0)
             if service.history.count >= window.length { service.history.removeLast() }

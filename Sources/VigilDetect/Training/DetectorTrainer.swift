@@ -70,7 +70,7 @@ public struct DetectorTrainer: Sendable {
         // Each series' baseline starts from the training means (a new service's too).
         let means = StandardScaler(fitting: dataset.values).mean
         let inputs = Dataset(
-            features: window.inputNames(dataset.features), values: window.inputs(series: dataset.values, start: means),
+            features: window.inputNames(dataset.features), values: window.inputs(series: dataset.values, start: means, times: dataset.times),
             labels: dataset.labels, source: dataset.source)
         let validationCount = max(1, Int((Double(inputs.rowCount) * validationFraction).rounded()))
         let order: [Int]
