@@ -74,7 +74,12 @@ import VigilDetect
     @Test func aRareGapKeepsTheIntervalButIrregularOrUnreadableTimesHaveNone() throws {
         // One gap in 20 rows; then one in 5.
         #expect(try interval((0..<20).map { String($0 < 10 ? $0 * 60 : $0 * 60 + 120) }) == 60)
-        #expect(try interval(["0", "60", "120", "300", "360", "420"]) == nil)
+        #expect(try interval(["0", "60", "120", "200", "260", "320"]) == nil)
+        // Missed scrapes (whole numbers of steps) are gaps a season places by time, and a
+        // scrape's jitter is not a different interval.
+        #expect(try interval(["0", "60", "120", "300", "360", "420"]) == 60)
+        #expect(try interval(["1764072000000", "1764072060012", "1764072119990", "1764072180003", "1764072300001"]) == 60)
+        #expect(try interval(["0", "0.5", "1.0", "1.5"]) == 0.5)
         #expect(try interval(["0", "60", "100", "300", "310", "420"]) == nil)
         #expect(try interval(["monday", "tuesday", "wednesday"]) == nil)
         // `t` is a row number, not a time.

@@ -12,9 +12,8 @@ public struct SeriesOrderCheck: Sendable {
     public private(set) var services = Set<String>()
     /// The first line whose time is earlier than the line before it.
     public private(set) var firstOutOfOrderLine: Int?
-    /// How often each gap between consecutive times (in seconds) occurs among the first
-    /// ``intervalSample`` rows.
-    private var gaps: [Double: Int] = [:]
+    /// The gaps between consecutive times (in seconds) among the first ``intervalSample`` rows.
+    private var gaps: [Double] = []
     private var previousSeconds: Double?
     private var timesRead = 0
     /// How many rows' times are read to find the sampling interval.
@@ -28,13 +27,24 @@ public struct SeriesOrderCheck: Sendable {
         delimiter = layout.delimiter
     }
 
-    /// The time between rows, in seconds: the gap between consecutive times that nearly all rows
-    /// show (nine in ten), or `nil` without a readable time column or so regular a gap. (A season
-    /// counts rows, so a series with many gaps would compare the wrong times of day.)
+    /// The time between rows, in seconds: the median gap between consecutive times, when nearly
+    /// all gaps (nine in ten) are within 2 % of a whole number of it (a scrape's jitter, the
+    /// steps a missed scrape skips), or `nil` without a readable time column or so regular a gap.
+    /// Rounded to whole seconds from one second up. (Rows are placed in a season by their time
+    /// at this interval; an irregular series has no day of a fixed number of steps.)
     public var samplingInterval: Double? {
-        guard let (gap, count) = gaps.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }) else { return nil }
-        return 10 * count >= 9 * max(1, timesRead - 1) ? gap : nil
+        guard !gaps.isEmpty else { return nil }
+        let median = gaps.sorted()[gaps.count / 2]
+        let regular = gaps.count { gap in
+            let steps = (gap / median).rounded()
+            return steps >= 1 && abs(gap - steps * median) <= Self.jitter * median
+        }
+        guard 10 * regular >= 9 * max(1, timesRead - 1) else { return nil }
+        return median >= 1 ? median.rounded() : median
     }
+
+    /// How far a gap may stray from a whole number of intervals, as a share of the interval.
+    static let jitter = 0.02
 
     /// Whether the rows so far are one series in time order.
     public var isOneSeries: Bool { services.count <= 1 && firstOutOfOrderLine == nil }
@@ -49,7 +59,7 @@ public struct SeriesOrderCheck: Sendable {
             if timesRead < Self.intervalSample {
                 timesRead += 1
                 let seconds = TimeValue.seconds(fields[timePosition].trimmingSpaces)
-                if let seconds, let previousSeconds, seconds > previousSeconds { gaps[seconds - previousSeconds, default: 0] += 1 }
+                if let seconds, let previousSeconds, seconds > previousSeconds { gaps.append(seconds - previousSeconds) }
                 previousSeconds = seconds
             }
         }
