@@ -18,6 +18,8 @@ struct ScoreCommand: AsyncParsableCommand {
             recipe), the rows are one series in time order: each is scored with the rows
             before it (the first ones as if their past were steady, the baseline starting
             at the training means, the seasonal comparison from the fourth season on).
+            When the model knows its step (step_seconds), a timestamp or time column or
+            field places each row in its season by time: a missing row leaves a gap.
             """
     )
 
@@ -78,8 +80,8 @@ struct ScoreCommand: AsyncParsableCommand {
         // A window, baseline or season reads the rows as one series: say so when they are not one.
         var order: SeriesOrderCheck?
         if isJSON {
-            parse = { line, number, values, _ throws(DatasetError) in
-                try JSONRecord.parse(line, lineNumber: number, source: name, features: features, into: &values)
+            parse = { line, number, values, time throws(DatasetError) in
+                time = try JSONRecord.parse(line, lineNumber: number, source: name, features: features, into: &values)
             }
             pending.append((firstLine, reader.lineNumber))
         } else {

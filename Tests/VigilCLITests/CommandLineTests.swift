@@ -204,6 +204,19 @@ import Testing
         let compared = (gap + 5..<whole.count).filter { ($0 - gap) % 24 != 0 }
         let differences = compared.map { abs(whole[$0] - holed[$0 - 1]) / max(whole[$0], 1e-9) }
         #expect(differences.max() ?? 1 < 1e-4, "\(differences)")
+        // NDJSON rows give their time in a field, as ISO 8601 text or an epoch number.
+        let lines = try String(contentsOfFile: directory + "/holed.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+        let iso = ISO8601DateFormatter()
+        let ndjson = lines.enumerated().map { index, line in
+            let fields = line.split(separator: ",")
+            let epoch = Double(fields[0])!
+            let time = index % 2 == 0 ? "\"\(iso.string(from: Date(timeIntervalSince1970: epoch)))\"" : "\(Int(epoch) * 1000)"
+            return "{\"timestamp\": \(time), \"cpu\": \(fields[1]), \"mem\": \(fields[2])}"
+        }
+        let records = directory + "/holed.ndjson"
+        try ndjson.joined(separator: "\n").write(toFile: records, atomically: true, encoding: .utf8)
+        let fromRecords = try errors(records)
+        #expect(zip(fromRecords, holed).allSatisfy { abs($0 - $1) <= 1e-9 * max(abs($1), 1) })
     }
 
     @Test func scoreReadsNDJSON() throws {

@@ -80,14 +80,17 @@ import VigilDetect
         #expect(try interval(["0", "60", "120", "300", "360", "420"]) == 60)
         #expect(try interval(["1764072000000", "1764072060012", "1764072119990", "1764072180003", "1764072300001"]) == 60)
         #expect(try interval(["0", "0.5", "1.0", "1.5"]) == 0.5)
+        // An interval off whole seconds is kept as it is (a day is then no whole number of rows).
+        #expect(try interval(["0", "60.4", "120.8", "181.2"])! == 60.4)
+        #expect(try interval(["0", "1.2", "2.4", "6"])! == 1.2)
         #expect(try interval(["0", "60", "100", "300", "310", "420"]) == nil)
         #expect(try interval(["monday", "tuesday", "wednesday"]) == nil)
         // `t` is a row number, not a time.
         #expect(try interval(["0", "1", "2"], column: "t") == nil)
     }
 
-    /// Each row's time, which places it in a season, when every row has a readable one.
-    @Test func theRowsKeepTheirTimesWhenEveryOneIsReadable() throws {
+    /// Each row's time, which places it in a season (NaN when it cannot be read).
+    @Test func theRowsKeepTheirTimes() throws {
         func times(_ text: String, skipInvalid: Bool = false) throws -> [Double]? {
             try CSVDatasetReader(skipInvalid: skipInvalid).read(text: text, source: "m.csv").dataset.times
         }
@@ -95,7 +98,8 @@ import VigilDetect
         #expect(try times("time,cpu\n1764072000000,1\n1764072060,2\n") == [1_764_072_000, 1_764_072_060])
         // A bad row skipped takes its time with it.
         #expect(try times("timestamp,cpu\n60,1\n120,oops\n180,3\n", skipInvalid: true) == [60, 180])
-        #expect(try times("timestamp,cpu\n60,1\nmonday,2\n") == nil)
+        #expect(try times("timestamp,cpu\n60,1\nmonday,2\n")?.map { $0.isNaN ? -1 : $0 } == [60, -1])
+        #expect(try times("time,cpu\nmonday,1\ntuesday,2\n") == nil)
         #expect(try times("t,cpu\n0,1\n1,2\n") == nil)
         // Selecting features and rows keeps them.
         let dataset = try CSVDatasetReader().read(text: "timestamp,cpu,mem\n60,1,2\n120,3,4\n", source: "m.csv").dataset

@@ -110,6 +110,10 @@ import VigilML
         var unknown = times
         unknown[3] = .nan
         #expect(comparable(window.inputs(series: Matrix(values.map { [$0] }), start: [2], times: unknown).values) == comparable(series.values))
+        // A time earlier than the one before is the next step, and does not move the series back.
+        var backwards = times
+        backwards[3] = 0
+        #expect(comparable(window.inputs(series: Matrix(values.map { [$0] }), start: [2], times: backwards).values) == comparable(series.values))
         var counted = window
         counted.stepSeconds = nil
         #expect(

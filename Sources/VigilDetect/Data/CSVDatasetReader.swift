@@ -7,7 +7,7 @@ import VigilML
 /// `timestamp`, `time`, `t`, `label` and `service`. A column counts as numeric when at least
 /// half of its first 100 non-empty values are numbers; the others are reported in
 /// ``ReadReport/ignoredColumns``. A `label` column (0/1), when present, becomes the labels; a
-/// `timestamp` (or `time`) column whose every value is readable, the rows' ``Dataset/times``.
+/// `timestamp` (or `time`) column, the rows' ``Dataset/times``.
 public struct CSVDatasetReader: Sendable {
     public var features: [String]?
     public var labelColumn: String? = "label"
@@ -98,7 +98,7 @@ public struct CSVDatasetReader: Sendable {
         let dataset = Dataset(
             features: layout.features, values: Matrix(rows: rows, columns: layout.features.count, values: values),
             labels: layout.labelPosition == nil ? nil : labels, source: source,
-            times: layout.timePosition != nil && times.allSatisfy(\.isFinite) ? times : nil)
+            times: times.contains(where: \.isFinite) ? times : nil)
         return (dataset, report)
     }
 }

@@ -34,7 +34,7 @@ public struct CSVLayout: Sendable {
         self.header = header
         let labelPosition = labelColumn.flatMap { header.firstIndex(of: $0) }
         self.labelPosition = labelPosition
-        self.timePosition = header.firstIndex { ["timestamp", "time"].contains($0.lowercased()) }
+        self.timePosition = header.firstIndex { TimeValue.names.contains($0.lowercased()) }
         if let features {
             let missing = features.filter { !header.contains($0) }
             guard missing.isEmpty else { throw .missingColumns(missing, source: source) }

@@ -10,8 +10,9 @@ public struct Dataset: Sendable, Equatable {
     public var labels: [UInt8]?
     /// Where the rows came from, for messages and model metadata (a file name, `synthetic:seed`).
     public var source: String
-    /// Each row's time in seconds (see ``CSVLayout/time(of:)``), when every row has a readable
-    /// one: a model with a season places the rows by it. `nil` otherwise.
+    /// Each row's time in seconds (see ``TimeValue``), NaN where it cannot be read; `nil` when
+    /// the rows have no time. A model with a season places the rows by it (a row without one is
+    /// the next step).
     public var times: [Double]?
 
     public init(features: [String], values: Matrix, labels: [UInt8]? = nil, source: String, times: [Double]? = nil) {

@@ -27,20 +27,28 @@ public struct SeriesOrderCheck: Sendable {
         delimiter = layout.delimiter
     }
 
-    /// The time between rows, in seconds: the median gap between consecutive times, when nearly
-    /// all gaps (nine in ten) are within 2 % of a whole number of it (a scrape's jitter, the
-    /// steps a missed scrape skips), or `nil` without a readable time column or so regular a gap.
-    /// Rounded to whole seconds from one second up. (Rows are placed in a season by their time
-    /// at this interval; an irregular series has no day of a fixed number of steps.)
+    /// The time between rows, in seconds, when nearly all gaps between consecutive times (nine
+    /// in ten) are within 2 % of a whole number of the median gap (a scrape's jitter, the steps a
+    /// missed scrape skips): their mean per step, to the whole second when it is within 0.1 % of
+    /// one. `nil` without a readable time column or so regular a gap. (Rows are placed in a
+    /// season by their time at this interval; an irregular series has no day of a fixed number
+    /// of steps.)
     public var samplingInterval: Double? {
         guard !gaps.isEmpty else { return nil }
         let median = gaps.sorted()[gaps.count / 2]
-        let regular = gaps.count { gap in
-            let steps = (gap / median).rounded()
-            return steps >= 1 && abs(gap - steps * median) <= Self.jitter * median
+        var regular = 0
+        var span = 0.0
+        var steps = 0.0
+        for gap in gaps {
+            let count = (gap / median).rounded()
+            guard count >= 1, abs(gap - count * median) <= Self.jitter * median else { continue }
+            regular += 1
+            span += gap
+            steps += count
         }
         guard 10 * regular >= 9 * max(1, timesRead - 1) else { return nil }
-        return median >= 1 ? median.rounded() : median
+        let interval = span / steps
+        return abs(interval - interval.rounded()) <= 0.001 * interval ? interval.rounded() : interval
     }
 
     /// How far a gap may stray from a whole number of intervals, as a share of the interval.

@@ -1,15 +1,24 @@
-/// Reads the values of a CSV time column as seconds, to find the rows' sampling interval: epoch
-/// numbers (seconds, or milliseconds when larger than 10¹¹) and ISO 8601 date-times
-/// (`2014-02-14T14:30:00Z`, `2014-02-14 14:30:00`, with optional fractions and UTC offset).
-enum TimeValue {
+/// Reads the values of a time column or field as seconds, to find the rows' sampling interval
+/// and to place them in a model's season: epoch numbers (seconds, or milliseconds when larger than 10¹¹)
+/// and ISO 8601 date-times (`2014-02-14T14:30:00Z`, `2014-02-14 14:30:00`, with optional
+/// fractions and UTC offset).
+public enum TimeValue {
     /// Epoch numbers above this are milliseconds (10¹¹ s is the year 5138).
     static let millisecondThreshold = 1e11
 
+    /// The names a time column (CSV) or field (NDJSON) goes by.
+    public static let names: Set<String> = ["timestamp", "time"]
+
     /// `text` as seconds (since the epoch, or since an arbitrary origin for offsets), or `nil`
     /// when it is neither a number nor an ISO 8601 date-time.
-    static func seconds(_ text: Substring) -> Double? {
-        if let number = Double(text), number.isFinite { return number > millisecondThreshold ? number / 1000 : number }
+    public static func seconds(_ text: Substring) -> Double? {
+        if let number = Double(text), number.isFinite { return seconds(epoch: number) }
         return iso8601(text)
+    }
+
+    /// An epoch number as seconds: milliseconds when larger than 10¹¹.
+    public static func seconds(epoch number: Double) -> Double {
+        number > millisecondThreshold ? number / 1000 : number
     }
 
     private static func iso8601(_ text: Substring) -> Double? {

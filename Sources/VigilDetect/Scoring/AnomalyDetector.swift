@@ -87,7 +87,7 @@ public struct AnomalyDetector: Sendable {
         return scores
     }
 
-    /// The reconstruction error of every row of a series (see ``score(series:)``): the cheapest
+    /// The reconstruction error of every row of a series (see ``score(series:times:)``): the cheapest
     /// full pass, for evaluation.
     public func reconstructionErrors(series rows: Matrix, times: [Double]? = nil) -> [Float] {
         bundle.reconstructionErrors(series: rows, times: times)

@@ -154,7 +154,7 @@ public struct TemporalWindow: Sendable, Equatable, Hashable, Codable, CustomStri
     }
 
     /// The model inputs for `vectors` taken one by one, each as a series of its own (see
-    /// ``inputs(series:start:)``).
+    /// ``inputs(series:start:times:)``).
     public func inputs(separately vectors: [[Double]], start: [Double]) -> Matrix {
         let features = start.count
         var values: [Float] = []
@@ -246,7 +246,8 @@ public struct SeriesWindow: Sendable {
     ///
     /// With `times` (each row's time in seconds) and a window that knows its ``TemporalWindow/stepSeconds``,
     /// the rows are placed in their seasons by time, as the service places its steps: a row that
-    /// never came leaves a gap. A row whose time is unknown (NaN) counts as the next step.
+    /// never came leaves a gap. A row whose time is unknown (NaN), or not after the latest one,
+    /// counts as the next step.
     public mutating func inputs(_ rows: Matrix, times: [Double]? = nil) -> Matrix {
         precondition(rows.columns == features, "expected \(features) columns, got \(rows.columns)")
         precondition(times == nil || times!.count == rows.rows, "expected \(rows.rows) times, got \(times!.count)")
@@ -277,9 +278,10 @@ public struct SeriesWindow: Sendable {
         return Matrix(rows: rows.rows, columns: width, values: values)
     }
 
-    /// Leaves a gap in the season for the steps that never came before a row at `time`.
+    /// Leaves a gap in the season for the steps that never came before a row at `time`. A row
+    /// whose time is unknown, or not after the latest (a file out of order), is the next step.
     private mutating func placeInSeason(at time: Double) {
-        guard time.isFinite else {
+        guard time.isFinite, latestTime.map({ time > $0 }) ?? true else {
             latestTime = latestTime.map { $0 + window.stepSeconds! }
             return
         }
