@@ -121,6 +121,26 @@ import VigilML
                 == comparable(counted.inputs(series: Matrix(values.map { [$0] }), start: [2]).values))
     }
 
+    /// However far a skip goes, only the phase moves on: the count cannot overflow.
+    @Test func aSkipOfAnyLengthKeepsThePhase() {
+        var near = SeasonalReference(length: 2, features: 1)
+        var far = SeasonalReference(length: 2, features: 1)
+        for value in [1.0, 2, 3, 4, 5, 6] {
+            _ = near.changes(joining: [value])
+            _ = far.changes(joining: [value])
+        }
+        near.skip(7)
+        // Int.max − 6 ≡ 1 and Int.max − 1 ≡ 0 (mod 6, the ring's span): 7 steps on, like near.
+        far.skip(Int.max - 6)
+        far.skip(Int.max - 1)
+        let known = { (changes: [Double]?) in changes.map { $0.map { $0.isNaN ? -999 : $0 } } }
+        for value in [10.0, 20, 30, 40, 50, 60, 70] {
+            #expect(known(near.changes(joining: [value])) == known(far.changes(joining: [value])))
+        }
+        #expect(near.changes(peeking: [0]) == [-40])  // against the median of 20, 40, 60
+        #expect(far.changes(peeking: [0]) == [-40])
+    }
+
     @Test func aSeasonNeedsTrainingRowsWithThreeSeasonsBehindThem() {
         var trainer = DetectorTrainer()
         trainer.window = TemporalWindow(length: 1, seasonLength: 10)

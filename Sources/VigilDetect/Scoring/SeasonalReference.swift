@@ -60,9 +60,10 @@ public struct SeasonalReference: Sendable, Equatable {
         guard steps > 0 else { return }
         let unknown = [Double](repeating: .nan, count: features)
         let span = Self.seasons * length
-        // Past a whole ring, every place is unknown already: only the phase moves on.
+        // Past a whole ring, every place is unknown already: only the phase moves on (kept
+        // within one more ring, so that no run of skips, however long, overflows the count).
         for _ in 0..<min(steps, span) { _ = changes(joining: unknown) }
-        count += max(0, steps - span)
+        if steps > span { count = span + (count % span + (steps - span) % span) % span }
     }
 
     /// `vector` minus the median of the vectors one, two and three seasons before it (`nil`
