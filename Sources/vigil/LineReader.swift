@@ -3,10 +3,16 @@ import Foundation
 /// Reads a file or standard input line by line, in large chunks, without loading it whole.
 struct LineReader {
     private let handle: FileHandle
-    private var buffer = Data()
+    /// Bytes read but not yet returned start at ``position``; the bytes before it are dropped
+    /// only when the next chunk is read, so each line costs its own length, not the chunk's.
+    private var buffer: [UInt8] = []
+    private var position = 0
     private var finished = false
     /// The 1-based number of the last line returned.
     private(set) var lineNumber = 0
+
+    /// How much is read at a time.
+    static let chunkSize = 1 << 20
 
     init(handle: FileHandle) {
         self.handle = handle
@@ -15,23 +21,29 @@ struct LineReader {
     /// The next line without its terminator (`\n` or `\r\n`), or `nil` at the end.
     mutating func next() throws -> String? {
         while true {
-            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                var line = buffer[buffer.startIndex..<newline]
-                if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
-                let text = String(decoding: line, as: UTF8.self)
-                buffer.removeSubrange(buffer.startIndex...newline)
+            if let newline = buffer[position...].firstIndex(of: UInt8(ascii: "\n")) {
+                var end = newline
+                if end > position, buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+                let text = String(decoding: buffer[position..<end], as: UTF8.self)
+                position = newline + 1
                 lineNumber += 1
                 return text
             }
             if finished {
-                guard !buffer.isEmpty else { return nil }
-                let text = String(decoding: buffer, as: UTF8.self)
-                buffer.removeAll()
+                guard position < buffer.count else { return nil }
+                let text = String(decoding: buffer[position...], as: UTF8.self)
+                position = buffer.count
                 lineNumber += 1
                 return text
             }
-            let chunk = try handle.read(upToCount: 1 << 20) ?? Data()
-            if chunk.isEmpty { finished = true } else { buffer.append(chunk) }
+            let chunk = try handle.read(upToCount: Self.chunkSize) ?? Data()
+            if chunk.isEmpty {
+                finished = true
+            } else {
+                buffer.removeSubrange(0..<position)
+                position = 0
+                buffer.append(contentsOf: chunk)
+            }
         }
     }
 }

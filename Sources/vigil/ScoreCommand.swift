@@ -68,7 +68,7 @@ struct ScoreCommand: AsyncParsableCommand {
 
         var firstLine: String?
         while let line = try reader.next() {
-            if !line.trimmingCharacters(in: .whitespaces).isEmpty { firstLine = line; break }
+            if !Self.isBlank(line) { firstLine = line; break }
         }
         guard let firstLine else { throw DatasetError.empty(source: name) }
         let isJSON = format == .ndjson || (format == .auto && firstLine.hasPrefix("{"))
@@ -87,7 +87,14 @@ struct ScoreCommand: AsyncParsableCommand {
         } else {
             let layout = try CSVLayout(headerLine: firstLine, source: name, features: features, labelColumn: nil)
             if detector.window.isTemporal { order = SeriesOrderCheck(layout: layout) }
-            parse = { line, number, values, time throws(DatasetError) in _ = try layout.parse(line, lineNumber: number, into: &values, time: &time) }
+            if detector.window.seasonLength != nil, detector.window.stepSeconds != nil {
+                parse = { line, number, values, time throws(DatasetError) in
+                    _ = try layout.parse(line, lineNumber: number, into: &values, time: &time)
+                }
+            } else {
+                // Times only place rows in a season: not read for a model without one.
+                parse = { line, number, values, _ throws(DatasetError) in _ = try layout.parse(line, lineNumber: number, into: &values) }
+            }
         }
 
         var values: [Float] = []
@@ -100,19 +107,23 @@ struct ScoreCommand: AsyncParsableCommand {
         var series = SeriesWindow(detector.window, start: detector.bundle.featureMeans)
         let earlier = try history.rows(for: detector.bundle, input: name)
         _ = series.inputs(earlier.values, times: earlier.times)
+        let writer = ScoreWriter(features: features)
+        var line = ""
         func scoreBatch() {
             guard !rowNumbers.isEmpty else { return }
             let inputs = series.inputs(Matrix(rows: rowNumbers.count, columns: features.count, values: values), times: times)
             let scores = detector.score(inputs: inputs)
             for (score, row) in zip(scores, rowNumbers) {
-                console.output(score.json(features: features, extra: [("row", "\(row)")]))
+                line.removeAll(keepingCapacity: true)
+                writer.write(score, extra: [("row", String(row))], to: &line)
+                console.output(line)
             }
             values.removeAll(keepingCapacity: true)
             times.removeAll(keepingCapacity: true)
             rowNumbers.removeAll(keepingCapacity: true)
         }
         func accept(_ line: String, _ number: Int) throws {
-            guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { return }
+            guard !Self.isBlank(line) else { return }
             dataRow += 1
             order?.observe(line, lineNumber: number)
             do {
@@ -144,5 +155,10 @@ struct ScoreCommand: AsyncParsableCommand {
         if let line = order?.firstOutOfOrderLine {
             Console.note("warning: \(name), line \(line): the time goes backwards, but the rows were scored as one series in the order given")
         }
+    }
+
+    /// Whether `line` holds nothing but spaces, tabs and a carriage return.
+    private static func isBlank(_ line: String) -> Bool {
+        line.utf8.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }
     }
 }

@@ -219,6 +219,23 @@ import Testing
         #expect(zip(fromRecords, holed).allSatisfy { abs($0 - $1) <= 1e-9 * max(abs($1), 1) })
     }
 
+    /// Windows line endings, blank lines, quoted fields and a last line without its newline read
+    /// as the plain file does, through standard input and from a file.
+    @Test func scoreReadsCRLFQuotesAndAnUnterminatedLastLine() throws {
+        let rows = ["1,50,50,50,50,50", "2,500,50,50,50,50", "3,\"60\",50,50,50,50"]
+        let header = "timestamp,cpu_usage,memory_usage,disk_io,network_io,response_time"
+        let plain = try VigilRunner.run(["score", "--model", Self.model, "-"], input: ([header] + rows).joined(separator: "\n") + "\n")
+        #expect(plain.status == 0, "\(plain.error)")
+        #expect(plain.output.split(separator: "\n").count == 3)
+        let windows = ([header] + rows.prefix(2) + [" ", rows[2]]).joined(separator: "\r\n")
+        let piped = try VigilRunner.run(["score", "--model", Self.model, "-"], input: windows)
+        #expect(piped.status == 0, "\(piped.error)")
+        #expect(piped.output == plain.output)  // a blank line is no data row
+        let file = VigilRunner.temporaryDirectory() + "/windows.csv"
+        try windows.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try VigilRunner.run(["score", "--model", Self.model, file]).output == piped.output)
+    }
+
     @Test func scoreReadsNDJSON() throws {
         let ndjson = """
             {"cpu_usage": 50, "memory_usage": 50, "disk_io": 50, "network_io": 50, "response_time": 50, "service": "api"}

@@ -52,9 +52,18 @@ public struct CSVDatasetReader: Sendable {
     public func read(text: String, source: String) throws(DatasetError) -> (dataset: Dataset, report: ReadReport) {
         var lines: [(number: Int, text: String)] = []
         var number = 0
-        text.enumerateLines { line, _ in
+        // Lines end at "\n" or "\r\n", found byte by byte (Foundation's line enumeration goes
+        // through UTF-16 and costs more than all the parsing).
+        let utf8 = text.utf8
+        var start = utf8.startIndex
+        while start != utf8.endIndex {
+            let newline = utf8[start...].firstIndex(of: UInt8(ascii: "\n")) ?? utf8.endIndex
+            var end = newline
+            if end != start, utf8[utf8.index(before: end)] == UInt8(ascii: "\r") { end = utf8.index(before: end) }
             number += 1
-            if !line.trimmingSpaces.isEmpty { lines.append((number, line)) }
+            let line = text[start..<end]
+            if !line.trimmingSpaces.isEmpty { lines.append((number, String(line))) }
+            start = newline == utf8.endIndex ? newline : utf8.index(after: newline)
         }
         guard let headerLine = lines.first else { throw .missingHeader(source: source) }
         let body = lines.dropFirst()
