@@ -273,6 +273,11 @@ import Testing
         #expect(wrongType.error.contains("column 'cpu_usage': 'true' is not a finite number"))
         let notJSON = try VigilRunner.run(["score", "--model", Self.model, "--format", "ndjson"], input: "{oops\n")
         #expect(notJSON.error.contains("line 1: not a JSON object"))
+        // The service's parser: what it refuses, `vigil score` refuses too.
+        let twice = try VigilRunner.run(["score", "--model", Self.model, "--format", "ndjson"], input: "{\"cpu_usage\": 1, \"cpu_usage\": 2}\n")
+        #expect(twice.error.contains("line 1: not a JSON object (duplicate key \"cpu_usage\" at byte"), "\(twice.error)")
+        let array = try VigilRunner.run(["score", "--model", Self.model, "--format", "ndjson"], input: "[1, 2]\n")
+        #expect(array.error.contains("line 1: not a JSON object but an array"), "\(array.error)")
     }
 
     @Test func missingCSVColumnsAndMissingModelsAreExplained() throws {

@@ -8,7 +8,7 @@ public enum JSONValue: Sendable, Equatable {
     case object([String: JSONValue])
 
     /// What kind of value this is, for error messages ("a string", "an array").
-    var kind: String {
+    public var kind: String {
         switch self {
         case .null: "null"
         case .bool: "a boolean"
