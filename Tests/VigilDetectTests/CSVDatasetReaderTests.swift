@@ -45,6 +45,18 @@ import VigilDetect
         #expect(report.firstProblem == .invalidValue(source: "m.csv", line: 3, column: "cpu", value: "x"))
     }
 
+    /// Unix, Windows and old Mac line endings read alike, and a line's number counts blank lines.
+    @Test func everyLineEndingReadsAlike() throws {
+        for ending in ["\n", "\r\n", "\r"] {
+            let text = ["cpu,mem", "1,2", "", "3,4"].joined(separator: ending) + ending
+            let (dataset, _) = try CSVDatasetReader().read(text: text, source: "m.csv")
+            #expect(dataset.values.values == [1, 2, 3, 4])
+            #expect(throws: DatasetError.invalidValue(source: "m.csv", line: 4, column: "mem", value: "x")) {
+                try CSVDatasetReader().read(text: ["cpu,mem", "1,2", "", "3,x"].joined(separator: ending), source: "m.csv")
+            }
+        }
+    }
+
     @Test func semicolonsAndQuotesAreUnderstood() throws {
         let (dataset, _) = try CSVDatasetReader().read(text: "datetime;A;B\n\"2020-01-01 10:00\";1;2\n", source: "s.csv")
         #expect(dataset.features == ["A", "B"])

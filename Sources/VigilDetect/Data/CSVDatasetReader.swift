@@ -52,12 +52,14 @@ public struct CSVDatasetReader: Sendable {
     public func read(text: String, source: String) throws(DatasetError) -> (dataset: Dataset, report: ReadReport) {
         var lines: [(number: Int, text: String)] = []
         var number = 0
-        // Lines end at "\n" or "\r\n", found byte by byte (Foundation's line enumeration goes
-        // through UTF-16 and costs more than all the parsing).
+        // Lines end at "\n" or "\r\n" (at "\r" in a file with no "\n", as old Mac software
+        // wrote them), found byte by byte: Foundation's line enumeration goes through UTF-16 and
+        // costs more than all the parsing.
         let utf8 = text.utf8
+        let terminator = utf8.contains(UInt8(ascii: "\n")) ? UInt8(ascii: "\n") : UInt8(ascii: "\r")
         var start = utf8.startIndex
         while start != utf8.endIndex {
-            let newline = utf8[start...].firstIndex(of: UInt8(ascii: "\n")) ?? utf8.endIndex
+            let newline = utf8[start...].firstIndex(of: terminator) ?? utf8.endIndex
             var end = newline
             if end != start, utf8[utf8.index(before: end)] == UInt8(ascii: "\r") { end = utf8.index(before: end) }
             number += 1
