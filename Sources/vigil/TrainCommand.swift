@@ -211,6 +211,9 @@ struct TrainCommand: AsyncParsableCommand {
         var lines = [
             "Trained in \(String(format: "%.1f", seconds)) s: \(history.epochs.count) epochs, best val_loss \(Double(history.bestLoss).fixed4) at epoch \(history.bestEpoch)"
         ]
+        if !history.stoppedEarly, history.bestEpoch == epochs, epochs > 1 {
+            lines.append("note: the validation loss was still falling at the last epoch; more --epochs may fit better")
+        }
         if let calibration = bundle.calibration {
             switch calibration.method {
             case .labels:
