@@ -24,16 +24,14 @@ struct LineReader {
             if let newline = buffer[position...].firstIndex(of: UInt8(ascii: "\n")) {
                 var end = newline
                 if end > position, buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-                let text = String(decoding: buffer[position..<end], as: UTF8.self)
+                let text = line(position..<end)
                 position = newline + 1
-                lineNumber += 1
                 return text
             }
             if finished {
                 guard position < buffer.count else { return nil }
-                let text = String(decoding: buffer[position...], as: UTF8.self)
+                let text = line(position..<buffer.count)
                 position = buffer.count
-                lineNumber += 1
                 return text
             }
             let chunk = try handle.read(upToCount: Self.chunkSize) ?? Data()
@@ -45,5 +43,14 @@ struct LineReader {
                 buffer.append(contentsOf: chunk)
             }
         }
+    }
+
+    /// The text of the next line, at `range` of the buffer; a file's UTF-8 byte order mark (as
+    /// spreadsheets write it) is not part of its first line.
+    private mutating func line(_ range: Range<Int>) -> String {
+        lineNumber += 1
+        var start = range.lowerBound
+        if lineNumber == 1, range.count >= 3, buffer[start..<start + 3].elementsEqual([0xEF, 0xBB, 0xBF]) { start += 3 }
+        return String(decoding: buffer[start..<range.upperBound], as: UTF8.self)
     }
 }

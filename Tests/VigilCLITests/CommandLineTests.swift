@@ -236,6 +236,9 @@ import Testing
         let file = VigilRunner.temporaryDirectory() + "/windows.csv"
         try windows.write(toFile: file, atomically: true, encoding: .utf8)
         #expect(try VigilRunner.run(["score", "--model", Self.model, file]).output == piped.output)
+        // A spreadsheet's byte order mark before the header.
+        let marked = try VigilRunner.run(["score", "--model", Self.model, "-"], input: "\u{FEFF}" + windows)
+        #expect(marked.output == piped.output, "\(marked.error)")
     }
 
     @Test func scoreReadsNDJSON() throws {

@@ -57,6 +57,11 @@ import VigilDetect
         }
     }
 
+    @Test func aByteOrderMarkIsNotPartOfTheHeader() throws {
+        let (dataset, _) = try CSVDatasetReader().read(text: "\u{FEFF}cpu,mem\n1,2\n", source: "m.csv")
+        #expect(dataset.features == ["cpu", "mem"])
+    }
+
     @Test func semicolonsAndQuotesAreUnderstood() throws {
         let (dataset, _) = try CSVDatasetReader().read(text: "datetime;A;B\n\"2020-01-01 10:00\";1;2\n", source: "s.csv")
         #expect(dataset.features == ["A", "B"])

@@ -58,6 +58,8 @@ public struct CSVDatasetReader: Sendable {
         let utf8 = text.utf8
         let terminator = utf8.contains(UInt8(ascii: "\n")) ? UInt8(ascii: "\n") : UInt8(ascii: "\r")
         var start = utf8.startIndex
+        // A UTF-8 byte order mark (as spreadsheets write it) is not part of the header.
+        if utf8.starts(with: [0xEF, 0xBB, 0xBF]) { start = utf8.index(start, offsetBy: 3) }
         while start != utf8.endIndex {
             let newline = utf8[start...].firstIndex(of: terminator) ?? utf8.endIndex
             var end = newline
