@@ -17,10 +17,10 @@ enum JSONRecord {
         do {
             document = try JSONParser.parse(line)
         } catch {
-            throw .invalidJSON(source: source, line: lineNumber, reason: "not a JSON object (\(error.reason) at byte \(error.offset))")
+            throw .invalidJSON(source: source, line: lineNumber, reason: "invalid JSON: \(error.reason) at byte \(error.offset + 1)")
         }
         guard case .object(let fields) = document else {
-            throw .invalidJSON(source: source, line: lineNumber, reason: "not a JSON object but \(document.kind)")
+            throw .invalidJSON(source: source, line: lineNumber, reason: "a JSON object is expected, found \(document.kind)")
         }
         var parsed: [Float] = []
         parsed.reserveCapacity(features.count)
@@ -43,7 +43,11 @@ enum JSONRecord {
             }
         }
         values.append(contentsOf: parsed)
-        switch fields.first(where: { TimeValue.names.contains($0.key.lowercased()) })?.value {
+        // `timestamp` before `time`, then either in other letter cases, in key order: the same
+        // field every run (a dictionary's order is not).
+        let timeKey =
+            ["timestamp", "time"].first { fields[$0] != nil } ?? fields.keys.filter { TimeValue.names.contains($0.lowercased()) }.sorted().first
+        switch timeKey.flatMap({ fields[$0] }) {
         case .number(let number)?: return TimeValue.seconds(epoch: number)
         case .string(let text)?: return TimeValue.seconds(Substring(text)) ?? .nan
         default: return .nan

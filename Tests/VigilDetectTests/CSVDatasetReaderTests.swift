@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import VigilDetect
 
@@ -57,6 +58,21 @@ import VigilDetect
         }
     }
 
+    /// A lone carriage return ends a line wherever it is, as `\r\n` and `\n` do.
+    @Test func lineEndsMayBeMixed() throws {
+        for text in ["cpu,mem\r1,2\r3,4\n", "cpu,mem\n1,2\r3,4\r\n", "cpu,mem\r\n1,2\n3,4"] {
+            #expect(try CSVDatasetReader().read(text: text, source: "m.csv").dataset.values.values == [1, 2, 3, 4])
+        }
+        let bytes = Array("a\r\nb\rc\nd\r".utf8)
+        #expect(LineEnding.first(in: bytes, more: false).map { [$0.text, $0.next] } == [1, 3])
+        #expect(LineEnding.first(in: bytes[3...], more: false).map { [$0.text, $0.next] } == [4, 5])
+        #expect(LineEnding.first(in: bytes[5...], more: false).map { [$0.text, $0.next] } == [6, 7])
+        // A "\r" at the end may be half of a "\r\n" still to come.
+        #expect(LineEnding.first(in: bytes[7...], more: true) == nil)
+        #expect(LineEnding.first(in: bytes[7...], more: false).map { [$0.text, $0.next] } == [8, 9])
+        #expect(LineEnding.first(in: Array("abc".utf8), more: false) == nil)
+    }
+
     @Test func aByteOrderMarkIsNotPartOfTheHeader() throws {
         let (dataset, _) = try CSVDatasetReader().read(text: "\u{FEFF}cpu,mem\n1,2\n", source: "m.csv")
         #expect(dataset.features == ["cpu", "mem"])
@@ -90,7 +106,8 @@ import VigilDetect
 
     @Test func aRareGapKeepsTheIntervalButIrregularOrUnreadableTimesHaveNone() throws {
         // One gap in 20 rows; then one in 5.
-        #expect(try interval((0..<20).map { String($0 < 10 ? $0 * 60 : $0 * 60 + 120) }) == 60)
+        let times: [String] = (0..<20).map { (row: Int) -> String in "\(row < 10 ? row * 60 : row * 60 + 120)" }
+        #expect(try interval(times) == 60)
         #expect(try interval(["0", "60", "120", "200", "260", "320"]) == nil)
         // Missed scrapes (whole numbers of steps) are gaps a season places by time, and a
         // scrape's jitter is not a different interval.
@@ -122,5 +139,30 @@ import VigilDetect
         let dataset = try CSVDatasetReader().read(text: "timestamp,cpu,mem\n60,1,2\n120,3,4\n", source: "m.csv").dataset
         #expect(try dataset.selecting(["mem"]).times == [60, 120])
         #expect(dataset.subset([1]).times == [120])
+    }
+}
+
+/// `vigil score`'s streaming reader: the same lines as the whole-file reader, however the bytes
+/// arrive.
+@Suite struct LineReaderTests {
+    private func lines(_ text: String, chunkSize: Int) throws -> [String] {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("lines-\(UUID().uuidString).txt").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var reader = LineReader(handle: try #require(FileHandle(forReadingAtPath: path)), chunkSize: chunkSize)
+        var lines: [String] = []
+        while let line = try reader.next() { lines.append(line) }
+        #expect(reader.lineNumber == lines.count)
+        return lines
+    }
+
+    @Test(arguments: [1, 2, 3, 5, 1 << 20])
+    func everyLineEndAndChunkBoundaryGivesTheSameLines(chunkSize: Int) throws {
+        let text = "\u{FEFF}a,b\r\n\r\nc\rd\ne\u{E9}\r\n\rf"
+        #expect(try lines(text, chunkSize: chunkSize) == ["a,b", "", "c", "d", "e\u{E9}", "", "f"])
+        #expect(try lines("x\r", chunkSize: chunkSize) == ["x"])
+        #expect(try lines("", chunkSize: chunkSize) == [])
+        let long = String(repeating: "y", count: 50)
+        #expect(try lines(long + "\n" + long, chunkSize: chunkSize) == [long, long])
     }
 }

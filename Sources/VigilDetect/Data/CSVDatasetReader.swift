@@ -52,22 +52,18 @@ public struct CSVDatasetReader: Sendable {
     public func read(text: String, source: String) throws(DatasetError) -> (dataset: Dataset, report: ReadReport) {
         var lines: [(number: Int, text: String)] = []
         var number = 0
-        // Lines end at "\n" or "\r\n" (at "\r" in a file with no "\n", as old Mac software
-        // wrote them), found byte by byte: Foundation's line enumeration goes through UTF-16 and
-        // costs more than all the parsing.
         let utf8 = text.utf8
-        let terminator = utf8.contains(UInt8(ascii: "\n")) ? UInt8(ascii: "\n") : UInt8(ascii: "\r")
         var start = utf8.startIndex
         // A UTF-8 byte order mark (as spreadsheets write it) is not part of the header.
         if utf8.starts(with: [0xEF, 0xBB, 0xBF]) { start = utf8.index(start, offsetBy: 3) }
+        // Byte by byte: Foundation's line enumeration goes through UTF-16 and costs more than
+        // all the parsing.
         while start != utf8.endIndex {
-            let newline = utf8[start...].firstIndex(of: terminator) ?? utf8.endIndex
-            var end = newline
-            if end != start, utf8[utf8.index(before: end)] == UInt8(ascii: "\r") { end = utf8.index(before: end) }
+            let end = LineEnding.first(in: utf8[start...], more: false) ?? (utf8.endIndex, utf8.endIndex)
             number += 1
-            let line = text[start..<end]
+            let line = text[start..<end.text]
             if !line.trimmingSpaces.isEmpty { lines.append((number, String(line))) }
-            start = newline == utf8.endIndex ? newline : utf8.index(after: newline)
+            start = end.next
         }
         guard let headerLine = lines.first else { throw .missingHeader(source: source) }
         let body = lines.dropFirst()

@@ -18,7 +18,7 @@ public struct JSONParser {
     public static func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONSyntaxError) -> JSONValue {
         var parser = JSONParser(bytes)
         parser.skipWhitespace()
-        guard parser.index < bytes.count else { throw JSONSyntaxError(offset: 0, reason: "the body is empty") }
+        guard parser.index < bytes.count else { throw JSONSyntaxError(offset: 0, reason: "the input is empty") }
         let value = try parser.parseValue(depth: 0)
         parser.skipWhitespace()
         guard parser.index == bytes.count else { throw parser.error("unexpected content after the JSON value") }
@@ -53,7 +53,7 @@ public struct JSONParser {
 
     private mutating func parseValue(depth: Int) throws(JSONSyntaxError) -> JSONValue {
         guard depth < Self.maximumDepth else { throw error("nesting deeper than \(Self.maximumDepth) levels") }
-        guard let byte = current else { throw error("unexpected end of the body") }
+        guard let byte = current else { throw error("unexpected end of the input") }
         switch byte {
         case UInt8(ascii: "{"): return try parseObject(depth: depth)
         case UInt8(ascii: "["): return try parseArray(depth: depth)

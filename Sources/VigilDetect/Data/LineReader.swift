@@ -1,44 +1,51 @@
-import Foundation
+public import Foundation
 
-/// Reads a file or standard input line by line, in large chunks, without loading it whole.
-struct LineReader {
+/// Reads a file or standard input line by line (see ``LineEnding``), in large chunks, without
+/// loading it whole: `vigil score`'s input.
+public struct LineReader {
     private let handle: FileHandle
     /// Bytes read but not yet returned start at ``position``; the bytes before it are dropped
     /// only when the next chunk is read, so each line costs its own length, not the chunk's.
     private var buffer: [UInt8] = []
     private var position = 0
+    /// Where the search for the next line end resumes: a line longer than a chunk is scanned
+    /// once, not once per chunk.
+    private var scanned = 0
     private var finished = false
     /// The 1-based number of the last line returned.
-    private(set) var lineNumber = 0
-
+    public private(set) var lineNumber = 0
     /// How much is read at a time.
-    static let chunkSize = 1 << 20
+    private let chunkSize: Int
 
-    init(handle: FileHandle) {
+    public init(handle: FileHandle, chunkSize: Int = 1 << 20) {
+        precondition(chunkSize >= 1, "read at least one byte at a time")
         self.handle = handle
+        self.chunkSize = chunkSize
     }
 
-    /// The next line without its terminator (`\n` or `\r\n`), or `nil` at the end.
-    mutating func next() throws -> String? {
+    /// The next line without its terminator, or `nil` at the end.
+    public mutating func next() throws -> String? {
         while true {
-            if let newline = buffer[position...].firstIndex(of: UInt8(ascii: "\n")) {
-                var end = newline
-                if end > position, buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-                let text = line(position..<end)
-                position = newline + 1
+            if let end = LineEnding.first(in: buffer[scanned...], more: !finished) {
+                let text = line(position..<end.text)
+                position = end.next
+                scanned = end.next
                 return text
             }
+            // Nothing up to the last byte ends a line (but a "\r" there may, with what follows).
+            scanned = max(position, buffer.count - 1)
             if finished {
                 guard position < buffer.count else { return nil }
                 let text = line(position..<buffer.count)
                 position = buffer.count
                 return text
             }
-            let chunk = try handle.read(upToCount: Self.chunkSize) ?? Data()
+            let chunk = try handle.read(upToCount: chunkSize) ?? Data()
             if chunk.isEmpty {
                 finished = true
             } else {
                 buffer.removeSubrange(0..<position)
+                scanned -= position
                 position = 0
                 buffer.append(contentsOf: chunk)
             }
