@@ -108,15 +108,15 @@ struct ScoreCommand: AsyncParsableCommand {
         let earlier = try history.rows(for: detector.bundle, input: name)
         _ = series.inputs(earlier.values, times: earlier.times)
         let writer = ScoreWriter(features: features)
-        var line = ""
+        var output = ""
         func scoreBatch() {
             guard !rowNumbers.isEmpty else { return }
             let inputs = series.inputs(Matrix(rows: rowNumbers.count, columns: features.count, values: values), times: times)
             let scores = detector.score(inputs: inputs)
             for (score, row) in zip(scores, rowNumbers) {
-                line.removeAll(keepingCapacity: true)
-                writer.write(score, extra: [("row", String(row))], to: &line)
-                console.output(line)
+                output.removeAll(keepingCapacity: true)
+                writer.write(score, extra: [("row", String(row))], to: &output)
+                console.output(output)
             }
             values.removeAll(keepingCapacity: true)
             times.removeAll(keepingCapacity: true)

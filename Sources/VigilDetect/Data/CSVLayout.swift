@@ -117,6 +117,7 @@ public struct CSVLayout: Sendable {
             fields.append(line[start..<utf8.endIndex])
             return fields
         }
+        // Quotes (or a delimiter beyond ASCII): character by character.
         guard utf8.contains(UInt8(ascii: "\"")) else { return line.split(separator: delimiter, omittingEmptySubsequences: false) }
         var fields: [Substring] = []
         var current = ""

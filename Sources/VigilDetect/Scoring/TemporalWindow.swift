@@ -37,9 +37,9 @@ public struct TemporalWindow: Sendable, Equatable, Hashable, Codable, CustomStri
     public var seasonLength: Int?
     /// The time between steps, in seconds, when the training rows showed it (their timestamps):
     /// the service, and a file with a time column, then place each step of a season by its time,
-    /// so that steps that never arrive (a missed scrape, an outage) leave gaps instead of shifting
-    /// the comparisons of the next three seasons (see ``missedSteps(from:to:)``). `nil`: every row or step counts as
-    /// the next one.
+    /// so that steps that never arrive (a missed scrape, an outage) leave gaps instead of
+    /// shifting the comparisons of the next three seasons (see ``missedSteps(from:to:)``).
+    /// `nil`: every row or step counts as the next one.
     public var stepSeconds: Double?
 
     /// The longest window a bundle may declare.
@@ -244,10 +244,10 @@ public struct SeriesWindow: Sendable {
 
     /// The model inputs for `rows`, the series' next vectors in time order.
     ///
-    /// With `times` (each row's time in seconds) and a window that knows its ``TemporalWindow/stepSeconds``,
-    /// the rows are placed in their seasons by time, as the service places its steps: a row that
-    /// never came leaves a gap. A row whose time is unknown (NaN), or not after the latest one,
-    /// counts as the next step.
+    /// With `times` (each row's time in seconds) and a window that knows its
+    /// ``TemporalWindow/stepSeconds``, the rows are placed in their seasons by time, as the
+    /// service places its steps: a row that never came leaves a gap. A row whose time is unknown
+    /// (NaN), or not after the latest one, counts as the next step.
     public mutating func inputs(_ rows: Matrix, times: [Double]? = nil) -> Matrix {
         precondition(rows.columns == features, "expected \(features) columns, got \(rows.columns)")
         precondition(times == nil || times!.count == rows.rows, "expected \(rows.rows) times, got \(times!.count)")
