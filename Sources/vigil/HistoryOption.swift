@@ -12,11 +12,14 @@ struct HistoryOption: ParsableArguments {
             valueName: "file"))
     var history: String?
 
-    /// The history's rows in `bundle`'s feature order (none without `--history`) and their
-    /// times, when they have them, after saying what the input's first rows lack when a model
-    /// with a season has no history.
-    func rows(for bundle: ModelBundle, input: String) throws -> (values: Matrix, times: [Double]?) {
-        let none = (values: Matrix(rows: 0, columns: bundle.features.count), times: [Double]?.none)
+    /// The history's rows in `bundle`'s feature order (none without `--history`), their times
+    /// and their services, when they have them, after saying what the input's first rows lack
+    /// when a model with a season has no history. Unless `perService` (the input's services are
+    /// scored each as its own series), the history must be one series.
+    func rows(for bundle: ModelBundle, input: String, perService: Bool = false) throws -> (
+        values: Matrix, times: [Double]?, services: [String]?
+    ) {
+        let none = (values: Matrix(rows: 0, columns: bundle.features.count), times: [Double]?.none, services: [String]?.none)
         guard bundle.window.isTemporal else {
             if history != nil { Console.note("note: --history is not used: the model scores each row alone") }
             return none
@@ -32,9 +35,12 @@ struct HistoryOption: ParsableArguments {
         }
         let reader = CSVDatasetReader(features: bundle.features, labelColumn: nil)
         let (dataset, report) = try reader.read(path: history)
-        if report.serviceCount > 1 || report.firstOutOfOrderLine != nil {
-            throw ValidationError("--history \(history): the rows must be one series in time order, as the input's")
+        if !perService, report.serviceCount > 1 {
+            throw ValidationError("--history \(history): the rows must be one series, as the input's (one service)")
         }
-        return (dataset.values, dataset.times)
+        if let line = report.firstOutOfOrderLine {
+            throw ValidationError("--history \(history), line \(line): the time goes backwards; the rows must be in time order")
+        }
+        return (dataset.values, dataset.times, dataset.services)
     }
 }

@@ -7,11 +7,11 @@ import VigilServer
 enum JSONRecord {
     /// Decodes one line and appends its `features` values to `values`; returns its time in
     /// seconds from a `timestamp` or `time` field (epoch seconds or milliseconds, or an ISO 8601
-    /// string), NaN without a readable one.
+    /// string; NaN without a readable one) and its `service` (a string field, else `nil`).
     /// - Throws: ``DatasetError`` naming the line and the field.
     @discardableResult
     static func parse(_ line: String, lineNumber: Int, source: String, features: [String], into values: inout [Float]) throws(DatasetError)
-        -> Double
+        -> (time: Double, service: String?)
     {
         let document: JSONValue
         do {
@@ -47,10 +47,12 @@ enum JSONRecord {
         // field every run (a dictionary's order is not).
         let timeKey =
             ["timestamp", "time"].first { fields[$0] != nil } ?? fields.keys.filter { TimeValue.names.contains($0.lowercased()) }.sorted().first
+        var service: String?
+        if case .string(let name)? = fields["service"] { service = name }
         switch timeKey.flatMap({ fields[$0] }) {
-        case .number(let number)?: return TimeValue.seconds(epoch: number)
-        case .string(let text)?: return TimeValue.seconds(Substring(text)) ?? .nan
-        default: return .nan
+        case .number(let number)?: return (TimeValue.seconds(epoch: number), service)
+        case .string(let text)?: return (TimeValue.seconds(Substring(text)) ?? .nan, service)
+        default: return (.nan, service)
         }
     }
 }

@@ -12,14 +12,17 @@ struct ScoreCommand: AsyncParsableCommand {
             Reads a file (or standard input with '-' or no file). CSV needs a header row
             naming the model's features; NDJSON needs one object per line with them. Each
             output line has anomaly_score, is_anomaly, confidence, reconstruction_error,
-            threshold, feature_scores and row (the 1-based data row).
+            threshold, feature_scores, row (the 1-based data row) and, when the rows name
+            their service, service.
 
             With a model trained with a window, a baseline or a season (the servers
             recipe), the rows are one series in time order: each is scored with the rows
             before it (the first ones as if their past were steady, the baseline starting
             at the training means, the seasonal comparison from the fourth season on).
-            When the model knows its step (step_seconds), a timestamp or time column or
-            field places each row in its season by time: a missing row leaves a gap.
+            A service column (or field) with several services scores each one's rows as
+            its own series, however they interleave. When the model knows its step
+            (step_seconds), a timestamp or time column or field places each row in its
+            season by time: a missing row leaves a gap.
             """
     )
 
@@ -74,52 +77,61 @@ struct ScoreCommand: AsyncParsableCommand {
         let isJSON = format == .ndjson || (format == .auto && firstLine.hasPrefix("{"))
         let features = detector.features
 
-        // Each row's time in seconds (NaN when unknown), which places it in a season.
-        var parse: (String, Int, inout [Float], inout Double) throws(DatasetError) -> Void
+        // Each row's time in seconds (NaN when unknown), which places it in a season, and its
+        // service, whose series it continues.
+        var parse: (String, Int, inout [Float], inout Double, inout String?) throws(DatasetError) -> Void
         var pending: [(String, Int)] = []
-        // A window, baseline or season reads the rows as one series: say so when they are not one.
+        // A window, baseline or season reads each service's rows as a series in time order: say
+        // so when they are not.
         var order: SeriesOrderCheck?
         if isJSON {
-            parse = { line, number, values, time throws(DatasetError) in
-                time = try JSONRecord.parse(line, lineNumber: number, source: name, features: features, into: &values)
+            parse = { line, number, values, time, service throws(DatasetError) in
+                (time, service) = try JSONRecord.parse(line, lineNumber: number, source: name, features: features, into: &values)
             }
             pending.append((firstLine, reader.lineNumber))
         } else {
             let layout = try CSVLayout(headerLine: firstLine, source: name, features: features, labelColumn: nil)
             if detector.window.isTemporal { order = SeriesOrderCheck(layout: layout) }
-            if detector.window.seasonLength != nil, detector.window.stepSeconds != nil {
-                parse = { line, number, values, time throws(DatasetError) in
-                    _ = try layout.parse(line, lineNumber: number, into: &values, time: &time)
+            if detector.window.isTemporal || layout.servicePosition != nil {
+                parse = { line, number, values, time, service throws(DatasetError) in
+                    _ = try layout.parse(line, lineNumber: number, into: &values, time: &time, service: &service)
                 }
             } else {
-                // Times only place rows in a season: not read for a model without one.
-                parse = { line, number, values, _ throws(DatasetError) in _ = try layout.parse(line, lineNumber: number, into: &values) }
+                // Times and services only matter to series: not read for a model without one.
+                parse = { line, number, values, _, _ throws(DatasetError) in _ = try layout.parse(line, lineNumber: number, into: &values) }
             }
         }
 
         var values: [Float] = []
         var times: [Double] = []
+        var services: [String] = []
+        var named = false  // whether any row has named its service
         var rowNumbers: [Int] = []
         var dataRow = 0
         var skipped = 0
         var firstProblem: DatasetError?
-        // One series: a model with a window sees each row with the rows before it, across batches.
-        var series = SeriesWindow(detector.window, start: detector.bundle.featureMeans)
-        let earlier = try history.rows(for: detector.bundle, input: name)
-        _ = series.inputs(earlier.values, times: earlier.times)
+        // A series per service: a model with a window sees each row with its service's rows
+        // before it, across batches.
+        var series = ServiceSeriesWindows(detector.window, start: detector.bundle.featureMeans)
+        let earlier = try history.rows(for: detector.bundle, input: name, perService: true)
+        _ = series.inputs(earlier.values, times: earlier.times, services: earlier.services)
         let writer = ScoreWriter(features: features)
         var output = ""
         func scoreBatch() {
             guard !rowNumbers.isEmpty else { return }
-            let inputs = series.inputs(Matrix(rows: rowNumbers.count, columns: features.count, values: values), times: times)
+            let inputs = series.inputs(
+                Matrix(rows: rowNumbers.count, columns: features.count, values: values), times: times, services: named ? services : nil)
             let scores = detector.score(inputs: inputs)
-            for (score, row) in zip(scores, rowNumbers) {
+            for (index, (score, row)) in zip(scores, rowNumbers).enumerated() {
                 output.removeAll(keepingCapacity: true)
-                writer.write(score, extra: [("row", String(row))], to: &output)
+                var extra = [("row", String(row))]
+                if named { extra.append(("service", JSONText.string(services[index]))) }
+                writer.write(score, extra: extra, to: &output)
                 console.output(output)
             }
             values.removeAll(keepingCapacity: true)
             times.removeAll(keepingCapacity: true)
+            services.removeAll(keepingCapacity: true)
             rowNumbers.removeAll(keepingCapacity: true)
         }
         func accept(_ line: String, _ number: Int) throws {
@@ -128,8 +140,11 @@ struct ScoreCommand: AsyncParsableCommand {
             order?.observe(line, lineNumber: number)
             do {
                 var time = Double.nan
-                try parse(line, number, &values, &time)
+                var service: String?
+                try parse(line, number, &values, &time, &service)
                 times.append(time)
+                services.append(service ?? "")
+                named = named || service != nil
                 rowNumbers.append(dataRow)
             } catch {
                 guard skipInvalid else {
@@ -147,13 +162,8 @@ struct ScoreCommand: AsyncParsableCommand {
         if skipped > 0, let firstProblem {
             Console.note("warning: skipped \(skipped) invalid rows; the first: \(firstProblem)")
         }
-        if let order, order.services.count > 1 {
-            Console.note(
-                "warning: \(name) holds \(order.services.count) services, scored as one series (the model has a window, baseline or season): score one service's rows at a time"
-            )
-        }
         if let line = order?.firstOutOfOrderLine {
-            Console.note("warning: \(name), line \(line): the time goes backwards, but the rows were scored as one series in the order given")
+            Console.note("warning: \(name), line \(line): the time goes backwards, but the rows were scored in the order given")
         }
     }
 

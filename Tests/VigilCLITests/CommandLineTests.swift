@@ -63,10 +63,25 @@ import Testing
         let (a, b) = (try errors(whole.output), try errors(pieces.output))
         #expect(a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, $0) }, "\(a) vs \(b)")
 
-        let mixed = "service,cpu_usage,memory_usage,disk_io,network_io,response_time\na,50,50,50,50,50\nb,50,50,50,50,50\n"
-        let warned = try VigilRunner.run(["score", "--model", path, "-"], input: mixed)
-        #expect(warned.status == 0)
-        #expect(warned.error.contains("holds 2 services, scored as one series"))
+        // Several services in one file, interleaved: each is scored as its own series, as the
+        // service keeps each one's window, and says whose each row is.
+        let header = "service,cpu_usage,memory_usage,disk_io,network_io,response_time\n"
+        let api = (0..<8).map { "api,\(40 + 3 * $0),50,\(60 - $0),50,50\n" }
+        let db = (0..<8).map { "db,\(70 - 4 * $0),55,\(30 + 2 * $0),50,90\n" }
+        let interleaved = header + zip(api, db).map { $0 + $1 }.joined()
+        let both = try VigilRunner.run(["score", "--model", path, "--batch-size", "5", "-"], input: interleaved)
+        #expect(both.status == 0, "\(both.error)")
+        #expect(!both.error.contains("warning"), "\(both.error)")
+        let alone = (
+            api: try errors(try VigilRunner.run(["score", "--model", path, "-"], input: header + api.joined()).output),
+            db: try errors(try VigilRunner.run(["score", "--model", path, "-"], input: header + db.joined()).output)
+        )
+        let mixed = try errors(both.output)
+        let evens = stride(from: 0, to: 16, by: 2).map { mixed[$0] }
+        let odds = stride(from: 1, to: 16, by: 2).map { mixed[$0] }
+        #expect(zip(evens, alone.api).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, $1) }, "\(evens) vs \(alone.api)")
+        #expect(zip(odds, alone.db).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, $1) }, "\(odds) vs \(alone.db)")
+        #expect(both.output.split(separator: "\n").first?.contains("\"row\":1,\"service\":\"api\"") == true)
 
         let refused = try VigilRunner.run(["train", "--synthetic", "600", "--differences", "--out", path])
         #expect(refused.status != 0)

@@ -226,3 +226,27 @@ import VigilML
         #expect(following[200...].count { $0 } <= 10, "\(following[200...].count { $0 }) of 100 flagged long after the move")
     }
 }
+
+/// A file's interleaved services, each read as its own series.
+@Suite struct ServiceSeriesWindowsTests {
+    @Test func eachServiceIsItsOwnSeriesAndAnUnnamedPastJoinsTheFirst() {
+        let window = TemporalWindow(length: 3, baselineHalfLife: 2)
+        let api: [Float] = [1, 4, 9, 16, 25]
+        let db: [Float] = [100, 90, 70, 40, 0]
+        var windows = ServiceSeriesWindows(window, start: [5])
+        // The api's first two rows come without a service (a history with no `service` column).
+        let past = windows.inputs(Matrix(api.prefix(2).map { [$0] }))
+        let rows = zip(api.dropFirst(2), db.prefix(3)).flatMap { [[$0], [$1]] } + db.dropFirst(3).map { [$0] }
+        let services = ["api", "db", "api", "db", "api", "db", "db", "db"]
+        let mixed = windows.inputs(Matrix(rows), services: services)
+        #expect(windows.count == 2)
+        let apiAlone = window.inputs(series: Matrix(api.map { [$0] }), start: [5])
+        let dbAlone = window.inputs(series: Matrix(db.map { [$0] }), start: [5])
+        #expect(past.values == Array(apiAlone.values.prefix(6)))
+        for (row, service) in services.enumerated() {
+            let earlier = services.prefix(row).count { $0 == service }
+            let expected = service == "api" ? apiAlone.row(2 + earlier) : dbAlone.row(earlier)
+            #expect(mixed.row(row) == expected, "row \(row) (\(service))")
+        }
+    }
+}

@@ -7,7 +7,8 @@ import VigilML
 /// `timestamp`, `time`, `t`, `label` and `service`. A column counts as numeric when at least
 /// half of its first 100 non-empty values are numbers; the others are reported in
 /// ``ReadReport/ignoredColumns``. A `label` column (0/1), when present, becomes the labels; a
-/// `timestamp` (or `time`) column, the rows' ``Dataset/times``.
+/// `timestamp` (or `time`) column, the rows' ``Dataset/times``; a `service` column, their
+/// ``Dataset/services``.
 public struct CSVDatasetReader: Sendable {
     public var features: [String]?
     public var labelColumn: String? = "label"
@@ -86,13 +87,18 @@ public struct CSVDatasetReader: Sendable {
         values.reserveCapacity(body.count * layout.features.count)
         var labels: [UInt8] = []
         var times: [Double] = []
+        var services: [String] = []
         var order = SeriesOrderCheck(layout: layout)
         for line in body {
             order?.observe(line.text, lineNumber: line.number)
             do {
                 var time = Double.nan
-                if let label = try layout.parse(line.text, lineNumber: line.number, into: &values, time: &time) { labels.append(label) }
+                var service: String?
+                if let label = try layout.parse(line.text, lineNumber: line.number, into: &values, time: &time, service: &service) {
+                    labels.append(label)
+                }
                 times.append(time)
+                if let service { services.append(service) }
             } catch {
                 guard skipInvalid else { throw error }
                 report.skippedRows += 1
@@ -107,7 +113,7 @@ public struct CSVDatasetReader: Sendable {
         let dataset = Dataset(
             features: layout.features, values: Matrix(rows: rows, columns: layout.features.count, values: values),
             labels: layout.labelPosition == nil ? nil : labels, source: source,
-            times: times.contains(where: \.isFinite) ? times : nil)
+            times: times.contains(where: \.isFinite) ? times : nil, services: layout.servicePosition == nil ? nil : services)
         return (dataset, report)
     }
 }

@@ -17,6 +17,8 @@ public struct CSVLayout: Sendable {
     public let labelPosition: Int?
     /// Header position of the time column (`timestamp` or `time`), when the file has one.
     public let timePosition: Int?
+    /// Header position of the `service` column, when the file has one: whose series a row is.
+    public let servicePosition: Int?
 
     /// Reads a header line. With `features` `nil`, the features are every column not reserved,
     /// decided numeric by `isNumeric` (see ``CSVDatasetReader``).
@@ -35,6 +37,7 @@ public struct CSVLayout: Sendable {
         let labelPosition = labelColumn.flatMap { header.firstIndex(of: $0) }
         self.labelPosition = labelPosition
         self.timePosition = header.firstIndex { TimeValue.names.contains($0.lowercased()) }
+        self.servicePosition = header.firstIndex { $0.lowercased() == "service" }
         if let features {
             let missing = features.filter { !header.contains($0) }
             guard missing.isEmpty else { throw .missingColumns(missing, source: source) }
@@ -64,13 +67,17 @@ public struct CSVLayout: Sendable {
         try parse(fields: fields(of: line), lineNumber: lineNumber, into: &values)
     }
 
-    /// ``parse(_:lineNumber:into:)``, also reading the line's time in seconds into `time`: NaN
+    /// ``parse(_:lineNumber:into:)``, also reading the line's time in seconds into `time` (NaN
     /// without a time column or when the time is neither an epoch number nor an ISO 8601
-    /// date-time (see `TimeValue`).
-    public func parse(_ line: String, lineNumber: Int, into values: inout [Float], time: inout Double) throws(DatasetError) -> UInt8? {
+    /// date-time, see ``TimeValue``) and its service into `service` (`nil` without a `service`
+    /// column).
+    public func parse(_ line: String, lineNumber: Int, into values: inout [Float], time: inout Double, service: inout String?) throws(DatasetError)
+        -> UInt8?
+    {
         let fields = fields(of: line)
         let label = try parse(fields: fields, lineNumber: lineNumber, into: &values)
         time = timePosition.flatMap { TimeValue.seconds(fields[$0].trimmingSpaces) } ?? .nan
+        service = servicePosition.map { String(fields[$0].trimmingSpaces) }
         return label
     }
 

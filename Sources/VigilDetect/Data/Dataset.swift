@@ -14,16 +14,23 @@ public struct Dataset: Sendable, Equatable {
     /// the rows have no time. A model with a season places the rows by it (a row without one is
     /// the next step).
     public var times: [Double]?
+    /// Each row's service (its `service` column), `nil` when the rows do not say: whose series
+    /// each row belongs to when a file holds several.
+    public var services: [String]?
 
-    public init(features: [String], values: Matrix, labels: [UInt8]? = nil, source: String, times: [Double]? = nil) {
+    public init(
+        features: [String], values: Matrix, labels: [UInt8]? = nil, source: String, times: [Double]? = nil, services: [String]? = nil
+    ) {
         precondition(features.count == values.columns, "\(features.count) names for \(values.columns) columns")
         precondition(labels == nil || labels!.count == values.rows, "labels and rows differ in count")
         precondition(times == nil || times!.count == values.rows, "times and rows differ in count")
+        precondition(services == nil || services!.count == values.rows, "services and rows differ in count")
         self.features = features
         self.values = values
         self.labels = labels
         self.source = source
         self.times = times
+        self.services = services
     }
 
     public var rowCount: Int { values.rows }
@@ -32,7 +39,7 @@ public struct Dataset: Sendable, Equatable {
     public func subset(_ indices: some Collection<Int>) -> Dataset {
         Dataset(
             features: features, values: values.gatheringRows(indices), labels: labels.map { labels in indices.map { labels[$0] } }, source: source,
-            times: times.map { times in indices.map { times[$0] } })
+            times: times.map { times in indices.map { times[$0] } }, services: services.map { services in indices.map { services[$0] } })
     }
 
     /// The same rows with columns reordered (and selected) to match `names`.
@@ -48,7 +55,8 @@ public struct Dataset: Sendable, Equatable {
             for position in positions { values.append(self.values[row, position]) }
         }
         return Dataset(
-            features: names, values: Matrix(rows: rowCount, columns: names.count, values: values), labels: labels, source: source, times: times)
+            features: names, values: Matrix(rows: rowCount, columns: names.count, values: values), labels: labels, source: source, times: times,
+            services: services)
     }
 
     /// A 64-bit FNV-1a digest of the feature names and values, recorded in a model's metadata so

@@ -1,27 +1,29 @@
 /// Watches CSV rows for what breaks "one series in time order", which a model with a window or
 /// baseline assumes: several values in a `service` column, or a `timestamp` (or `time`) that goes
-/// backwards. Also finds the rows' sampling interval, from which a season of one day follows.
+/// backwards within a service. Also finds the rows' sampling interval, from which a season of
+/// one day follows.
 ///
 /// Tested through ``CSVDatasetReader``'s ``CSVDatasetReader/ReadReport``.
 public struct SeriesOrderCheck: Sendable {
     private let delimiter: Character
     private let servicePosition: Int?
     private let timePosition: Int?
-    private var previousTime: String?
+    /// Each service's latest time, as written ("" for a file without a `service` column).
+    private var previousTimes: [String: String] = [:]
     /// The distinct services seen.
     public private(set) var services = Set<String>()
-    /// The first line whose time is earlier than the line before it.
+    /// The first line whose time is earlier than its service's line before it.
     public private(set) var firstOutOfOrderLine: Int?
     /// The gaps between consecutive times (in seconds) among the first ``intervalSample`` rows.
     private var gaps: [Double] = []
-    private var previousSeconds: Double?
+    private var previousSeconds: [String: Double] = [:]
     private var timesRead = 0
     /// How many rows' times are read to find the sampling interval.
     static let intervalSample = 1000
 
     /// `nil` when the header has neither a `service` nor a time column: nothing to check.
     public init?(layout: CSVLayout) {
-        servicePosition = layout.header.firstIndex { $0.lowercased() == "service" }
+        servicePosition = layout.servicePosition
         timePosition = layout.timePosition
         guard servicePosition != nil || timePosition != nil else { return nil }
         delimiter = layout.delimiter
@@ -59,16 +61,22 @@ public struct SeriesOrderCheck: Sendable {
 
     public mutating func observe(_ line: String, lineNumber: Int) {
         let fields = CSVLayout.split(line, delimiter: delimiter)
-        if let servicePosition, fields.count > servicePosition { services.insert(String(fields[servicePosition].trimmingSpaces)) }
+        var service = ""
+        if let servicePosition, fields.count > servicePosition {
+            service = String(fields[servicePosition].trimmingSpaces)
+            services.insert(service)
+        }
         if let timePosition, fields.count > timePosition {
             let time = String(fields[timePosition].trimmingSpaces)
-            if let previousTime, firstOutOfOrderLine == nil, Self.isEarlier(time, than: previousTime) { firstOutOfOrderLine = lineNumber }
-            previousTime = time
+            if let previous = previousTimes[service], firstOutOfOrderLine == nil, Self.isEarlier(time, than: previous) {
+                firstOutOfOrderLine = lineNumber
+            }
+            previousTimes[service] = time
             if timesRead < Self.intervalSample {
                 timesRead += 1
                 let seconds = TimeValue.seconds(fields[timePosition].trimmingSpaces)
-                if let seconds, let previousSeconds, seconds > previousSeconds { gaps.append(seconds - previousSeconds) }
-                previousSeconds = seconds
+                if let seconds, let previous = previousSeconds[service], seconds > previous { gaps.append(seconds - previous) }
+                previousSeconds[service] = seconds
             }
         }
     }
