@@ -8,7 +8,7 @@ import VigilML
 struct HistoryOption: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "A CSV of the rows that come just before the input, in time order: they fill the model's window, baseline and seasons (three seasons for the seasonal comparison) without being scored.",
+            "A CSV of the rows that come just before the input, in time order: they fill the model's window, baseline and seasons (three seasons for the seasonal comparison) without being scored. With a service column, each service's rows are its own past.",
             valueName: "file"))
     var history: String?
 

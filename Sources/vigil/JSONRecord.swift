@@ -47,8 +47,15 @@ enum JSONRecord {
         // field every run (a dictionary's order is not).
         let timeKey =
             ["timestamp", "time"].first { fields[$0] != nil } ?? fields.keys.filter { TimeValue.names.contains($0.lowercased()) }.sorted().first
+        // `service` before other letter cases, in key order, as for the time; a number names a
+        // service as its text does in CSV.
+        let serviceKey = fields["service"] != nil ? "service" : fields.keys.filter { $0.lowercased() == "service" }.sorted().first
         var service: String?
-        if case .string(let name)? = fields["service"] { service = name }
+        switch serviceKey.flatMap({ fields[$0] }) {
+        case .string(let name)?: service = name
+        case .number(let number)?: service = number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : "\(number)"
+        default: break
+        }
         switch timeKey.flatMap({ fields[$0] }) {
         case .number(let number)?: return (TimeValue.seconds(epoch: number), service)
         case .string(let text)?: return (TimeValue.seconds(Substring(text)) ?? .nan, service)

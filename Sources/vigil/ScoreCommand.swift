@@ -16,8 +16,8 @@ struct ScoreCommand: AsyncParsableCommand {
             their service, service.
 
             With a model trained with a window, a baseline or a season (the servers
-            recipe), the rows are one series in time order: each is scored with the rows
-            before it (the first ones as if their past were steady, the baseline starting
+            recipe), each service's rows (all the rows, without a service column) are one
+            series in time order: each is scored with the rows before it (the first ones as if their past were steady, the baseline starting
             at the training means, the seasonal comparison from the fourth season on).
             A service column (or field) with several services scores each one's rows as
             its own series, however they interleave. When the model knows its step
@@ -105,7 +105,7 @@ struct ScoreCommand: AsyncParsableCommand {
         var values: [Float] = []
         var times: [Double] = []
         var services: [String] = []
-        var named = false  // whether any row has named its service
+        var named: [Bool] = []  // whether each row named its service
         var rowNumbers: [Int] = []
         var dataRow = 0
         var skipped = 0
@@ -114,24 +114,26 @@ struct ScoreCommand: AsyncParsableCommand {
         // before it, across batches.
         var series = ServiceSeriesWindows(detector.window, start: detector.bundle.featureMeans)
         let earlier = try history.rows(for: detector.bundle, input: name, perService: true)
-        _ = series.inputs(earlier.values, times: earlier.times, services: earlier.services)
+        series.readHistory(earlier.values, times: earlier.times, services: earlier.services)
         let writer = ScoreWriter(features: features)
         var output = ""
         func scoreBatch() {
             guard !rowNumbers.isEmpty else { return }
             let inputs = series.inputs(
-                Matrix(rows: rowNumbers.count, columns: features.count, values: values), times: times, services: named ? services : nil)
+                Matrix(rows: rowNumbers.count, columns: features.count, values: values), times: times,
+                services: named.contains(true) ? services : nil)
             let scores = detector.score(inputs: inputs)
             for (index, (score, row)) in zip(scores, rowNumbers).enumerated() {
                 output.removeAll(keepingCapacity: true)
                 var extra = [("row", String(row))]
-                if named { extra.append(("service", JSONText.string(services[index]))) }
+                if named[index] { extra.append(("service", JSONText.string(services[index]))) }
                 writer.write(score, extra: extra, to: &output)
                 console.output(output)
             }
             values.removeAll(keepingCapacity: true)
             times.removeAll(keepingCapacity: true)
             services.removeAll(keepingCapacity: true)
+            named.removeAll(keepingCapacity: true)
             rowNumbers.removeAll(keepingCapacity: true)
         }
         func accept(_ line: String, _ number: Int) throws {
@@ -144,7 +146,7 @@ struct ScoreCommand: AsyncParsableCommand {
                 try parse(line, number, &values, &time, &service)
                 times.append(time)
                 services.append(service ?? "")
-                named = named || service != nil
+                named.append(service != nil)
                 rowNumbers.append(dataRow)
             } catch {
                 guard skipInvalid else {
@@ -161,6 +163,10 @@ struct ScoreCommand: AsyncParsableCommand {
         scoreBatch()
         if skipped > 0, let firstProblem {
             Console.note("warning: skipped \(skipped) invalid rows; the first: \(firstProblem)")
+        }
+        if !series.unusedHistory.isEmpty {
+            let names = series.unusedHistory.sorted().map { $0.isEmpty ? "(no service)" : $0 }
+            Console.note("note: --history rows of \(names.joined(separator: ", ")) were not used: \(name) names no such service")
         }
         if let line = order?.firstOutOfOrderLine {
             Console.note("warning: \(name), line \(line): the time goes backwards, but the rows were scored in the order given")

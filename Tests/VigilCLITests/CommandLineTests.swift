@@ -82,6 +82,17 @@ import Testing
         #expect(zip(evens, alone.api).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, $1) }, "\(evens) vs \(alone.api)")
         #expect(zip(odds, alone.db).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, $1) }, "\(odds) vs \(alone.db)")
         #expect(both.output.split(separator: "\n").first?.contains("\"row\":1,\"service\":\"api\"") == true)
+        // One service's history before rows that name none is their past.
+        let history = VigilRunner.temporaryDirectory() + "/api-history.csv"
+        try (header + api.prefix(4).joined()).write(toFile: history, atomically: true, encoding: .utf8)
+        let unnamed = "cpu_usage,memory_usage,disk_io,network_io,response_time\n" + api.suffix(4).map { String($0.dropFirst(4)) }.joined()
+        let continued = try VigilRunner.run(["score", "--model", path, "--history", history, "-"], input: unnamed)
+        #expect(continued.status == 0, "\(continued.error)")
+        let tail = try errors(continued.output)
+        #expect(zip(tail, alone.api.suffix(4)).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, $1) }, "\(tail) vs \(alone.api.suffix(4))")
+        // A history of a service the input never names is reported, not silently dropped.
+        let unmatched = try VigilRunner.run(["score", "--model", path, "--history", history, "-"], input: header + db.joined())
+        #expect(unmatched.error.contains("note: --history rows of api were not used"), "\(unmatched.error)")
 
         let refused = try VigilRunner.run(["train", "--synthetic", "600", "--differences", "--out", path])
         #expect(refused.status != 0)

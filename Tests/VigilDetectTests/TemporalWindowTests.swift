@@ -229,24 +229,43 @@ import VigilML
 
 /// A file's interleaved services, each read as its own series.
 @Suite struct ServiceSeriesWindowsTests {
-    @Test func eachServiceIsItsOwnSeriesAndAnUnnamedPastJoinsTheFirst() {
-        let window = TemporalWindow(length: 3, baselineHalfLife: 2)
-        let api: [Float] = [1, 4, 9, 16, 25]
-        let db: [Float] = [100, 90, 70, 40, 0]
+    let window = TemporalWindow(length: 3, baselineHalfLife: 2)
+    let api: [Float] = [1, 4, 9, 16, 25]
+    let db: [Float] = [100, 90, 70, 40, 0]
+
+    private func alone(_ values: [Float]) -> Matrix { window.inputs(series: Matrix(values.map { [$0] }), start: [5]) }
+
+    @Test func eachServiceIsItsOwnSeriesAndAnUnnamedHistoryIsTheFirstOnesPast() {
         var windows = ServiceSeriesWindows(window, start: [5])
-        // The api's first two rows come without a service (a history with no `service` column).
-        let past = windows.inputs(Matrix(api.prefix(2).map { [$0] }))
+        // The api's first two rows come as a history without a `service` column.
+        windows.readHistory(Matrix(api.prefix(2).map { [$0] }))
         let rows = zip(api.dropFirst(2), db.prefix(3)).flatMap { [[$0], [$1]] } + db.dropFirst(3).map { [$0] }
         let services = ["api", "db", "api", "db", "api", "db", "db", "db"]
         let mixed = windows.inputs(Matrix(rows), services: services)
         #expect(windows.count == 2)
-        let apiAlone = window.inputs(series: Matrix(api.map { [$0] }), start: [5])
-        let dbAlone = window.inputs(series: Matrix(db.map { [$0] }), start: [5])
-        #expect(past.values == Array(apiAlone.values.prefix(6)))
+        #expect(windows.unusedHistory.isEmpty)
+        let (apiAlone, dbAlone) = (alone(api), alone(db))
         for (row, service) in services.enumerated() {
             let earlier = services.prefix(row).count { $0 == service }
             let expected = service == "api" ? apiAlone.row(2 + earlier) : dbAlone.row(earlier)
             #expect(mixed.row(row) == expected, "row \(row) (\(service))")
         }
+    }
+
+    @Test func historiesMatchByNameOrAsTheOnlySeries() {
+        // One service's history before rows that name none: its past.
+        var unnamedInput = ServiceSeriesWindows(window, start: [5])
+        unnamedInput.readHistory(Matrix(api.prefix(2).map { [$0] }), services: ["api", "api"])
+        #expect(unnamedInput.inputs(Matrix(api.dropFirst(2).map { [$0] })).values == Array(alone(api).values.dropFirst(6)))
+        // Named on both sides: by name; a service the input never names is reported.
+        var byName = ServiceSeriesWindows(window, start: [5])
+        byName.readHistory(Matrix((api.prefix(2) + db.prefix(2)).map { [$0] }), services: ["api", "api", "db", "db"])
+        #expect(byName.inputs(Matrix(db.dropFirst(2).map { [$0] }), services: ["db", "db", "db"]).values == Array(alone(db).values.dropFirst(6)))
+        #expect(byName.unusedHistory == ["api"])
+        // Rows without a service later in a named file stay their own series.
+        var later = ServiceSeriesWindows(window, start: [5])
+        _ = later.inputs(Matrix([[1], [2]]), services: ["api", ""])
+        #expect(later.inputs(Matrix([[100]]), services: ["db"]).values == Array(alone([100]).values))
+        #expect(later.count == 3)
     }
 }

@@ -17,6 +17,8 @@ public struct SeriesOrderCheck: Sendable {
     /// The gaps between consecutive times (in seconds) among the first ``intervalSample`` rows.
     private var gaps: [Double] = []
     private var previousSeconds: [String: Double] = [:]
+    /// The services among the rows whose times were sampled.
+    private var sampledServices = Set<String>()
     private var timesRead = 0
     /// How many rows' times are read to find the sampling interval.
     static let intervalSample = 1000
@@ -48,7 +50,8 @@ public struct SeriesOrderCheck: Sendable {
             span += gap
             steps += count
         }
-        guard 10 * regular >= 9 * max(1, timesRead - 1) else { return nil }
+        // Each series' first time has no gap before it.
+        guard 10 * regular >= 9 * max(1, timesRead - sampledServices.count) else { return nil }
         let interval = span / steps
         return abs(interval - interval.rounded()) <= 0.001 * interval ? interval.rounded() : interval
     }
@@ -74,6 +77,7 @@ public struct SeriesOrderCheck: Sendable {
             previousTimes[service] = time
             if timesRead < Self.intervalSample {
                 timesRead += 1
+                sampledServices.insert(service)
                 let seconds = TimeValue.seconds(fields[timePosition].trimmingSpaces)
                 if let seconds, let previous = previousSeconds[service], seconds > previous { gaps.append(seconds - previous) }
                 previousSeconds[service] = seconds
