@@ -34,11 +34,11 @@ struct CalibrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         var bundle = try ModelBundle.load(from: model)
-        var dataset = try data.load(features: bundle.features, asOneSeries: bundle.window.isTemporal)
+        var dataset = try data.load(features: bundle.features, asSeries: bundle.window.isTemporal)
         if data.isSynthetic { dataset.labels = nil }
         var trainer = DetectorTrainer()
         trainer.contamination = contamination ?? (data.isSynthetic ? SeedProfile.contamination : 0.01)
-        let errors = bundle.reconstructionErrors(series: dataset.values, times: dataset.times)
+        let errors = bundle.reconstructionErrors(series: dataset.values, times: dataset.times, services: dataset.services)
         let calibration = trainer.calibrate(errors: errors, labels: ignoreLabels ? nil : dataset.labels)
         bundle.calibration = calibration
         try bundle.save(to: model)

@@ -29,16 +29,16 @@ struct DataOptions: ParsableArguments {
     }
 
     /// Reads the rows, with `features` (or the CSV's numeric columns when `nil`), reporting
-    /// skipped rows and ignored columns on standard error. With `asOneSeries` (a model with a
-    /// window, baseline or season reads the rows in order as one series), a file holding several
-    /// services, or rows out of time order, is refused.
-    func load(features: [String]?, asOneSeries: Bool = false) throws -> Dataset {
-        try loadWithInterval(features: features, asOneSeries: asOneSeries).dataset
+    /// skipped rows and ignored columns on standard error. With `asSeries` (a model with a
+    /// window, baseline or season reads each service's rows in order as a series), rows out of
+    /// time order are refused.
+    func load(features: [String]?, asSeries: Bool = false) throws -> Dataset {
+        try loadWithInterval(features: features, asSeries: asSeries).dataset
     }
 
-    /// ``load(features:asOneSeries:)``, with the rows' sampling interval in seconds when the
+    /// ``load(features:asSeries:)``, with the rows' sampling interval in seconds when the
     /// file's time column shows a regular one.
-    func loadWithInterval(features: [String]?, asOneSeries: Bool = false) throws -> (dataset: Dataset, samplingInterval: Double?) {
+    func loadWithInterval(features: [String]?, asSeries: Bool = false) throws -> (dataset: Dataset, samplingInterval: Double?) {
         if let synthetic {
             var generator = SeededGenerator(seed: dataSeed)
             let dataset = SeedProfile.generate(samples: synthetic, generator: &generator)
@@ -52,14 +52,9 @@ struct DataOptions: ParsableArguments {
         if report.skippedRows > 0, let problem = report.firstProblem {
             Console.note("warning: skipped \(report.skippedRows) invalid rows; the first: \(problem)")
         }
-        if asOneSeries, report.serviceCount > 1 {
+        if asSeries, let line = report.firstOutOfOrderLine {
             throw ValidationError(
-                "\(path!) holds \(report.serviceCount) services in its 'service' column, but a model with a window, baseline or season reads the rows as one series: use one service's rows per file (or --window 1 --no-baseline, without --season)"
-            )
-        }
-        if asOneSeries, let line = report.firstOutOfOrderLine {
-            throw ValidationError(
-                "\(path!), line \(line): the time goes backwards, but a model with a window, baseline or season reads the rows as one series in time order: sort the file by time (or --window 1 --no-baseline, without --season)"
+                "\(path!), line \(line): the time goes backwards, but a model with a window, baseline or season reads each service's rows as a series in time order: sort the file by time (or --window 1 --no-baseline, without --season)"
             )
         }
         return (dataset, report.samplingInterval)

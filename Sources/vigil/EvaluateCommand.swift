@@ -28,20 +28,19 @@ struct EvaluateCommand: AsyncParsableCommand {
     func run() async throws {
         let bundle = try ModelBundle.load(from: model)
         let detector = try AnomalyDetector(bundle: bundle, path: model)
-        let dataset = try data.load(features: bundle.features, asOneSeries: bundle.window.isTemporal)
+        let dataset = try data.load(features: bundle.features, asSeries: bundle.window.isTemporal)
         guard let labels = dataset.labels else {
             throw ValidationError("\(dataset.source) has no '\(data.labelColumn)' column: evaluation needs 0/1 labels (--label-column names another)")
         }
         let earlier = try history.rows(for: bundle, input: dataset.source)
-        // Times place the rows in a season; rows without one count as the next step.
-        var times: [Double]?
-        if earlier.times != nil || dataset.times != nil {
-            times =
-                (earlier.times ?? Array(repeating: .nan, count: earlier.values.rows))
-                + (dataset.times ?? Array(repeating: .nan, count: dataset.rowCount))
-        }
-        let report = detector.evaluate(
-            series: earlier.values.appendingRows(dataset.values), labels: labels, scoredFrom: earlier.values.rows, times: times)
+        // Each service's rows are its own series, the history's its past (as in `vigil score`);
+        // times place the rows in a season.
+        var series = ServiceSeriesWindows(bundle.window, start: bundle.featureMeans)
+        series.readHistory(earlier.values, times: earlier.times, services: earlier.services)
+        let inputs = series.inputs(dataset.values, times: dataset.times, services: dataset.services)
+        history.noteUnused(by: series, input: dataset.source)
+        let errors = bundle.reconstructionErrors(inputs: inputs).map(Double.init)
+        let report = EvaluationReport(errors: errors, labels: labels, threshold: detector.threshold)
         print(json ? self.json(report, dataset: dataset) : table(report, dataset: dataset, source: bundle.training.source))
     }
 

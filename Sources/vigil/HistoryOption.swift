@@ -14,9 +14,9 @@ struct HistoryOption: ParsableArguments {
 
     /// The history's rows in `bundle`'s feature order (none without `--history`), their times
     /// and their services, when they have them, after saying what the input's first rows lack
-    /// when a model with a season has no history. Unless `perService` (the input's services are
-    /// scored each as its own series), the history must be one series.
-    func rows(for bundle: ModelBundle, input: String, perService: Bool = false) throws -> (
+    /// when a model with a season has no history. Each service's rows are that service's past
+    /// (see ``ServiceSeriesWindows``).
+    func rows(for bundle: ModelBundle, input: String) throws -> (
         values: Matrix, times: [Double]?, services: [String]?
     ) {
         let none = (values: Matrix(rows: 0, columns: bundle.features.count), times: [Double]?.none, services: [String]?.none)
@@ -35,12 +35,16 @@ struct HistoryOption: ParsableArguments {
         }
         let reader = CSVDatasetReader(features: bundle.features, labelColumn: nil)
         let (dataset, report) = try reader.read(path: history)
-        if !perService, report.serviceCount > 1 {
-            throw ValidationError("--history \(history): the rows must be one series, as the input's (one service)")
-        }
         if let line = report.firstOutOfOrderLine {
             throw ValidationError("--history \(history), line \(line): the time goes backwards; the rows must be in time order")
         }
         return (dataset.values, dataset.times, dataset.services)
+    }
+
+    /// Says which of the history's services `input` never named (their rows were not used).
+    func noteUnused(by series: ServiceSeriesWindows, input: String) {
+        guard !series.unusedHistory.isEmpty else { return }
+        let names = series.unusedHistory.sorted().map { $0.isEmpty ? "(no service)" : $0 }
+        Console.note("note: --history rows of \(names.joined(separator: ", ")) were not used: \(input) names no such service")
     }
 }

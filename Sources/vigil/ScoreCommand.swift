@@ -113,7 +113,7 @@ struct ScoreCommand: AsyncParsableCommand {
         // A series per service: a model with a window sees each row with its service's rows
         // before it, across batches.
         var series = ServiceSeriesWindows(detector.window, start: detector.bundle.featureMeans)
-        let earlier = try history.rows(for: detector.bundle, input: name, perService: true)
+        let earlier = try history.rows(for: detector.bundle, input: name)
         series.readHistory(earlier.values, times: earlier.times, services: earlier.services)
         let writer = ScoreWriter(features: features)
         var output = ""
@@ -164,10 +164,7 @@ struct ScoreCommand: AsyncParsableCommand {
         if skipped > 0, let firstProblem {
             Console.note("warning: skipped \(skipped) invalid rows; the first: \(firstProblem)")
         }
-        if !series.unusedHistory.isEmpty {
-            let names = series.unusedHistory.sorted().map { $0.isEmpty ? "(no service)" : $0 }
-            Console.note("note: --history rows of \(names.joined(separator: ", ")) were not used: \(name) names no such service")
-        }
+        history.noteUnused(by: series, input: name)
         if let line = order?.firstOutOfOrderLine {
             Console.note("warning: \(name), line \(line): the time goes backwards, but the rows were scored in the order given")
         }

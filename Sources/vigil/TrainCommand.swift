@@ -82,7 +82,7 @@ struct TrainCommand: AsyncParsableCommand {
 
     @Option(
         help:
-            "How many of a series' latest rows the model sees (1: each row alone; default: the recipe's, 5 but 1 for synthetic). The rows must be one series in time order."
+            "How many of a series' latest rows the model sees (1: each row alone; default: the recipe's, 5 but 1 for synthetic). The rows must be in time order (a service column makes each service's rows its own series)."
     )
     var window: Int?
 
@@ -157,12 +157,12 @@ struct TrainCommand: AsyncParsableCommand {
         trainer.seed = seed
 
         let selected = features.map { $0.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces)) } }
-        let (loaded, interval) = try data.loadWithInterval(features: selected, asOneSeries: trainer.window.isTemporal || (season ?? 0) > 0)
+        let (loaded, interval) = try data.loadWithInterval(features: selected, asSeries: trainer.window.isTemporal || (season ?? 0) > 0)
         var dataset = loaded
         if let season {
             trainer.window.seasonLength = season > 0 ? season : nil
         } else if chosen == .servers {
-            trainer.window.seasonLength = inferredSeason(interval: interval, rows: dataset.rowCount, isSeries: trainer.window.isTemporal)
+            trainer.window.seasonLength = inferredSeason(interval: interval, rows: dataset.longestSeries, isSeries: trainer.window.isTemporal)
         }
         // With the rows' interval known, the service places each step of a season by its time.
         if trainer.window.seasonLength != nil { trainer.window.stepSeconds = interval }

@@ -73,6 +73,15 @@ import VigilDetect
         #expect(LineEnding.first(in: Array("abc".utf8), more: false) == nil)
     }
 
+    @Test func theRowsKeepTheirServices() throws {
+        let text = "service,cpu\napi,1\ndb,2\napi,3\n,4\n"
+        let dataset = try CSVDatasetReader().read(text: text, source: "m.csv").dataset
+        #expect(dataset.services == ["api", "db", "api", ""])
+        #expect(dataset.longestSeries == 2)
+        #expect(dataset.subset([1, 2]).services == ["db", "api"])
+        #expect(try CSVDatasetReader().read(text: "cpu\n1\n2\n", source: "m.csv").dataset.longestSeries == 2)
+    }
+
     @Test func aByteOrderMarkIsNotPartOfTheHeader() throws {
         let (dataset, _) = try CSVDatasetReader().read(text: "\u{FEFF}cpu,mem\n1,2\n", source: "m.csv")
         #expect(dataset.features == ["cpu", "mem"])

@@ -35,6 +35,13 @@ public struct Dataset: Sendable, Equatable {
 
     public var rowCount: Int { values.rows }
 
+    /// The rows of the longest series: of the service with the most rows, or all of them when
+    /// the rows name no service.
+    public var longestSeries: Int {
+        guard let services else { return rowCount }
+        return Dictionary(services.map { ($0, 1) }, uniquingKeysWith: +).values.max() ?? 0
+    }
+
     /// The rows at `indices`, in that order, with their labels.
     public func subset(_ indices: some Collection<Int>) -> Dataset {
         Dataset(

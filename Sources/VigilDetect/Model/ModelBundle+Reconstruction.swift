@@ -4,9 +4,11 @@ extension ModelBundle {
     /// The anomaly evidence (the "reconstruction error") of every row of a series (raw values in
     /// ``features`` order, rows in time order, windowed as the model was trained): the cheapest
     /// full pass, for calibration and evaluation. `times` (seconds) place the rows in their
-    /// seasons (see ``SeriesWindow/inputs(_:times:)``).
-    public func reconstructionErrors(series rows: Matrix, times: [Double]? = nil) -> [Float] {
-        reconstructionErrors(inputs: window.inputs(series: rows, start: featureMeans, times: times))
+    /// seasons (see ``SeriesWindow/inputs(_:times:)``); `services`, when the rows name them,
+    /// make each service's rows its own series (see ``ServiceSeriesWindows``).
+    public func reconstructionErrors(series rows: Matrix, times: [Double]? = nil, services: [String]? = nil) -> [Float] {
+        var series = ServiceSeriesWindows(window, start: featureMeans)
+        return reconstructionErrors(inputs: series.inputs(rows, times: times, services: services))
     }
 
     /// The anomaly evidence of every row of `inputs`, the model's raw inputs (``inputWidth``

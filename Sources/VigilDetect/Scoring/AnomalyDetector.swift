@@ -89,8 +89,8 @@ public struct AnomalyDetector: Sendable {
 
     /// The reconstruction error of every row of a series (see ``score(series:times:)``): the cheapest
     /// full pass, for evaluation.
-    public func reconstructionErrors(series rows: Matrix, times: [Double]? = nil) -> [Float] {
-        bundle.reconstructionErrors(series: rows, times: times)
+    public func reconstructionErrors(series rows: Matrix, times: [Double]? = nil, services: [String]? = nil) -> [Float] {
+        bundle.reconstructionErrors(series: rows, times: times, services: services)
     }
 
     /// Fills the model input through `fill`, then encodes, scales, reconstructs and judges it.

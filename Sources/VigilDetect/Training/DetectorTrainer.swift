@@ -63,15 +63,18 @@ public struct DetectorTrainer: Sendable {
         guard dataset.rowCount >= Self.minimumRows else {
             throw .tooFewRows(source: dataset.source, found: dataset.rowCount, needed: Self.minimumRows)
         }
-        if let season = window.seasonLength, dataset.rowCount < Self.minimumSeasons * season {
-            throw .tooShortForSeason(source: dataset.source, rows: dataset.rowCount, season: season, seasonsNeeded: Self.minimumSeasons)
+        if let season = window.seasonLength, dataset.longestSeries < Self.minimumSeasons * season {
+            throw .tooShortForSeason(source: dataset.source, rows: dataset.longestSeries, season: season, seasonsNeeded: Self.minimumSeasons)
         }
         var generator = SeededGenerator(seed: seed)
-        // Each series' baseline starts from the training means (a new service's too).
+        // Each series' baseline starts from the training means (a new service's too). Rows that
+        // name their services are each service's own series, in the file's order.
         let means = StandardScaler(fitting: dataset.values).mean
+        var series = ServiceSeriesWindows(window, start: means)
         let inputs = Dataset(
-            features: window.inputNames(dataset.features), values: window.inputs(series: dataset.values, start: means, times: dataset.times),
-            labels: dataset.labels, source: dataset.source)
+            features: window.inputNames(dataset.features),
+            values: series.inputs(dataset.values, times: dataset.times, services: dataset.services), labels: dataset.labels,
+            source: dataset.source)
         let validationCount = max(1, Int((Double(inputs.rowCount) * validationFraction).rounded()))
         let order: [Int]
         switch holdOut {
