@@ -162,7 +162,8 @@ struct TrainCommand: AsyncParsableCommand {
         if let season {
             trainer.window.seasonLength = season > 0 ? season : nil
         } else if chosen == .servers {
-            trainer.window.seasonLength = inferredSeason(interval: interval, rows: dataset.longestSeries, isSeries: trainer.window.isTemporal)
+            trainer.window.seasonLength = inferredSeason(
+                interval: interval, rows: dataset.longestSeries, ofService: dataset.services != nil, isSeries: trainer.window.isTemporal)
         }
         // With the rows' interval known, the service places each step of a season by its time.
         if trainer.window.seasonLength != nil { trainer.window.stepSeconds = interval }
@@ -184,7 +185,7 @@ struct TrainCommand: AsyncParsableCommand {
 
     /// The servers recipe's season when no `--season` is given: one day of rows, when the time
     /// column shows a regular interval that divides a day and the history spans enough days.
-    private func inferredSeason(interval: Double?, rows: Int, isSeries: Bool) -> Int? {
+    private func inferredSeason(interval: Double?, rows: Int, ofService: Bool, isSeries: Bool) -> Int? {
         guard isSeries else { return nil }
         guard let interval else {
             Console.note(
@@ -200,7 +201,8 @@ struct TrainCommand: AsyncParsableCommand {
         let season = Int(perDay)
         guard rows >= DetectorTrainer.minimumSeasons * season else {
             Console.note(
-                "note: \(rows) rows span less than \(DetectorTrainer.minimumSeasons) days of \(season) rows, so no season; a longer history gets one")
+                "note: \(ofService ? "the longest service's " : "")\(rows) rows span less than \(DetectorTrainer.minimumSeasons) days of \(season) rows, so no season; a longer history gets one"
+            )
             return nil
         }
         Console.note("Season: one day, \(season) rows \(String(format: "%g", interval)) s apart (the timestamp column); --season 0 turns it off")

@@ -284,3 +284,15 @@ import VigilML
         #expect(try refusal { $0["seasonal_profile"] = ["mean": [0], "scale": [1], "weight": 1] }.contains("1 means and 1 scales for 2 features"))
     }
 }
+
+/// Which rows `--hold-out latest` keeps for validation when the rows name their services.
+@Suite struct HoldOutTests {
+    @Test func eachServiceHoldsOutItsOwnLatestRows() {
+        // Grouped by service (one file after the other): each service's end, not the last's rows.
+        let grouped = Array(repeating: "api", count: 10) + Array(repeating: "db", count: 5)
+        #expect(DetectorTrainer.latestRows(of: grouped, count: 15, fraction: 0.2) == [8, 9, 14])
+        // Without services, the file's end; at least one row.
+        #expect(DetectorTrainer.latestRows(of: nil, count: 15, fraction: 0.2) == [12, 13, 14])
+        #expect(DetectorTrainer.latestRows(of: nil, count: 2, fraction: 0.2) == [1])
+    }
+}

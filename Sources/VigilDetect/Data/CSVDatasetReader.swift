@@ -28,8 +28,8 @@ public struct CSVDatasetReader: Sendable {
         public var firstProblem: DatasetError?
         /// Non-numeric columns left out of the automatic feature choice.
         public var ignoredColumns: [String] = []
-        /// How many distinct values the `service` column holds (0 without one): rows of several
-        /// services are not one series.
+        /// How many distinct values the `service` column holds (0 without one): each is its own
+        /// series.
         public var serviceCount = 0
         /// The first line whose `timestamp` (or `time`) is earlier than the line before it:
         /// such rows are not a series in time order (see ``SeriesOrderCheck``).

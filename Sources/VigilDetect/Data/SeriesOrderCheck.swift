@@ -1,7 +1,7 @@
-/// Watches CSV rows for what breaks "one series in time order", which a model with a window or
-/// baseline assumes: several values in a `service` column, or a `timestamp` (or `time`) that goes
-/// backwards within a service. Also finds the rows' sampling interval, from which a season of
-/// one day follows.
+/// Watches CSV rows for what breaks "each service's rows in time order", which a model with a
+/// window or baseline assumes: a `timestamp` (or `time`) that goes backwards within a service.
+/// Also counts the services and finds the rows' sampling interval, from which a season of one
+/// day follows.
 ///
 /// Tested through ``CSVDatasetReader``'s ``CSVDatasetReader/ReadReport``.
 public struct SeriesOrderCheck: Sendable {
@@ -58,9 +58,6 @@ public struct SeriesOrderCheck: Sendable {
 
     /// How far a gap may stray from a whole number of intervals, as a share of the interval.
     static let jitter = 0.02
-
-    /// Whether the rows so far are one series in time order.
-    public var isOneSeries: Bool { services.count <= 1 && firstOutOfOrderLine == nil }
 
     public mutating func observe(_ line: String, lineNumber: Int) {
         let fields = CSVLayout.split(line, delimiter: delimiter)

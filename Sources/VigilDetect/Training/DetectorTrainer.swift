@@ -21,7 +21,8 @@ public struct DetectorTrainer: Sendable {
     /// The dropout rate of the seed's autoencoder when ``architecture`` is `nil`.
     public var dropout: Float = 0.2
     /// The temporal context: how many of an entity's latest vectors the model sees. The rows of
-    /// the data must be one entity's series, in time order.
+    /// the data are one entity's series in time order, or one per service when they name
+    /// services (``Dataset/services``).
     public var window = TemporalWindow.none
     public var configuration = TrainingConfiguration.seed
     /// The share of rows held out for validation and calibration (the seed's 80/20 split).
@@ -64,7 +65,8 @@ public struct DetectorTrainer: Sendable {
             throw .tooFewRows(source: dataset.source, found: dataset.rowCount, needed: Self.minimumRows)
         }
         if let season = window.seasonLength, dataset.longestSeries < Self.minimumSeasons * season {
-            throw .tooShortForSeason(source: dataset.source, rows: dataset.longestSeries, season: season, seasonsNeeded: Self.minimumSeasons)
+            let source = dataset.services == nil ? dataset.source : "\(dataset.source) (its longest service)"
+            throw .tooShortForSeason(source: source, rows: dataset.longestSeries, season: season, seasonsNeeded: Self.minimumSeasons)
         }
         var generator = SeededGenerator(seed: seed)
         // Each series' baseline starts from the training means (a new service's too). Rows that
@@ -75,14 +77,19 @@ public struct DetectorTrainer: Sendable {
             features: window.inputNames(dataset.features),
             values: series.inputs(dataset.values, times: dataset.times, services: dataset.services), labels: dataset.labels,
             source: dataset.source)
-        let validationCount = max(1, Int((Double(inputs.rowCount) * validationFraction).rounded()))
+        var validationCount = max(1, Int((Double(inputs.rowCount) * validationFraction).rounded()))
         let order: [Int]
         switch holdOut {
         case .random:
             order = generator.permutation(inputs.rowCount)
         case .latest:
-            let first = inputs.rowCount - validationCount
-            order = Array(first..<inputs.rowCount) + generator.permutation(first)
+            // Each series' latest rows: a file grouped by service holds out every service's end,
+            // not the last service's rows.
+            let latest = Self.latestRows(of: dataset.services, count: inputs.rowCount, fraction: validationFraction)
+            validationCount = latest.count
+            let held = Set(latest)
+            let rest = (0..<inputs.rowCount).filter { !held.contains($0) }
+            order = latest + generator.permutation(rest.count).map { rest[$0] }
         }
         let validation = inputs.subset(order[0..<validationCount])
         let training = inputs.subset(order[validationCount...])
@@ -165,6 +172,16 @@ public struct DetectorTrainer: Sendable {
         if !(seasonal > 0) { (reconstruction, seasonal) = quantiles(training) }
         bundle.seasonal!.weight = seasonal > 0 ? reconstruction / seasonal : 0
         return bundle
+    }
+
+    /// The last `fraction` of each series' rows (of all `count` rows when `services` is `nil`),
+    /// at least one row in all.
+    public static func latestRows(of services: [String]?, count: Int, fraction: Double) -> [Int] {
+        var series: [String: [Int]] = [:]
+        for row in 0..<count { series[services?[row] ?? "", default: []].append(row) }
+        var latest = series.values.flatMap { rows in rows.suffix(Int((Double(rows.count) * fraction).rounded())) }.sorted()
+        if latest.isEmpty, count > 0 { latest = [count - 1] }
+        return latest
     }
 
     /// The calibration for held-out `errors`: labels when they hold an anomaly, else contamination.
