@@ -169,6 +169,9 @@ struct TrainCommand: AsyncParsableCommand {
         if trainer.window.seasonLength != nil { trainer.window.stepSeconds = interval }
         if data.isSynthetic { dataset.labels = nil }  // the synthetic profile trains unlabeled, as the seed does
         Console.note("Training on \(dataset.rowCount) rows of \(dataset.source) with features \(dataset.features.joined(separator: ", "))")
+        if trainer.window.isTemporal, let services = dataset.services.map(Set.init), services.count > 1 {
+            Console.note("Series: \(services.count) services, each its own (the service column)")
+        }
         Console.note("Recipe: \(chosen.rawValue)")
         if trainer.window.isTemporal {
             Console.note("Window: \(trainer.window), \(trainer.window.inputWidth(features: dataset.features.count)) model inputs")

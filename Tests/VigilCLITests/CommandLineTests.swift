@@ -127,6 +127,7 @@ import Testing
         try mixed.write(toFile: mixedFile, atomically: true, encoding: .utf8)
         let interleaved = try VigilRunner.run(["train", "--data", mixedFile, "--ignore-labels", "--epochs", "30", "--out", path])
         #expect(interleaved.status == 0, "\(interleaved.error)")
+        #expect(interleaved.error.contains("Series: 2 services, each its own (the service column)"), "\(interleaved.error)")
         func flagged(_ file: String) throws -> Double {
             let evaluated = try VigilRunner.run(["evaluate", "--model", path, "--data", file, "--json"])
             #expect(evaluated.status == 0, "\(evaluated.error)")
