@@ -43,23 +43,24 @@ enum JSONRecord {
             }
         }
         values.append(contentsOf: parsed)
-        // `timestamp` before `time`, then either in other letter cases, in key order: the same
-        // field every run (a dictionary's order is not).
-        let timeKey =
-            ["timestamp", "time"].first { fields[$0] != nil } ?? fields.keys.filter { TimeValue.names.contains($0.lowercased()) }.sorted().first
-        // `service` before other letter cases, in key order, as for the time; a number names a
-        // service as its text does in CSV.
-        let serviceKey = fields["service"] != nil ? "service" : fields.keys.filter { $0.lowercased() == "service" }.sorted().first
+        // A number names a service as its text does in CSV.
         var service: String?
-        switch serviceKey.flatMap({ fields[$0] }) {
+        switch field(["service"], of: fields) {
         case .string(let name)?: service = name
         case .number(let number)?: service = number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : "\(number)"
         default: break
         }
-        switch timeKey.flatMap({ fields[$0] }) {
+        switch field(TimeValue.names, of: fields) {
         case .number(let number)?: return (TimeValue.seconds(epoch: number), service)
         case .string(let text)?: return (TimeValue.seconds(Substring(text)) ?? .nan, service)
         default: return (.nan, service)
         }
+    }
+
+    /// The value of the first of `names` among `fields`, then of any key that is one of them in
+    /// other letter cases, in key order: the same field every run (a dictionary's order is not).
+    private static func field(_ names: [String], of fields: [String: JSONValue]) -> JSONValue? {
+        if let name = names.first(where: { fields[$0] != nil }) { return fields[name] }
+        return fields.keys.filter { names.contains($0.lowercased()) }.sorted().first.flatMap { fields[$0] }
     }
 }

@@ -17,8 +17,9 @@ struct ScoreCommand: AsyncParsableCommand {
 
             With a model trained with a window, a baseline or a season (the servers
             recipe), each service's rows (all the rows, without a service column) are one
-            series in time order: each is scored with the rows before it (the first ones as if their past were steady, the baseline starting
-            at the training means, the seasonal comparison from the fourth season on).
+            series in time order: each is scored with the rows before it (the first ones
+            as if their past were steady, the baseline starting at the training means, the
+            seasonal comparison from the fourth season on).
             A service column (or field) with several services scores each one's rows as
             its own series, however they interleave. When the model knows its step
             (step_seconds), a timestamp or time column or field places each row in its
@@ -94,7 +95,9 @@ struct ScoreCommand: AsyncParsableCommand {
             if detector.window.isTemporal { order = SeriesOrderCheck(layout: layout) }
             if detector.window.isTemporal || layout.servicePosition != nil {
                 parse = { line, number, values, time, service throws(DatasetError) in
-                    _ = try layout.parse(line, lineNumber: number, into: &values, time: &time, service: &service)
+                    let fields = layout.fields(of: line)
+                    order?.observe(fields: fields, lineNumber: number)
+                    _ = try layout.parse(fields: fields, lineNumber: number, into: &values, time: &time, service: &service)
                 }
             } else {
                 // Times and services only matter to series: not read for a model without one.
@@ -139,7 +142,6 @@ struct ScoreCommand: AsyncParsableCommand {
         func accept(_ line: String, _ number: Int) throws {
             guard !Self.isBlank(line) else { return }
             dataRow += 1
-            order?.observe(line, lineNumber: number)
             do {
                 var time = Double.nan
                 var service: String?

@@ -90,11 +90,12 @@ public struct CSVDatasetReader: Sendable {
         var services: [String] = []
         var order = SeriesOrderCheck(layout: layout)
         for line in body {
-            order?.observe(line.text, lineNumber: line.number)
+            let fields = layout.fields(of: line.text)
+            order?.observe(fields: fields, lineNumber: line.number)
             do {
                 var time = Double.nan
                 var service: String?
-                if let label = try layout.parse(line.text, lineNumber: line.number, into: &values, time: &time, service: &service) {
+                if let label = try layout.parse(fields: fields, lineNumber: line.number, into: &values, time: &time, service: &service) {
                     labels.append(label)
                 }
                 times.append(time)

@@ -67,14 +67,13 @@ public struct CSVLayout: Sendable {
         try parse(fields: fields(of: line), lineNumber: lineNumber, into: &values)
     }
 
-    /// ``parse(_:lineNumber:into:)``, also reading the line's time in seconds into `time` (NaN
-    /// without a time column or when the time is neither an epoch number nor an ISO 8601
-    /// date-time, see ``TimeValue``) and its service into `service` (`nil` without a `service`
-    /// column).
-    public func parse(_ line: String, lineNumber: Int, into values: inout [Float], time: inout Double, service: inout String?) throws(DatasetError)
-        -> UInt8?
-    {
-        let fields = fields(of: line)
+    /// ``parse(_:lineNumber:into:)`` for a line already split (``fields(of:)``), also reading its
+    /// time in seconds into `time` (NaN without a time column or when the time is neither an
+    /// epoch number nor an ISO 8601 date-time, see ``TimeValue``) and its service into `service`
+    /// (`nil` without a `service` column).
+    public func parse(
+        fields: [Substring], lineNumber: Int, into values: inout [Float], time: inout Double, service: inout String?
+    ) throws(DatasetError) -> UInt8? {
         let label = try parse(fields: fields, lineNumber: lineNumber, into: &values)
         time = timePosition.flatMap { TimeValue.seconds(fields[$0].trimmingSpaces) } ?? .nan
         service = servicePosition.map { String(fields[$0].trimmingSpaces) }
@@ -109,8 +108,10 @@ public struct CSVLayout: Sendable {
     /// Splits on `delimiter`, honouring double quotes (`"a,b"` is one field; `""` is a quote).
     static func split(_ line: String, delimiter: Character) -> [Substring] {
         let utf8 = line.utf8
-        if !utf8.contains(UInt8(ascii: "\"")), let byte = delimiter.asciiValue {
-            // The common case, byte by byte (the delimiter is ASCII): far cheaper than by Character.
+        if !utf8.contains(UInt8(ascii: "\"")) {
+            // The common case, byte by byte (the delimiter, `,` or `;`, is ASCII): far cheaper than
+            // by Character.
+            let byte = delimiter.asciiValue!
             var fields: [Substring] = []
             var start = utf8.startIndex
             var index = start
@@ -124,8 +125,7 @@ public struct CSVLayout: Sendable {
             fields.append(line[start..<utf8.endIndex])
             return fields
         }
-        // Quotes (or a delimiter beyond ASCII): character by character.
-        guard utf8.contains(UInt8(ascii: "\"")) else { return line.split(separator: delimiter, omittingEmptySubsequences: false) }
+        // Quotes: character by character.
         var fields: [Substring] = []
         var current = ""
         var quoted = false

@@ -5,7 +5,6 @@
 ///
 /// Tested through ``CSVDatasetReader``'s ``CSVDatasetReader/ReadReport``.
 public struct SeriesOrderCheck: Sendable {
-    private let delimiter: Character
     private let servicePosition: Int?
     private let timePosition: Int?
     /// Each service's latest time, as written ("" for a file without a `service` column).
@@ -28,7 +27,6 @@ public struct SeriesOrderCheck: Sendable {
         servicePosition = layout.servicePosition
         timePosition = layout.timePosition
         guard servicePosition != nil || timePosition != nil else { return nil }
-        delimiter = layout.delimiter
     }
 
     /// The time between rows, in seconds, when nearly all gaps between consecutive times (nine
@@ -59,8 +57,8 @@ public struct SeriesOrderCheck: Sendable {
     /// How far a gap may stray from a whole number of intervals, as a share of the interval.
     static let jitter = 0.02
 
-    public mutating func observe(_ line: String, lineNumber: Int) {
-        let fields = CSVLayout.split(line, delimiter: delimiter)
+    /// Watches one line, already split (``CSVLayout/fields(of:)``).
+    public mutating func observe(fields: [Substring], lineNumber: Int) {
         var service = ""
         if let servicePosition, fields.count > servicePosition {
             service = String(fields[servicePosition].trimmingSpaces)

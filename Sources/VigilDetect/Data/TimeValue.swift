@@ -6,8 +6,8 @@ public enum TimeValue {
     /// Epoch numbers above this are milliseconds (10¹¹ s is the year 5138).
     static let millisecondThreshold = 1e11
 
-    /// The names a time column (CSV) or field (NDJSON) goes by.
-    public static let names: Set<String> = ["timestamp", "time"]
+    /// The names a time column (CSV) or field (NDJSON) goes by, the first preferred.
+    public static let names = ["timestamp", "time"]
 
     /// `text` as seconds (since the epoch, or since an arbitrary origin for offsets), or `nil`
     /// when it is neither a number nor an ISO 8601 date-time.
