@@ -35,7 +35,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         let earlier = try history.rows(for: bundle, input: dataset.source)
         // Each service's rows are its own series, the history's its past (as in `vigil score`);
         // times place the rows in a season.
-        var series = ServiceSeriesWindows(bundle.window, start: bundle.featureMeans)
+        var series = ServiceSeriesWindows(bundle.window, features: bundle.features.count)
         series.readHistory(earlier.values, times: earlier.times, services: earlier.services)
         let inputs = series.inputs(dataset.values, times: dataset.times, services: dataset.services)
         history.noteUnused(by: series, input: dataset.source)

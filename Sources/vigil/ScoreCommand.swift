@@ -18,8 +18,8 @@ struct ScoreCommand: AsyncParsableCommand {
             With a model trained with a window, a baseline or a season (the servers
             recipe), each service's rows (all the rows, without a service column) are one
             series in time order: each is scored with the rows before it (the first ones
-            as if their past were steady, the baseline starting at the training means, the
-            seasonal comparison from the fourth season on).
+            as if their past were steady, the baseline starting at the series' first row,
+            the seasonal comparison from the fourth season on).
             A service column (or field) with several services scores each one's rows as
             its own series, however they interleave. When the model knows its step
             (step_seconds), a timestamp or time column or field places each row in its
@@ -115,7 +115,7 @@ struct ScoreCommand: AsyncParsableCommand {
         var firstProblem: DatasetError?
         // A series per service: a model with a window sees each row with its service's rows
         // before it, across batches.
-        var series = ServiceSeriesWindows(detector.window, start: detector.bundle.featureMeans)
+        var series = ServiceSeriesWindows(detector.window, features: detector.features.count)
         let earlier = try history.rows(for: detector.bundle, input: name)
         series.readHistory(earlier.values, times: earlier.times, services: earlier.services)
         let writer = ScoreWriter(features: features)

@@ -53,6 +53,33 @@ import VigilDetect
         #expect(otherWindow.serviceCount == 0 && otherFeatures.serviceCount == 0)
     }
 
+    /// A state saved before baselines kept their history's weights (a level alone, flagged 1)
+    /// still restores: its baselines go on as settled ones.
+    @Test func aBaselineSavedWithoutItsWeightsGoesOnSettled() throws {
+        let window = TemporalWindow(length: 1, baselineHalfLife: 4)
+        let original = assembler(window)
+        for minute in 0..<2 {
+            _ = original.update(with: MetricEvent(timestamp: Double(minute) * 60_000, service: "api", metric: "cpu", value: 7, tags: ["mem": 7]))
+        }
+        // One value seen: level 7, and (1 − w) of a full history missing, for both features.
+        let weight = 1 - pow(2, -1 / 4.0)
+        func bytes(_ values: [Double]) -> [UInt8] { values.flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } } }
+        let saved = [2] + bytes([7, 7, 1 - weight, 1 - weight])
+        let current = [UInt8](original.snapshot())
+        let at = try #require((0...current.count - saved.count).first { current[$0..<$0 + saved.count].elementsEqual(saved) })
+        let older = Data(current[..<at] + [1] + bytes([7, 7]) + current[(at + saved.count)...])
+
+        let restored = assembler(window)
+        #expect(try restored.restore(from: older) == 1)
+        for minute in 2..<4 {
+            _ = restored.update(with: MetricEvent(timestamp: Double(minute) * 60_000, service: "api", metric: "cpu", value: 11, tags: ["mem": 11]))
+        }
+        // Minute 2 joined a settled baseline at 7: its level moved by w · 4.
+        let next = restored.update(with: MetricEvent(timestamp: 4 * 60_000, service: "api", metric: "cpu", value: 11, tags: ["mem": 11]))
+        let level = 7 + weight * 4
+        #expect(next.window.allSatisfy { abs($0 - (11 - (level + weight * (11 - level)))) < 1e-9 }, "\(next.window)")
+    }
+
     /// A damaged file is an error with a reason, never a crash, at every length it could be cut to.
     @Test func aDamagedSnapshotIsAnErrorNotACrash() throws {
         let original = assembler()

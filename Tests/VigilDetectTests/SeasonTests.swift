@@ -94,10 +94,10 @@ import VigilML
             windows += assembler.update(with: MetricEvent(timestamp: Double(minute) * 60_000, service: "s", metric: "x", value: Double(value))).window
         }
         let times = minutes.map { Double($0) * 60 }
-        let series = window.inputs(series: Matrix(values.map { [$0] }), start: [2], times: times)
+        let series = window.inputs(series: Matrix(values.map { [$0] }), times: times)
         #expect(comparable(windows.map(Float.init)) == comparable(series.values))
         // Read in two pieces, the second piece's first row knows how long ago the first's last was.
-        var pieces = SeriesWindow(window, start: [2])
+        var pieces = SeriesWindow(window, features: 1)
         let first = pieces.inputs(Matrix(values.prefix(10).map { [$0] }), times: Array(times.prefix(10)))
         let second = pieces.inputs(Matrix(values.suffix(5).map { [$0] }), times: Array(times.suffix(5)))
         #expect(comparable(first.values + second.values) == comparable(series.values))
@@ -105,20 +105,20 @@ import VigilML
         // would be compared with minutes 7, 4 and 1 (20, 25 and 20).
         let change = { (inputs: Matrix) in inputs[10, 2] }
         #expect(change(series) == 0)
-        #expect(change(window.inputs(series: Matrix(values.map { [$0] }), start: [2])) == 10)
+        #expect(change(window.inputs(series: Matrix(values.map { [$0] }))) == 10)
         // A row without a time counts as the next step; without a step length, times are not used.
         var unknown = times
         unknown[3] = .nan
-        #expect(comparable(window.inputs(series: Matrix(values.map { [$0] }), start: [2], times: unknown).values) == comparable(series.values))
+        #expect(comparable(window.inputs(series: Matrix(values.map { [$0] }), times: unknown).values) == comparable(series.values))
         // A time earlier than the one before is the next step, and does not move the series back.
         var backwards = times
         backwards[3] = 0
-        #expect(comparable(window.inputs(series: Matrix(values.map { [$0] }), start: [2], times: backwards).values) == comparable(series.values))
+        #expect(comparable(window.inputs(series: Matrix(values.map { [$0] }), times: backwards).values) == comparable(series.values))
         var counted = window
         counted.stepSeconds = nil
         #expect(
-            comparable(counted.inputs(series: Matrix(values.map { [$0] }), start: [2], times: times).values)
-                == comparable(counted.inputs(series: Matrix(values.map { [$0] }), start: [2]).values))
+            comparable(counted.inputs(series: Matrix(values.map { [$0] }), times: times).values)
+                == comparable(counted.inputs(series: Matrix(values.map { [$0] })).values))
     }
 
     /// However far a skip goes, only the phase moves on: the count cannot overflow.
@@ -161,13 +161,13 @@ import VigilML
         #expect(window.inputNames(["cpu"]) == ["cpu", "cpu[t-1]", "cpu[t]-median(cpu[t-2k])"])
         // From the seventh row on, each row against the median of the same phase in the three
         // seasons before: 7 against 1, 4, 3; then 6 against 2, 8, 5.
-        let inputs = window.inputs(series: Matrix([[1], [2], [4], [8], [3], [5], [7], [6]]), start: [0])
+        let inputs = window.inputs(series: Matrix([[1], [2], [4], [8], [3], [5], [7], [6]]))
         let unknown = Float.nan
         #expect(
             comparable(inputs.values)
                 == comparable([1, 1, unknown, 2, 1, unknown, 4, 2, unknown, 8, 4, unknown, 3, 8, unknown, 5, 3, unknown, 7, 5, 4, 6, 7, 1]))
         // A lone vector has no season behind it.
-        #expect(window.inputs(separately: [[5]], start: [0]).values[2].isNaN)
+        #expect(window.inputs(separately: [[5]], means: [0]).values[2].isNaN)
     }
 
     /// The service builds the same inputs per service as training and `vigil score` per series,
@@ -175,7 +175,7 @@ import VigilML
     @Test func theAssemblerKeepsEachServicesSeasonAsTheSeriesFormDoes() {
         let window = TemporalWindow(length: 2, baselineHalfLife: 1, seasonLength: 3)
         let values: [Float] = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9]
-        let series = window.inputs(series: Matrix(values.map { [$0] }), start: [2])
+        let series = window.inputs(series: Matrix(values.map { [$0] }))
         let assembler = FeatureAssembler(features: ["x"], defaults: [2], window: window)
         var windows: [Double] = []
         for (step, value) in values.enumerated() {

@@ -8,7 +8,7 @@ import VigilML
     let series = Matrix([[1, 10], [2, 20], [4, 40]])
 
     @Test func aSeriesIsStackedNewestFirstWithASteadyPast() {
-        let inputs = TemporalWindow(length: 3).inputs(series: series, start: [0, 0])
+        let inputs = TemporalWindow(length: 3).inputs(series: series)
         #expect(inputs.columns == 6)
         #expect(inputs.row(0) == [1, 10, 1, 10, 1, 10])
         #expect(inputs.row(1) == [2, 20, 1, 10, 1, 10])
@@ -16,7 +16,7 @@ import VigilML
     }
 
     @Test func differencesKeepTheLevelAndCarryTheMotion() {
-        let inputs = TemporalWindow(length: 3, differences: true).inputs(series: series, start: [0, 0])
+        let inputs = TemporalWindow(length: 3, differences: true).inputs(series: series)
         #expect(inputs.row(0) == [1, 10, 0, 0, 0, 0])
         #expect(inputs.row(1) == [2, 20, 1, 10, 0, 0])
         #expect(inputs.row(2) == [4, 40, 2, 20, 1, 10])
@@ -27,17 +27,17 @@ import VigilML
     @Test func aSeriesReadInPiecesGetsTheSameInputsAsReadWhole() {
         let window = TemporalWindow(length: 3, differences: true)
         let long = Matrix(rows: 7, columns: 2, values: (0..<14).map { Float($0 * $0 % 11) })
-        var pieces = SeriesWindow(window, start: [0, 0])
+        var pieces = SeriesWindow(window, features: 2)
         let first = pieces.inputs(long.gatheringRows(0..<2))
         let rest = pieces.inputs(long.gatheringRows(2..<7))
-        #expect(first.values + rest.values == window.inputs(series: long, start: [0, 0]).values)
+        #expect(first.values + rest.values == window.inputs(series: long).values)
     }
 
     @Test func steadyAndStackedInputsMatchTheSeriesForm() {
         let window = TemporalWindow(length: 2, differences: true)
-        #expect(window.inputs(separately: [[3, 30]], start: [0, 0]).row(0) == [3, 30, 0, 0])
+        #expect(window.inputs(separately: [[3, 30]], means: [0, 0]).row(0) == [3, 30, 0, 0])
         #expect(
-            window.inputs(stacked: [[4, 40, 2, 20]], features: 2).row(0) == window.inputs(series: series, start: [0, 0]).row(2).prefix(4).map { $0 })
+            window.inputs(stacked: [[4, 40, 2, 20]], features: 2).row(0) == window.inputs(series: series).row(2).prefix(4).map { $0 })
     }
 
     /// The assembler's windows span time steps: events sharing a timestamp fill one vector.
@@ -141,9 +141,11 @@ import VigilML
         }
         #expect(close(fromAssembler[5], detector.score(window: windows[5])))
 
+        // A lone vector, with no series behind it, is measured from the training means on either path.
         let lone = series.row(0).map(Double.init)
-        #expect(close(detector.score(lone), fromSeries[0]))
-        #expect(detector.score([lone, lone]).allSatisfy { close($0, fromSeries[0]) })
+        let alone = detector.score(inputs: bundle.window.inputs(separately: [lone], means: bundle.featureMeans))[0]
+        #expect(close(detector.score(lone), alone))
+        #expect(detector.score([lone, lone]).allSatisfy { close($0, alone) })
     }
 
     @Test func aBundleWhoseWindowDoesNotFitItsNetworkIsRefused() throws {
@@ -184,21 +186,53 @@ import VigilML
         }
     }
 
-    /// Half-life 1: each vector moves the baseline halfway to it.
-    @Test func theBaselineIsAnExponentialMeanOfThePastStartingAtTheTrainingMeans() {
+    /// Half-life 1: a settled baseline moves halfway to each vector; a series' own starts at its
+    /// first vector and weighs its short past as all there is.
+    @Test func theBaselineIsAnExponentialMeanOfTheSeriesOwnPast() {
+        var settled = Baseline(level: [0], halfLife: 1)
+        #expect(settled.deviation(of: [10]) == [10])
+        #expect(settled.level == [5])
+
         let window = TemporalWindow(length: 2, baselineHalfLife: 1)
-        let inputs = window.inputs(series: Matrix([[10], [10], [10], [4]]), start: [0])
-        // Deviations 10, 5, 2.5 and 4 − 8.75; each row then holds the one before it.
-        #expect(inputs.values == [10, 10, 5, 10, 2.5, 5, -4.75, 2.5])
-        var baseline = Baseline(start: [0], halfLife: 1)
-        #expect(baseline.deviation(of: [10]) == [10])
-        #expect(baseline.level == [5])
+        let inputs = window.inputs(series: Matrix([[2], [6], [10], [4]]))
+        // Levels 2, (2·½ + 6)/1.5, (2·¼ + 6·½ + 10)/1.75: deviations 0, 4, 10 − 14/3 and 4 − 54/7;
+        // each row then holds the one before it.
+        let expected: [Float] = [0, 0, 4, 0, 10 - 14 / 3, 4, 4 - 54 / 7, 10 - 14 / 3]
+        #expect(zip(inputs.values, expected).allSatisfy { abs($0 - $1) < 1e-5 }, "\(inputs.values)")
 
         let assembler = FeatureAssembler(features: ["x"], defaults: [0], window: window)
-        let windows = [10.0, 10, 10, 4].enumerated().map { step, value in
+        let windows = [2.0, 6, 10, 4].enumerated().map { step, value in
             assembler.update(with: MetricEvent(timestamp: Double(step), service: "s", metric: "x", value: value)).window
         }
-        #expect(windows.flatMap { $0 } == inputs.values.map(Double.init))
+        // The series form reads its rows as Float.
+        #expect(zip(windows.flatMap { $0 }, inputs.values).allSatisfy { abs($0 - Double($1)) < 1e-6 })
+        // A lone vector has no past of its own: it is measured from the training means.
+        #expect(window.inputs(separately: [[7]], means: [5]).row(0) == [2, 2])
+    }
+
+    /// One model for a fleet: a new service far from the fleet's mean is judged by what it does,
+    /// not flagged for where it is until its baseline has travelled there.
+    @Test func aNewServiceIsJudgedFromItsOwnFirstValues() {
+        let assembler = FeatureAssembler(features: ["cpu"], defaults: [20], window: TemporalWindow(length: 2, baselineHalfLife: 12))
+        let windows = (0..<5).map { step in
+            assembler.update(with: MetricEvent(timestamp: Double(step) * 60_000, service: "batch", metric: "cpu", value: 90)).window
+        }
+        #expect(windows.allSatisfy { $0 == [0, 0] }, "\(windows)")
+    }
+
+    /// A metric that stops arriving is reported missing and says nothing: it is not a jump to the
+    /// training mean, and it does not pull the service's baseline there.
+    @Test func aFeatureThatStopsArrivingLeavesTheBaselineAlone() {
+        let assembler = FeatureAssembler(
+            features: ["cpu", "mem"], defaults: [50, 50], staleness: 90_000, window: TemporalWindow(length: 1, baselineHalfLife: 2))
+        func step(_ minute: Int, mem: Double?) -> FeatureAssembler.Assembled {
+            assembler.update(
+                with: MetricEvent(timestamp: Double(minute) * 60_000, service: "api", metric: "cpu", value: 80, tags: mem.map { ["mem": $0] } ?? [:]))
+        }
+        for minute in 0..<5 { _ = step(minute, mem: 30) }
+        let stale = (5..<15).map { step($0, mem: nil) }
+        #expect(stale[1...].allSatisfy { $0.missing == ["mem"] && $0.window == [0, 0] }, "\(stale.map(\.window))")
+        #expect(step(15, mem: 30).window == [0, 0])
     }
 
     /// A server that moves to a new level and stays there: without a baseline every point after
@@ -233,10 +267,10 @@ import VigilML
     let api: [Float] = [1, 4, 9, 16, 25]
     let db: [Float] = [100, 90, 70, 40, 0]
 
-    private func alone(_ values: [Float]) -> Matrix { window.inputs(series: Matrix(values.map { [$0] }), start: [5]) }
+    private func alone(_ values: [Float]) -> Matrix { window.inputs(series: Matrix(values.map { [$0] })) }
 
     @Test func eachServiceIsItsOwnSeriesAndAnUnnamedHistoryIsTheFirstOnesPast() {
-        var windows = ServiceSeriesWindows(window, start: [5])
+        var windows = ServiceSeriesWindows(window, features: 1)
         // The api's first two rows come as a history without a `service` column.
         windows.readHistory(Matrix(api.prefix(2).map { [$0] }))
         let rows = zip(api.dropFirst(2), db.prefix(3)).flatMap { [[$0], [$1]] } + db.dropFirst(3).map { [$0] }
@@ -254,16 +288,16 @@ import VigilML
 
     @Test func historiesMatchByNameOrAsTheOnlySeries() {
         // One service's history before rows that name none: its past.
-        var unnamedInput = ServiceSeriesWindows(window, start: [5])
+        var unnamedInput = ServiceSeriesWindows(window, features: 1)
         unnamedInput.readHistory(Matrix(api.prefix(2).map { [$0] }), services: ["api", "api"])
         #expect(unnamedInput.inputs(Matrix(api.dropFirst(2).map { [$0] })).values == Array(alone(api).values.dropFirst(6)))
         // Named on both sides: by name; a service the input never names is reported.
-        var byName = ServiceSeriesWindows(window, start: [5])
+        var byName = ServiceSeriesWindows(window, features: 1)
         byName.readHistory(Matrix((api.prefix(2) + db.prefix(2)).map { [$0] }), services: ["api", "api", "db", "db"])
         #expect(byName.inputs(Matrix(db.dropFirst(2).map { [$0] }), services: ["db", "db", "db"]).values == Array(alone(db).values.dropFirst(6)))
         #expect(byName.unusedHistory == ["api"])
         // Rows without a service later in a named file stay their own series.
-        var later = ServiceSeriesWindows(window, start: [5])
+        var later = ServiceSeriesWindows(window, features: 1)
         _ = later.inputs(Matrix([[1], [2]]), services: ["api", ""])
         #expect(later.inputs(Matrix([[100]]), services: ["db"]).values == Array(alone([100]).values))
         #expect(later.count == 3)

@@ -7,7 +7,7 @@ extension ModelBundle {
     /// seasons (see ``SeriesWindow/inputs(_:times:)``); `services`, when the rows name them,
     /// make each service's rows its own series (see ``ServiceSeriesWindows``).
     public func reconstructionErrors(series rows: Matrix, times: [Double]? = nil, services: [String]? = nil) -> [Float] {
-        var series = ServiceSeriesWindows(window, start: featureMeans)
+        var series = ServiceSeriesWindows(window, features: features.count)
         return reconstructionErrors(inputs: series.inputs(rows, times: times, services: services))
     }
 

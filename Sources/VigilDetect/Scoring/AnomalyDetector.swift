@@ -58,7 +58,7 @@ public struct AnomalyDetector: Sendable {
     /// batched matrix products, whichever is faster.
     public func score(_ vectors: [[Double]]) -> [Score] {
         if vectors.count == 1 { return [score(vectors[0])] }
-        return score(inputs: window.inputs(separately: vectors, start: bundle.featureMeans))
+        return score(inputs: window.inputs(separately: vectors, means: bundle.featureMeans))
     }
 
     /// Scores stacked windows (see ``score(window:)``), batched when there are several.
@@ -68,10 +68,11 @@ public struct AnomalyDetector: Sendable {
     }
 
     /// Scores every row of a series: raw values in ``features`` order, rows in time order, each
-    /// seen with the rows before it as the model's window asks. `times` (seconds) place the rows
+    /// seen with the rows before it as the model's window asks (its baseline starting at its
+    /// first row). `times` (seconds) place the rows
     /// in their seasons when the model knows its step (see ``SeriesWindow/inputs(_:times:)``).
     public func score(series rows: Matrix, times: [Double]? = nil) -> [Score] {
-        score(inputs: window.inputs(series: rows, start: bundle.featureMeans, times: times))
+        score(inputs: window.inputs(series: rows, times: times))
     }
 
     /// Scores every row of `inputs`, the network's raw inputs (``ModelBundle/inputWidth``

@@ -9,7 +9,7 @@ public import VigilML
 /// side names its services, a history of one series is the past of the input's first series.
 public struct ServiceSeriesWindows: Sendable {
     public let window: TemporalWindow
-    private let start: [Double]
+    public let features: Int
     private var series: [String: SeriesWindow] = [:]
     /// The services the history named, until the input's first rows show how to match them.
     private var historyServices: Set<String>?
@@ -19,10 +19,10 @@ public struct ServiceSeriesWindows: Sendable {
     /// The name of the series of rows that name no service.
     static let unnamed = ""
 
-    /// - Parameter start: where each series' baseline begins (the training means).
-    public init(_ window: TemporalWindow, start: [Double]) {
+    /// Series of `features` features, each starting with no past.
+    public init(_ window: TemporalWindow, features: Int) {
         self.window = window
-        self.start = start
+        self.features = features
     }
 
     /// How many series have been seen.
@@ -77,7 +77,7 @@ public struct ServiceSeriesWindows: Sendable {
     }
 
     private mutating func next(of service: String, _ rows: Matrix, times: [Double]?) -> Matrix {
-        series[service, default: SeriesWindow(window, start: start)].inputs(rows, times: times)
+        series[service, default: SeriesWindow(window, features: features)].inputs(rows, times: times)
     }
 }
 

@@ -12,9 +12,10 @@ public import VigilML
 ///
 /// With a ``baselineHalfLife``, every vector is first replaced by its deviation from the series'
 /// own slow baseline: an exponentially weighted mean of the vectors before it, which starts at
-/// the training means and forgets with that half-life (in time steps). A series that drifts to
-/// a new level is then judged by what it does there, not by how far it is from the level it
-/// had in training.
+/// the series' first vector and forgets with that half-life (in time steps). A series that
+/// drifts to a new level, or a new service at a level of its own, is then judged by what it
+/// does there, not by how far it is from the level of the training rows. A lone vector, with no
+/// series behind it, is measured from the training means.
 ///
 /// With a ``seasonLength``, the input also carries each feature's change from the same time in
 /// the seasons before (the median of the last three days, for a season of one day, see
@@ -153,10 +154,11 @@ public struct TemporalWindow: Sendable, Equatable, Hashable, Codable, CustomStri
         return Int(min(steps, 1e12)) - 1
     }
 
-    /// The model inputs for `vectors` taken one by one, each as a series of its own (see
-    /// ``inputs(series:start:times:)``).
-    public func inputs(separately vectors: [[Double]], start: [Double]) -> Matrix {
-        let features = start.count
+    /// The model inputs for `vectors` taken one by one, each without a past (the batch endpoint):
+    /// with a baseline, each is judged against `means` (the training means), the only level it
+    /// can be compared with.
+    public func inputs(separately vectors: [[Double]], means: [Double]) -> Matrix {
+        let features = means.count
         var values: [Float] = []
         values.reserveCapacity(vectors.count * inputWidth(features: features))
         for vector in vectors {
@@ -167,7 +169,7 @@ public struct TemporalWindow: Sendable, Equatable, Hashable, Codable, CustomStri
                 values += row
                 continue
             }
-            var series = SeriesWindow(self, start: start)
+            var series = SeriesWindow(self, judgingAgainst: means)
             values += series.inputs(Matrix(rows: 1, columns: features, values: row)).values
         }
         return Matrix(rows: vectors.count, columns: inputWidth(features: features), values: values)
@@ -190,34 +192,65 @@ public struct TemporalWindow: Sendable, Equatable, Hashable, Codable, CustomStri
         return Matrix(rows: windows.count, columns: width, values: values)
     }
 
-    /// The model inputs for a whole series (rows in time order) seen from its start; `start` is
-    /// where its baseline begins (the training means). `times` are the rows' times in seconds,
-    /// when the rows have them (see ``SeriesWindow/inputs(_:times:)``).
-    public func inputs(series rows: Matrix, start: [Double], times: [Double]? = nil) -> Matrix {
-        var series = SeriesWindow(self, start: start)
+    /// The model inputs for a whole series (rows in time order) seen from its start. `times` are
+    /// the rows' times in seconds, when the rows have them (see ``SeriesWindow/inputs(_:times:)``).
+    public func inputs(series rows: Matrix, times: [Double]? = nil) -> Matrix {
+        var series = SeriesWindow(self, features: rows.columns)
         return series.inputs(rows, times: times)
     }
 }
 
 /// A series' slow baseline: an exponentially weighted mean of its past vectors.
+///
+/// A series' own baseline starts empty: each feature's level is its first value, and until a
+/// feature has a history as long as the half-life asks for, its past values are weighted as if
+/// they were all there is (the bias-corrected mean, `Σ(1 − w)^k·x / Σ(1 − w)^k` over the values
+/// seen). A new service is then judged by what it does from its first step, not by how far its
+/// level is from the mean of all the services trained on. An unknown value (NaN: a feature not
+/// reported, or stale) deviates by 0 and leaves the baseline as it is: it says nothing about
+/// the level.
 public struct Baseline: Sendable, Equatable {
+    /// Each feature's level; NaN until its first value.
     public private(set) var level: [Double]
+    /// Each feature's `(1 − w)^n` after n values: the share of a full history still missing
+    /// (1 for none seen, 0 for a settled baseline).
+    public private(set) var unseen: [Double]
     /// The weight of each new vector: `1 − 2^(−1 / half-life)`.
     let weight: Double
 
-    public init(start: [Double], halfLife: Double) {
-        level = start
+    /// A baseline with no past.
+    public init(features: Int, halfLife: Double) {
+        self.init(level: [Double](repeating: .nan, count: features), unseen: [Double](repeating: 1, count: features), halfLife: halfLife)
+    }
+
+    /// A baseline at `level` with a history of `unseen` (see ``unseen``; 0, settled, by default): a
+    /// vector judged on its own against the training means, or a saved baseline going on.
+    public init(level: [Double], unseen: [Double]? = nil, halfLife: Double) {
+        self.level = level
+        self.unseen = unseen ?? [Double](repeating: 0, count: level.count)
         weight = 1 - pow(2, -1 / halfLife)
     }
 
-    /// `vector`'s deviation from the baseline of the vectors before it; the vector then joins it.
+    /// `vector`'s deviation from the baseline of the vectors before it (0 where either is
+    /// unknown); the vector then joins it.
     public mutating func deviation(of vector: [Double]) -> [Double] {
         var deviation = vector
         for i in vector.indices {
-            deviation[i] = vector[i] - level[i]
-            level[i] += weight * deviation[i]
+            guard vector[i].isFinite else {
+                deviation[i] = 0
+                continue
+            }
+            deviation[i] = level[i].isNaN ? 0 : vector[i] - level[i]
+            unseen[i] *= 1 - weight
+            // w / (1 − (1 − w)^n): 1 for the first value, w once the history is long.
+            level[i] = level[i].isNaN ? vector[i] : level[i] + weight / (1 - unseen[i]) * deviation[i]
         }
         return deviation
+    }
+
+    /// `vector`'s deviation from the baseline, without joining it.
+    public func deviation(peeking vector: [Double]) -> [Double] {
+        zip(vector, level).map { value, level in value.isFinite && !level.isNaN ? value - level : 0 }
     }
 }
 
@@ -234,12 +267,18 @@ public struct SeriesWindow: Sendable {
     /// The time of the latest row, in seconds, when the rows have times.
     private var latestTime: Double?
 
-    /// - Parameter start: where the baseline begins (the training means), one per feature.
-    public init(_ window: TemporalWindow, start: [Double]) {
+    /// A series with no past, of `features` features: its baseline starts at its first vector.
+    public init(_ window: TemporalWindow, features: Int) {
         self.window = window
-        self.features = start.count
-        self.baseline = window.baselineHalfLife.map { Baseline(start: start, halfLife: $0) }
-        self.season = window.seasonLength.map { SeasonalReference(length: $0, features: start.count) }
+        self.features = features
+        self.baseline = window.baselineHalfLife.map { Baseline(features: features, halfLife: $0) }
+        self.season = window.seasonLength.map { SeasonalReference(length: $0, features: features) }
+    }
+
+    /// A vector judged on its own: its baseline is settled at `level` (the training means).
+    init(_ window: TemporalWindow, judgingAgainst level: [Double]) {
+        self.init(window, features: level.count)
+        self.baseline = window.baselineHalfLife.map { Baseline(level: level, halfLife: $0) }
     }
 
     /// The model inputs for `rows`, the series' next vectors in time order.

@@ -49,8 +49,12 @@ extension FeatureAssembler {
             writer.append(service.newest)
             writer.append(UInt32(service.history.count))
             for vector in service.history { writer.append(vector) }
-            writer.append(UInt8(service.baseline == nil ? 0 : 1))
-            if let baseline = service.baseline { writer.append(baseline.level) }
+            // 2: a level and its history's weights (1, a level alone, was written before them).
+            writer.append(UInt8(service.baseline == nil ? 0 : 2))
+            if let baseline = service.baseline {
+                writer.append(baseline.level)
+                writer.append(baseline.unseen)
+            }
             writer.append(UInt8(service.season == nil ? 0 : 1))
             if let saved = service.season?.saved {
                 writer.append(UInt64(saved.count))
@@ -90,9 +94,19 @@ extension FeatureAssembler {
             let steps = Int(try reader.read(UInt32.self))
             guard steps < max(1, window.length) else { throw .unreadable(reason: "service '\(name)' holds \(steps) earlier steps") }
             for _ in 0..<steps { service.history.append(try reader.doubles(featureCount)) }
-            if try reader.flag(expected: window.baselineHalfLife != nil, name: name, part: "baseline") {
-                // A baseline restarted at its saved level goes on as the saved one would.
-                service.baseline = Baseline(start: try reader.doubles(featureCount), halfLife: window.baselineHalfLife!)
+            let baseline = try reader.read(UInt8.self)
+            guard baseline <= 2, (baseline != 0) == (window.baselineHalfLife != nil) else {
+                throw .unreadable(reason: "service '\(name)': its baseline does not match the window")
+            }
+            if baseline != 0 {
+                // A baseline restarted at its saved level goes on as the saved one would; one saved
+                // without its weights (version 1) goes on as a settled one.
+                let level = try reader.doubles(featureCount)
+                let unseen = baseline == 2 ? try reader.doubles(featureCount) : nil
+                guard unseen?.allSatisfy({ (0...1).contains($0) }) ?? true else {
+                    throw .unreadable(reason: "service '\(name)': its baseline's weights are not in 0...1")
+                }
+                service.baseline = Baseline(level: level, unseen: unseen, halfLife: window.baselineHalfLife!)
             }
             if try reader.flag(expected: window.seasonLength != nil, name: name, part: "season") {
                 let stepCount = try reader.read(UInt64.self)

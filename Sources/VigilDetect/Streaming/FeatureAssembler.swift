@@ -10,8 +10,10 @@ import Synchronization
 ///
 /// For a model with a ``TemporalWindow``, it also keeps each service's last vectors: one per
 /// distinct event time (the events of one timestamp fill one vector), so the window spans time
-/// steps, not messages; with a baseline, each service's ``Baseline``, starting at the
-/// defaults; and, with a season, each service's last season of vectors (``SeasonalReference``).
+/// steps, not messages; with a baseline, each service's ``Baseline``, which starts at the
+/// service's first values (an imputed value deviates by 0 from it and does not join it: a
+/// feature that stops arriving is reported missing, not judged as a jump to the training mean);
+/// and, with a season, each service's last season of vectors (``SeasonalReference``).
 /// Thread-safe.
 public final class FeatureAssembler: Sendable {
     /// A service's vector, ready to score.
@@ -35,7 +37,7 @@ public final class FeatureAssembler: Sendable {
     }
 
     public let features: [String]
-    /// Values used for missing features, and where baselines start (the training means).
+    /// Values used for missing features (the training means).
     public let defaults: [Double]
     /// How old (in milliseconds, event time) a value may be before it counts as missing.
     public let staleness: Double
@@ -88,7 +90,7 @@ public final class FeatureAssembler: Sendable {
     /// A new assembler that takes over `previous`'s per-service state when it assembles the same
     /// features with the same window (a reloaded or retrained model): the values, windows,
     /// baselines and seasons are raw or relative to the service's own past, so they stay valid;
-    /// only the defaults (imputation, new services' baselines) become this model's.
+    /// only the defaults (imputation) become this model's.
     public convenience init(
         features: [String], defaults: [Double], staleness: Double = 5 * 60 * 1000, capacity: Int = 100_000,
         window: TemporalWindow = .none, carryingStateOf previous: FeatureAssembler?
@@ -119,7 +121,7 @@ public final class FeatureAssembler: Sendable {
             stored
             ?? ServiceState(
                 values: defaults, seenAt: [Double](repeating: -.infinity, count: features.count), newest: -.infinity,
-                baseline: window.baselineHalfLife.map { Baseline(start: defaults, halfLife: $0) },
+                baseline: window.baselineHalfLife.map { Baseline(features: features.count, halfLife: $0) },
                 season: window.seasonLength.map { SeasonalReference(length: $0, features: features.count) })
         if window.isTemporal, service.newest > -.infinity, event.timestamp > service.newest {
             // A new time step: the vector of the one before joins the history (and the baseline,
@@ -129,7 +131,7 @@ public final class FeatureAssembler: Sendable {
             _ = service.season?.changes(joining: seasonal(values, missing: missing))
             // Steps that never came (event times are in milliseconds) leave gaps in the season.
             service.season?.skip(window.missedSteps(from: service.newest / 1000, to: event.timestamp / 1000))
-            if service.baseline != nil { finished = service.baseline!.deviation(of: finished) }
+            if service.baseline != nil { finished = service.baseline!.deviation(of: known(values, missing: missing)) }
             service.history.insert(finished, at: 0)
             if service.history.count >= window.length { service.history.removeLast() }
         }
@@ -154,6 +156,13 @@ public final class FeatureAssembler: Sendable {
         return (values, missing)
     }
 
+    /// `values` with the imputed ones unknown (NaN), as a baseline sees them.
+    private func known(_ values: [Double], missing: [Int]) -> [Double] {
+        var known = values
+        for index in missing { known[index] = .nan }
+        return known
+    }
+
     /// `values` as the season sees them: rounded through `Float` as in training and `vigil score`,
     /// and unknown (NaN) where imputed, since an imputed value says nothing about the day.
     private func seasonal(_ values: [Double], missing: [Int]) -> [Double] {
@@ -166,7 +175,7 @@ public final class FeatureAssembler: Sendable {
         let (values, missingPositions) = imputed(service)
         let missing = missingPositions.map { features[$0] }
         guard window.isTemporal else { return Assembled(values: values, missing: missing) }
-        let current = service.baseline.map { baseline in zip(values, baseline.level).map { $0 - $1 } } ?? values
+        let current = service.baseline?.deviation(peeking: known(values, missing: missingPositions)) ?? values
         var stacked = current
         stacked.reserveCapacity(values.count * window.length)
         for step in 1..<window.length {

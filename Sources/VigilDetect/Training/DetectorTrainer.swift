@@ -69,10 +69,10 @@ public struct DetectorTrainer: Sendable {
             throw .tooShortForSeason(source: source, rows: dataset.longestSeries, season: season, seasonsNeeded: Self.minimumSeasons)
         }
         var generator = SeededGenerator(seed: seed)
-        // Each series' baseline starts from the training means (a new service's too). Rows that
-        // name their services are each service's own series, in the file's order.
+        // Each series' baseline starts at its own first row (a new service's too). Rows that name
+        // their services are each service's own series, in the file's order.
         let means = StandardScaler(fitting: dataset.values).mean
-        var series = ServiceSeriesWindows(window, start: means)
+        var series = ServiceSeriesWindows(window, features: dataset.features.count)
         let inputs = Dataset(
             features: window.inputNames(dataset.features),
             values: series.inputs(dataset.values, times: dataset.times, services: dataset.services), labels: dataset.labels,
