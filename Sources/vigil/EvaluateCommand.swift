@@ -40,7 +40,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         let inputs = series.inputs(dataset.values, times: dataset.times, services: dataset.services)
         history.noteUnused(by: series, input: dataset.source)
         let errors = bundle.reconstructionErrors(inputs: inputs).map(Double.init)
-        let report = EvaluationReport(errors: errors, labels: labels, threshold: detector.threshold)
+        let report = EvaluationReport(errors: errors, labels: labels, threshold: detector.threshold, services: dataset.services)
         print(json ? self.json(report, dataset: dataset) : table(report, dataset: dataset, source: bundle.training.source))
     }
 

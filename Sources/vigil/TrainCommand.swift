@@ -176,6 +176,11 @@ struct TrainCommand: AsyncParsableCommand {
         if trainer.window.isTemporal {
             Console.note("Window: \(trainer.window), \(trainer.window.inputWidth(features: dataset.features.count)) model inputs")
         }
+        let network = trainer.network(inputs: trainer.window.networkWidth(features: dataset.features.count))
+        let units = network.layers.dropLast().compactMap { layer in
+            if case .dense(let units, _) = layer { "\(units)" } else { nil }
+        }
+        Console.note("Network: \(units.joined(separator: "-")) (dropout \(String(format: "%g", trainer.dropout)))")
         var progress = TrainingProgress()
         let started = Date()
         let (bundle, history) = try trainer.train(dataset) { progress.handle($0) }

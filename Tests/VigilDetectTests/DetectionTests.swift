@@ -53,6 +53,37 @@ import VigilML
         }
     }
 
+    /// Two metrics, a window of 5, no dropout (the servers recipe's network): a 16-unit code
+    /// would hold the 10 inputs whole, learn to copy them and reconstruct a jump as well as a
+    /// normal row. The code is narrowed to half the input, so the jump is flagged.
+    @Test func withoutDropoutTheCodeIsNarrowerThanTheInput() throws {
+        #expect(DetectorTrainer.codeWidth(inputs: 10, dropout: 0) == 5)
+        #expect(DetectorTrainer.codeWidth(inputs: 95, dropout: 0) == 16)
+        #expect(DetectorTrainer.codeWidth(inputs: 5, dropout: 0.2) == 16)
+
+        var generator = SeededGenerator(seed: 21)
+        func rows(_ count: Int, shift: Double = 0) -> [[Float]] {
+            (0..<count).map { _ in
+                [Float(30 + shift + generator.nextNormal(standardDeviation: 2)), Float(40 + generator.nextNormal(standardDeviation: 1))]
+            }
+        }
+        let history = Dataset(features: ["cpu", "mem"], values: Matrix(rows(3000)), source: "history")
+        let test = Matrix(rows(200) + rows(10, shift: 12) + rows(100))
+        func flags(_ architecture: Architecture?) throws -> (jump: Int, normal: Int) {
+            var trainer = DetectorTrainer()  // the whole schedule: the copy takes time to learn
+            trainer.dropout = 0
+            trainer.window = TemporalWindow(length: 5, baselineHalfLife: 12)
+            trainer.holdOut = .latest
+            trainer.architecture = architecture
+            let flagged = try AnomalyDetector(bundle: trainer.train(history).bundle).score(series: test).map(\.isAnomaly)
+            return (flagged[200..<210].count { $0 }, flagged[..<200].count { $0 })
+        }
+        let narrow = try flags(nil)
+        let wide = try flags(.seedAutoencoder(inputDimension: 10, dropout: 0))
+        #expect(narrow.jump >= 8 && narrow.normal <= 10, "narrow code: \(narrow)")
+        #expect(wide.jump < narrow.jump, "16-unit code: \(wide), narrow: \(narrow)")
+    }
+
     @Test func trimmingRefitsWithoutTheWorstTrainingRows() throws {
         var generator = SeededGenerator(seed: 4)
         let data = SeedProfile.generate(samples: 400, generator: &generator)

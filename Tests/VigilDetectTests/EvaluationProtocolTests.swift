@@ -32,6 +32,19 @@ import VigilDetect
         #expect(abs(counts.f1 - 4.0 / 9.0) < 1e-12)
     }
 
+    /// Two services interleaved in one file: a's incident is one segment though b's rows fall
+    /// between its rows, and a flag on a does not spread to b's incident.
+    @Test func pointAdjustmentTakesEachServicesRowsAsItsOwnSeries() {
+        let services = ["a", "b", "a", "b", "a", "b", "a", "b"]
+        let labels: [UInt8] = [0, 0, 1, 1, 1, 1, 1, 0]
+        let predictions = [false, false, false, false, true, false, false, false]
+        #expect(
+            PointAdjustment.adjust(predictions, labels: labels, services: services)
+                == [false, false, true, false, true, false, true, false])
+        // Read as one series, the rows form one run of five, all of it adjusted.
+        #expect(PointAdjustment.adjust(predictions, labels: labels) == [false, false, true, true, true, true, true, false])
+    }
+
     @Test func windowsCountDetectionsEarlinessAndFalseAlarmEvents() {
         var flags = [Bool](repeating: false, count: 20)
         for index in [0, 3, 7, 8, 9, 10, 12, 13, 19] { flags[index] = true }

@@ -110,20 +110,21 @@ public struct EvaluationReport: Sendable, Equatable {
     public var threshold: Double
     /// Point-wise counts: each row judged on its own.
     public var confusion: ConfusionMatrix
-    /// Counts after ``PointAdjustment`` (rows taken in order as one series): for comparison with
-    /// published figures only, since it inflates them.
+    /// Counts after ``PointAdjustment`` (each service's rows a series of their own): for
+    /// comparison with published figures only, since it inflates them.
     public var pointAdjusted: ConfusionMatrix
     public var rocAUC: Double?
     public var prAUC: Double?
 
-    /// Evaluates `errors` (higher = more anomalous) thresholded at `threshold` (anomaly when above).
-    public init(errors: [Double], labels: [UInt8], threshold: Double) {
+    /// Evaluates `errors` (higher = more anomalous) thresholded at `threshold` (anomaly when above);
+    /// `services` name each row's series when a file holds several.
+    public init(errors: [Double], labels: [UInt8], threshold: Double, services: [String]? = nil) {
         rows = labels.count
         anomalies = labels.reduce(0) { $0 + Int($1) }
         self.threshold = threshold
         let predictions = errors.map { !($0 <= threshold) }
         confusion = ConfusionMatrix(predictions: predictions, labels: labels)
-        pointAdjusted = ConfusionMatrix(predictions: PointAdjustment.adjust(predictions, labels: labels), labels: labels)
+        pointAdjusted = ConfusionMatrix(predictions: PointAdjustment.adjust(predictions, labels: labels, services: services), labels: labels)
         rocAUC = RankingMetrics.rocAUC(scores: errors, labels: labels)
         prAUC = RankingMetrics.averagePrecision(scores: errors, labels: labels)
     }

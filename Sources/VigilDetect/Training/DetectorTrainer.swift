@@ -16,7 +16,8 @@ public import VigilML
 ///
 /// Labels are used only in step 6, never to pick training rows.
 public struct DetectorTrainer: Sendable {
-    /// The network; `nil` for the seed's 64-32-16-32-64 autoencoder sized to the model's inputs.
+    /// The network; `nil` for the seed's 64-32-16-32-64 autoencoder sized to the model's inputs
+    /// (see ``codeWidth(inputs:dropout:)``).
     public var architecture: Architecture?
     /// The dropout rate of the seed's autoencoder when ``architecture`` is `nil`.
     public var dropout: Float = 0.2
@@ -138,8 +139,7 @@ public struct DetectorTrainer: Sendable {
         let scaler = StandardScaler(fitting: training.values.columns(networkColumns))
         let trainingInputs = scaler.transform(training.values.columns(networkColumns))
         let validationInputs = scaler.transform(validation.values.columns(networkColumns))
-        var network = Sequential(
-            architecture: architecture ?? .seedAutoencoder(inputDimension: networkColumns.count, dropout: dropout), generator: &generator)
+        var network = Sequential(architecture: network(inputs: networkColumns.count), generator: &generator)
         let history = Trainer(configuration: configuration).fit(
             &network, inputs: trainingInputs, validation: (validationInputs, validationInputs), generator: &generator, progress: progress)
         let bundle = ModelBundle(
@@ -172,6 +172,20 @@ public struct DetectorTrainer: Sendable {
         if !(seasonal > 0) { (reconstruction, seasonal) = quantiles(training) }
         bundle.seasonal!.weight = seasonal > 0 ? reconstruction / seasonal : 0
         return bundle
+    }
+
+    /// The network trained for `inputs` network inputs: ``architecture``, or the seed's
+    /// autoencoder with ``dropout`` and a code of ``codeWidth(inputs:dropout:)``.
+    public func network(inputs: Int) -> Architecture {
+        architecture ?? .seedAutoencoder(inputDimension: inputs, dropout: dropout, code: Self.codeWidth(inputs: inputs, dropout: dropout))
+    }
+
+    /// The width of the autoencoder's middle layer for `inputs` network inputs: the seed's 16 with
+    /// its dropout, which keeps the network from copying its input; without dropout, at most half
+    /// the input. A 16-unit code holds a window of 5 rows of 2 or 3 metrics whole: the network
+    /// learns to copy it, reconstructs a jump as well as a normal row, and its error is noise.
+    public static func codeWidth(inputs: Int, dropout: Float) -> Int {
+        dropout > 0 ? 16 : max(1, min(16, inputs / 2))
     }
 
     /// The last `fraction` of each series' rows (of all `count` rows when `services` is `nil`),

@@ -56,14 +56,15 @@ public struct Architecture: Sendable, Equatable, Codable {
     }
 
     /// The seed's dense autoencoder: 64-32-16-32-64 with ReLU, dropout 0.2 after the 64- and
-    /// 32-unit layers, and a linear output as wide as the input.
-    public static func seedAutoencoder(inputDimension: Int, dropout: Float = 0.2) -> Architecture {
+    /// 32-unit layers, and a linear output as wide as the input; `code` narrows its 16-unit middle
+    /// layer.
+    public static func seedAutoencoder(inputDimension: Int, dropout: Float = 0.2, code: Int = 16) -> Architecture {
         Architecture(
             inputDimension: inputDimension,
             layers: [
                 .dense(units: 64, activation: .relu), .dropout(rate: dropout),
                 .dense(units: 32, activation: .relu), .dropout(rate: dropout),
-                .dense(units: 16, activation: .relu),
+                .dense(units: code, activation: .relu),
                 .dense(units: 32, activation: .relu), .dropout(rate: dropout),
                 .dense(units: 64, activation: .relu), .dropout(rate: dropout),
                 .dense(units: inputDimension, activation: .linear),
