@@ -181,7 +181,9 @@ import Testing
         let scored = try VigilRunner.run(["score", "--model", path, sixDays])
         #expect(scored.status == 0, "\(scored.error)")
         #expect(scored.output.split(separator: "\n").count == 6 * 24)
-        #expect(scored.error.contains("the first 72 rows of \(sixDays) have none before them"), "\(scored.error)")
+        #expect(
+            scored.error.contains("the first 72 rows of \(sixDays) (of each service's, when it names services) have none before them"),
+            "\(scored.error)")
         // The last day scored after the five before it (--history) scores as it does in the whole file.
         let lines = try String(contentsOfFile: sixDays, encoding: .utf8).split(separator: "\n")
         let earlier = VigilRunner.temporaryDirectory() + "/earlier.csv"
