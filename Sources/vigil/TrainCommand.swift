@@ -162,8 +162,7 @@ struct TrainCommand: AsyncParsableCommand {
         if let season {
             trainer.window.seasonLength = season > 0 ? season : nil
         } else if chosen == .servers {
-            trainer.window.seasonLength = inferredSeason(
-                interval: interval, rows: dataset.longestSeries, ofService: dataset.services != nil, isSeries: trainer.window.isTemporal)
+            trainer.window.seasonLength = inferredSeason(interval: interval, dataset: dataset, isSeries: trainer.window.isTemporal)
         }
         // With the rows' interval known, the service places each step of a season by its time.
         if trainer.window.seasonLength != nil { trainer.window.stepSeconds = interval }
@@ -192,14 +191,24 @@ struct TrainCommand: AsyncParsableCommand {
     }
 
     /// The servers recipe's season when no `--season` is given: one day of rows, when the time
-    /// column shows a regular interval that divides a day and the history spans enough days.
-    private func inferredSeason(interval: Double?, rows: Int, ofService: Bool, isSeries: Bool) -> Int? {
+    /// column shows a regular interval that divides a day and the history spans enough days;
+    /// without times, a daily rhythm found in the rows themselves (``SeasonSearch``).
+    private func inferredSeason(interval: Double?, dataset: Dataset, isSeries: Bool) -> Int? {
         guard isSeries else { return nil }
+        let (rows, ofService) = (dataset.longestSeries, dataset.services != nil)
         guard let interval else {
+            guard let found = SeasonSearch.find(in: dataset.longestSeriesValues, seasonsNeeded: DetectorTrainer.minimumSeasons) else {
+                Console.note(
+                    "note: no regular timestamp column, and no daily rhythm found in the rows, so no season: if they have one, --season <rows per day> compares each row with the days before"
+                )
+                return nil
+            }
+            let correlations =
+                "\(String(format: "%.2f", found.correlation)) at \(found.rows) rows, \(String(format: "%.2f", found.halfCorrelation)) at \(found.rows / 2)"
             Console.note(
-                "note: no regular timestamp column, so no season: if the rows have a daily rhythm, --season <rows per day> compares each row with the days before"
+                "Season: \(found.rows) rows, found in the rows (no regular timestamp column): they repeat every \(found.rows) rows (autocorrelation \(correlations)), a day at \(Self.sampling(everySeconds: 86_400 / found.rows)); --season sets another, --season 0 turns it off"
             )
-            return nil
+            return found.rows
         }
         let perDay = 86_400 / interval
         guard perDay == perDay.rounded(), (2...Double(TemporalWindow.maximumSeasonLength)).contains(perDay) else {
@@ -215,6 +224,13 @@ struct TrainCommand: AsyncParsableCommand {
         }
         Console.note("Season: one day, \(season) rows \(String(format: "%g", interval)) s apart (the timestamp column); --season 0 turns it off")
         return season
+    }
+
+    /// "5-minute samples", "30-second samples", "1-hour samples".
+    private static func sampling(everySeconds seconds: Int) -> String {
+        if seconds % 3600 == 0 { return "\(seconds / 3600)-hour samples" }
+        if seconds % 60 == 0 { return "\(seconds / 60)-minute samples" }
+        return "\(seconds)-second samples"
     }
 
     private func summary(_ bundle: ModelBundle, _ history: TrainingHistory, seconds: Double) -> String {

@@ -198,6 +198,16 @@ import Testing
         }
         #expect(errors(continued.output) == Array(errors(scored.output).suffix(24)))
 
+        // The same rows with a row index for a time column: the season is found in the rows.
+        let indexed = VigilRunner.temporaryDirectory() + "/indexed.csv"
+        try (["t,cpu,mem"] + lines.dropFirst().enumerated().map { row, line in "\(row)," + line.split(separator: ",", maxSplits: 1)[1] })
+            .joined(separator: "\n").write(toFile: indexed, atomically: true, encoding: .utf8)
+        let fromRows = try VigilRunner.run(["train", "--data", indexed, "--epochs", "1", "--out", path])
+        #expect(fromRows.status == 0, "\(fromRows.error)")
+        #expect(fromRows.error.contains("Season: 24 rows, found in the rows (no regular timestamp column)"), "\(fromRows.error)")
+        #expect(fromRows.error.contains("a day at 1-hour samples"), "\(fromRows.error)")
+        #expect(try String(contentsOfFile: path + "/model.json", encoding: .utf8).contains("\"season_length\" : 24"))
+
         let none = try VigilRunner.run(["train", "--data", sixDays, "--season", "0", "--epochs", "1", "--out", path])
         #expect(none.status == 0, "\(none.error)")
         #expect(!(try String(contentsOfFile: path + "/model.json", encoding: .utf8)).contains("season_length"))

@@ -296,3 +296,32 @@ import VigilML
         #expect(DetectorTrainer.latestRows(of: nil, count: 2, fraction: 0.2) == [1])
     }
 }
+
+/// A daily season found in rows without times.
+@Suite struct SeasonSearchTests {
+    private func series(_ count: Int, _ value: (Int, inout SeededGenerator) -> Double) -> Matrix {
+        var generator = SeededGenerator(seed: 3)
+        return Matrix((0..<count).map { row in [Float(value(row, &generator)), Float(value(row + 7, &generator))] })
+    }
+
+    @Test func aDailyRhythmIsFoundAtItsLengthNotItsMultiples() throws {
+        // Five-minute rows: a day is 288 of them; eight days, with noise.
+        let daily = series(8 * 288) { row, generator in sin(Double(row % 288) / 288 * 2 * .pi) + generator.nextNormal(standardDeviation: 0.3) }
+        let found = try #require(SeasonSearch.find(in: daily, seasonsNeeded: 5))
+        #expect(found.rows == 288)
+        #expect(found.correlation > 0.5 && found.halfCorrelation < -0.5, "\(found)")
+        // Fewer than five days: too short to tell.
+        #expect(SeasonSearch.find(in: daily.gatheringRows(0..<(4 * 288)), seasonsNeeded: 5) == nil)
+    }
+
+    @Test func noiseAndSmoothWanderingAreNoSeason() {
+        #expect(SeasonSearch.find(in: series(3000) { _, generator in generator.nextNormal(standardDeviation: 1) }, seasonsNeeded: 5) == nil)
+        var level = 0.0
+        let wandering = series(3000) { _, generator in
+            level += generator.nextNormal(standardDeviation: 1)
+            return level
+        }
+        #expect(SeasonSearch.find(in: wandering, seasonsNeeded: 5) == nil)
+        #expect(SeasonSearch.find(in: series(3000) { _, _ in 4 }, seasonsNeeded: 5) == nil)
+    }
+}

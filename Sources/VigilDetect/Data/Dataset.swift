@@ -42,6 +42,14 @@ public struct Dataset: Sendable, Equatable {
         return Dictionary(services.map { ($0, 1) }, uniquingKeysWith: +).values.max() ?? 0
     }
 
+    /// The values of the longest series (see ``longestSeries``), in order.
+    public var longestSeriesValues: Matrix {
+        guard let services else { return values }
+        var rows: [String: [Int]] = [:]
+        for (row, service) in services.enumerated() { rows[service, default: []].append(row) }
+        return values.gatheringRows(rows.values.max { $0.count < $1.count } ?? [])
+    }
+
     /// The rows at `indices`, in that order, with their labels.
     public func subset(_ indices: some Collection<Int>) -> Dataset {
         Dataset(
