@@ -123,8 +123,10 @@ struct TrainCommand: AsyncParsableCommand {
             throw ValidationError("--recipe must be one of \(Recipe.allCases.map(\.rawValue).joined(separator: ", ")), got '\(recipe)'")
         }
         try RecipeOverrides.validate(window: window, trim: trim, contamination: contamination, dropout: dropout)
-        if let baselineHalfLife, !(baselineHalfLife > 0 && baselineHalfLife.isFinite) {
-            throw ValidationError("--baseline-half-life must be a positive number of rows, got \(baselineHalfLife)")
+        if let baselineHalfLife, !(baselineHalfLife > 0 && baselineHalfLife <= TemporalWindow.maximumBaselineHalfLife) {
+            throw ValidationError(
+                "--baseline-half-life must be a positive number of rows up to \(Int(TemporalWindow.maximumBaselineHalfLife)), got \(baselineHalfLife)"
+            )
         }
         if baselineHalfLife != nil, noBaseline { throw ValidationError("--baseline-half-life and --no-baseline contradict each other") }
         if let season, season != 0, !(2...TemporalWindow.maximumSeasonLength).contains(season) {
@@ -206,7 +208,7 @@ struct TrainCommand: AsyncParsableCommand {
             let correlations =
                 "\(String(format: "%.2f", found.correlation)) at \(found.rows) rows, \(String(format: "%.2f", found.halfCorrelation)) at \(found.rows / 2)"
             Console.note(
-                "Season: \(found.rows) rows, found in the rows (no regular timestamp column): they repeat every \(found.rows) rows (autocorrelation \(correlations)), a day at \(Self.sampling(everySeconds: 86_400 / found.rows)); --season sets another, --season 0 turns it off"
+                "Season: \(found.rows) rows, found in the rows (no regular timestamp column): they repeat every \(found.rows) rows (autocorrelation \(correlations)), a day if a row comes every \(Self.interval(seconds: 86_400 / found.rows)); --season sets another, --season 0 turns it off"
             )
             return found.rows
         }
@@ -226,11 +228,12 @@ struct TrainCommand: AsyncParsableCommand {
         return season
     }
 
-    /// "5-minute samples", "30-second samples", "1-hour samples".
-    private static func sampling(everySeconds seconds: Int) -> String {
-        if seconds % 3600 == 0 { return "\(seconds / 3600)-hour samples" }
-        if seconds % 60 == 0 { return "\(seconds / 60)-minute samples" }
-        return "\(seconds)-second samples"
+    /// "5 minutes", "30 seconds", "1 hour".
+    private static func interval(seconds: Int) -> String {
+        func counted(_ count: Int, _ unit: String) -> String { "\(count) \(unit)\(count == 1 ? "" : "s")" }
+        if seconds % 3600 == 0 { return counted(seconds / 3600, "hour") }
+        if seconds % 60 == 0 { return counted(seconds / 60, "minute") }
+        return counted(seconds, "second")
     }
 
     private func summary(_ bundle: ModelBundle, _ history: TrainingHistory, seconds: Double) -> String {

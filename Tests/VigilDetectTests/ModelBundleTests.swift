@@ -100,7 +100,7 @@ import VigilML
         }
 
         let version = try loadError { try editManifest($0) { $0["format_version"] = 99 } }
-        #expect(version.map { if case .unsupportedFormatVersion(_, 99, 3) = $0 { true } else { false } } == true)
+        #expect(version.map { if case .unsupportedFormatVersion(_, 99, 4) = $0 { true } else { false } } == true)
 
         let missingField = try loadError { try editManifest($0) { $0["scaler"] = nil } }
         guard case .invalidManifest(_, let missingReason) = missingField, missingReason.contains("'scaler'") else {

@@ -305,8 +305,9 @@ import VigilML
     }
 
     @Test func aDailyRhythmIsFoundAtItsLengthNotItsMultiples() throws {
-        // Five-minute rows: a day is 288 of them; eight days, with noise.
-        let daily = series(8 * 288) { row, generator in sin(Double(row % 288) / 288 * 2 * .pi) + generator.nextNormal(standardDeviation: 0.3) }
+        // Five-minute rows: a day is 288 of them; 26 days, with noise, so that five days (1440
+        // rows), which repeat too, are also tried.
+        let daily = series(26 * 288) { row, generator in sin(Double(row % 288) / 288 * 2 * .pi) + generator.nextNormal(standardDeviation: 0.3) }
         let found = try #require(SeasonSearch.find(in: daily, seasonsNeeded: 5))
         #expect(found.rows == 288)
         #expect(found.correlation > 0.5 && found.halfCorrelation < -0.5, "\(found)")

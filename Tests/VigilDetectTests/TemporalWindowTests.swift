@@ -118,8 +118,14 @@ import VigilML
         let path = Fixtures.temporaryDirectory() + "/model"
         try bundle.save(to: path)
         #expect(try ModelBundle.load(from: path) == bundle)
-        // A baseline needs format 2: a version-1 reader would ignore it and misjudge every vector.
-        #expect(try String(contentsOfFile: path + "/model.json", encoding: .utf8).contains("\"format_version\" : 2"))
+        // A baseline needs format 4: a version-1 reader would ignore it and misjudge every vector,
+        // versions 2 and 3 would run their plain baseline from the training means.
+        let manifest = try String(contentsOfFile: path + "/model.json", encoding: .utf8)
+        #expect(manifest.contains("\"format_version\" : 4"))
+        // A bundle written before the robust baseline (version 2) is still read.
+        try manifest.replacingOccurrences(of: "\"format_version\" : 4", with: "\"format_version\" : 2").write(
+            toFile: path + "/model.json", atomically: true, encoding: .utf8)
+        #expect(try ModelBundle.load(from: path).window == bundle.window)
         let detector = try AnomalyDetector(bundle: bundle)
 
         let series = data.values.gatheringRows(0..<6)
@@ -143,7 +149,9 @@ import VigilML
 
         // A lone vector, with no series behind it, is measured from the training means on either path.
         let lone = series.row(0).map(Double.init)
-        let alone = detector.score(inputs: bundle.window.inputs(separately: [lone], means: bundle.featureMeans))[0]
+        let input = bundle.window.inputs(separately: [lone], means: bundle.featureMeans)
+        #expect(zip(input.row(0).prefix(lone.count), zip(lone, bundle.featureMeans)).allSatisfy { abs(Double($0) - ($1.0 - $1.1)) < 1e-4 })
+        let alone = detector.score(inputs: input)[0]
         #expect(close(detector.score(lone), alone))
         #expect(detector.score([lone, lone]).allSatisfy { close($0, alone) })
     }

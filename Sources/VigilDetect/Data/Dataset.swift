@@ -42,12 +42,20 @@ public struct Dataset: Sendable, Equatable {
         return Dictionary(services.map { ($0, 1) }, uniquingKeysWith: +).values.max() ?? 0
     }
 
-    /// The values of the longest series (see ``longestSeries``), in order.
+    /// The values of the longest series (see ``longestSeries``; of equal ones, the first to
+    /// appear), in order.
     public var longestSeriesValues: Matrix {
         guard let services else { return values }
         var rows: [String: [Int]] = [:]
-        for (row, service) in services.enumerated() { rows[service, default: []].append(row) }
-        return values.gatheringRows(rows.values.max { $0.count < $1.count } ?? [])
+        var order: [String] = []
+        for (row, service) in services.enumerated() {
+            if rows[service] == nil { order.append(service) }
+            rows[service, default: []].append(row)
+        }
+        let longest = order.reduce(into: [Int]()) { longest, service in
+            if rows[service]!.count > longest.count { longest = rows[service]! }
+        }
+        return values.gatheringRows(longest)
     }
 
     /// The rows at `indices`, in that order, with their labels.

@@ -5,12 +5,15 @@ public import VigilML
 public struct ModelBundle: Sendable, Equatable {
     /// The newest bundle format this version of Vigil reads and writes. Version 2 adds baselines
     /// (``TemporalWindow/baselineHalfLife``) and version 3 seasons (``TemporalWindow/seasonLength``,
-    /// ``SeasonalProfile``), which older readers would silently ignore. A bundle is written with
-    /// the oldest version that holds it, so older Vigil versions can serve what they understand.
-    public static let formatVersion = 3
+    /// ``SeasonalProfile``), which older readers would silently ignore; version 4 marks the robust
+    /// baseline that starts at each series' first vector (``Baseline``), which older readers would
+    /// replace with the plain one from the training means. A bundle is written with the oldest
+    /// version that holds it, so older Vigil versions can serve what they understand; a version 2
+    /// or 3 bundle with a baseline is read with the version 4 baseline (retrain to match it).
+    public static let formatVersion = 4
 
     /// The format version this bundle needs.
-    public var requiredFormatVersion: Int { window.seasonLength != nil ? 3 : window.baselineHalfLife != nil ? 2 : 1 }
+    public var requiredFormatVersion: Int { window.baselineHalfLife != nil ? 4 : window.seasonLength != nil ? 3 : 1 }
 
     /// The features a vector carries, in order: what users send.
     public var features: [String]

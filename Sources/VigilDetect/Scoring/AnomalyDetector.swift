@@ -28,7 +28,8 @@ public struct AnomalyDetector: Sendable {
     public var threshold: Double { calibration.threshold }
 
     /// Scores one vector of raw feature values, in ``features`` order; a model with a window sees
-    /// it as a series of its own (a steady past, a baseline at the training means, no season yet).
+    /// it with a steady past, measured from the training means when the window has a baseline (a
+    /// lone vector has no level of its own), and no season.
     ///
     /// - Important: allocation-free apart from the result's feature scores: the single-vector hot path.
     public func score(_ vector: [Double]) -> Score {

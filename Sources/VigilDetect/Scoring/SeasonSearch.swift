@@ -29,6 +29,7 @@ public enum SeasonSearch {
     /// The daily season of `series` (one series' rows in time order), or `nil` when none is clear;
     /// only candidates with `seasonsNeeded` seasons in the rows are tried.
     public static func find(in series: Matrix, seasonsNeeded: Int) -> Finding? {
+        precondition(seasonsNeeded >= 2, "a season is told from at least two of them")
         let columns = standardizedColumns(series)
         guard !columns.isEmpty else { return nil }
         var found: [Finding] = []

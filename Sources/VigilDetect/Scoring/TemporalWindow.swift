@@ -45,6 +45,9 @@ public struct TemporalWindow: Sendable, Equatable, Hashable, Codable, CustomStri
 
     /// The longest window a bundle may declare.
     public static let maximumLength = 1000
+    /// The longest baseline half-life a bundle may declare, in steps (beyond it a step's weight
+    /// rounds to nothing).
+    public static let maximumBaselineHalfLife = 1e6
     /// The longest season a bundle may declare: a week of one-minute samples.
     public static let maximumSeasonLength = 7 * 24 * 60
     /// The vector alone: no temporal context.
@@ -104,8 +107,8 @@ public struct TemporalWindow: Sendable, Equatable, Hashable, Codable, CustomStri
     public var problem: String? {
         guard (1...Self.maximumLength).contains(length) else { return "length must be in 1...\(Self.maximumLength), found \(length)" }
         if differences, length < 2 { return "differences need a length of 2 or more" }
-        if let baselineHalfLife, !(baselineHalfLife > 0 && baselineHalfLife.isFinite) {
-            return "baseline_half_life must be positive, found \(baselineHalfLife)"
+        if let baselineHalfLife, !(baselineHalfLife > 0 && baselineHalfLife <= Self.maximumBaselineHalfLife) {
+            return "baseline_half_life must be in (0, \(Int(Self.maximumBaselineHalfLife))] steps, found \(baselineHalfLife)"
         }
         if let seasonLength, !(2...Self.maximumSeasonLength).contains(seasonLength) {
             return "season_length must be in 2...\(Self.maximumSeasonLength) steps, found \(seasonLength)"
@@ -211,8 +214,9 @@ public struct TemporalWindow: Sendable, Equatable, Hashable, Codable, CustomStri
 /// the level.
 ///
 /// The mean is robust: each value moves it by its deviation capped at ``defaultClip`` times the
-/// feature's spread (the weighted mean absolute deviation so far, itself of capped deviations),
-/// once the spread has a half-life of history (and is not 0). An incident's jump then barely drags the
+/// feature's spread (the weighted mean size of its moves so far, themselves capped; a value
+/// equal to the level is no move), once the spread has a half-life of moves behind it (and is
+/// not 0). An incident's jump then barely drags the
 /// baseline, so the rows after it are not judged against a baseline it pulled away (an echo of
 /// false alarms), while a lasting move to a new level is still followed, at a capped pace that
 /// grows as the spread does.
@@ -222,7 +226,8 @@ public struct Baseline: Sendable, Equatable {
     /// Each feature's `(1 − w)^n` after n values: the share of a full history still missing
     /// (1 for none seen, 0 for a settled baseline).
     public private(set) var unseen: [Double]
-    /// Each feature's weighted mean absolute (capped) deviation: the scale of its usual moves.
+    /// Each feature's weighted mean absolute (capped, nonzero) deviation: the size of its usual
+    /// moves.
     public private(set) var spread: [Double]
     /// Like ``unseen``, for ``spread``'s history.
     public private(set) var spreadUnseen: [Double]
@@ -247,6 +252,8 @@ public struct Baseline: Sendable, Equatable {
         level: [Double], unseen: [Double]? = nil, spread: [Double]? = nil, spreadUnseen: [Double]? = nil, halfLife: Double,
         clip: Double = Baseline.defaultClip
     ) {
+        precondition(
+            [unseen, spread, spreadUnseen].allSatisfy { $0 == nil || $0!.count == level.count }, "one value per feature in each part")
         self.level = level
         self.unseen = unseen ?? [Double](repeating: 0, count: level.count)
         self.spread = spread ?? [Double](repeating: 0, count: level.count)
@@ -279,8 +286,13 @@ public struct Baseline: Sendable, Equatable {
                 let cap = clip * spread[i]
                 step = min(max(step, -cap), cap)
             }
-            spreadUnseen[i] *= 1 - weight
-            spread[i] += weight / (1 - spreadUnseen[i]) * (abs(step) - spread[i])
+            // Only moves count in the spread: a stretch where the value holds still (a gauge that
+            // does not change for days) must not shrink it to nothing, or the next lasting move
+            // would be followed at a crawl.
+            if step != 0 {
+                spreadUnseen[i] *= 1 - weight
+                spread[i] += weight / (1 - spreadUnseen[i]) * (abs(step) - spread[i])
+            }
             // w / (1 − (1 − w)^n): 1 for the first value, w once the history is long.
             level[i] += weight / (1 - unseen[i]) * step
         }

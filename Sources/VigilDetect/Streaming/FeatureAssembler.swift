@@ -128,10 +128,10 @@ public final class FeatureAssembler: Sendable {
             // and the season).
             let (values, missing) = imputed(service)
             var finished = values
-            _ = service.season?.changes(joining: seasonal(values, missing: missing))
+            _ = service.season?.changes(joining: asTrained(values, missing: missing))
             // Steps that never came (event times are in milliseconds) leave gaps in the season.
             service.season?.skip(window.missedSteps(from: service.newest / 1000, to: event.timestamp / 1000))
-            if service.baseline != nil { finished = service.baseline!.deviation(of: known(values, missing: missing)) }
+            if service.baseline != nil { finished = service.baseline!.deviation(of: asTrained(values, missing: missing)) }
             service.history.insert(finished, at: 0)
             if service.history.count >= window.length { service.history.removeLast() }
         }
@@ -156,16 +156,10 @@ public final class FeatureAssembler: Sendable {
         return (values, missing)
     }
 
-    /// `values` with the imputed ones unknown (NaN), as a baseline sees them.
-    private func known(_ values: [Double], missing: [Int]) -> [Double] {
-        var known = values
-        for index in missing { known[index] = .nan }
-        return known
-    }
-
-    /// `values` as the season sees them: rounded through `Float` as in training and `vigil score`,
-    /// and unknown (NaN) where imputed, since an imputed value says nothing about the day.
-    private func seasonal(_ values: [Double], missing: [Int]) -> [Double] {
+    /// `values` as a series sees them in training and `vigil score`: rounded through `Float`,
+    /// and unknown (NaN) where imputed, since an imputed value says nothing about the service's
+    /// level or day (the baseline and the season leave it out).
+    private func asTrained(_ values: [Double], missing: [Int]) -> [Double] {
         var seen = values.map { Double(Float($0)) }
         for index in missing { seen[index] = .nan }
         return seen
@@ -175,14 +169,14 @@ public final class FeatureAssembler: Sendable {
         let (values, missingPositions) = imputed(service)
         let missing = missingPositions.map { features[$0] }
         guard window.isTemporal else { return Assembled(values: values, missing: missing) }
-        let current = service.baseline?.deviation(peeking: known(values, missing: missingPositions)) ?? values
+        let current = service.baseline?.deviation(peeking: asTrained(values, missing: missingPositions)) ?? values
         var stacked = current
         stacked.reserveCapacity(values.count * window.length)
         for step in 1..<window.length {
             stacked.append(contentsOf: step <= service.history.count ? service.history[step - 1] : service.history.last ?? current)
         }
         if let season = service.season {
-            stacked += season.changes(peeking: seasonal(values, missing: missingPositions)) ?? [Double](repeating: .nan, count: values.count)
+            stacked += season.changes(peeking: asTrained(values, missing: missingPositions)) ?? [Double](repeating: .nan, count: values.count)
         }
         return Assembled(values: values, missing: missing, window: stacked)
     }
