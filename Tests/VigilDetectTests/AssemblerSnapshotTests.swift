@@ -61,10 +61,10 @@ import VigilDetect
         for minute in 0..<2 {
             _ = original.update(with: MetricEvent(timestamp: Double(minute) * 60_000, service: "api", metric: "cpu", value: 7, tags: ["mem": 7]))
         }
-        // One value seen: level 7, and (1 − w) of a full history missing; no spread yet.
+        // One value seen: level 7, and (1 − w) of a full history missing, for both features.
         let weight = 1 - pow(2, -1 / 4.0)
         func bytes(_ values: [Double]) -> [UInt8] { values.flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } } }
-        let saved = [2] + bytes([7, 7, 1 - weight, 1 - weight, 0, 0, 1, 1])
+        let saved = [2] + bytes([7, 7, 1 - weight, 1 - weight])
         let current = [UInt8](original.snapshot())
         let at = try #require((0...current.count - saved.count).first { current[$0..<$0 + saved.count].elementsEqual(saved) })
         let older = Data(current[..<at] + [1] + bytes([7, 7]) + current[(at + saved.count)...])

@@ -218,29 +218,6 @@ import VigilML
         #expect(window.inputs(separately: [[7]], means: [5]).row(0) == [2, 2])
     }
 
-    /// An incident barely drags the robust baseline, so the rows after it are judged against the
-    /// level before it, not against one it pulled away; a lasting move, and a constant's first
-    /// move, are still followed.
-    @Test func anIncidentBarelyDragsTheBaselineButALastingMoveIsFollowed() {
-        let noise: [Double] = (0..<60).map { $0 % 2 == 0 ? 1 : -1 }
-        func deviations(_ values: [Double], clip: Double = Baseline.defaultClip) -> [Double] {
-            var baseline = Baseline(features: 1, halfLife: 12, clip: clip)
-            return values.map { baseline.deviation(of: [$0])[0] }
-        }
-        let around = noise.map { 10 + $0 } + (0..<10).map { _ in 30 } + noise.map { 10 + $0 }
-        // The ten rows at 30 move a plain mean by 20 · (1 − 2^(−10/12)) ≈ 8.8, half as far capped.
-        let (capped, plain) = (deviations(around)[70], deviations(around, clip: .infinity)[70])
-        #expect(capped > -5 && plain < -7, "after the incident: \(capped) capped, \(plain) plain")
-
-        let moved = deviations(noise.map { 10 + $0 } + (0..<200).map { 30 + noise[$0 % 60] })
-        #expect(moved[60] > 19)
-        #expect(moved[200...].allSatisfy { abs($0) < 3 }, "\(moved[200...])")
-
-        let constant = deviations([Double](repeating: 0, count: 30) + [Double](repeating: 1, count: 150))
-        #expect(constant[30] == 1)
-        #expect(constant[120...].allSatisfy { abs($0) < 0.05 }, "\(constant[120...])")
-    }
-
     /// One model for a fleet: a new service far from the fleet's mean is judged by what it does,
     /// not flagged for where it is until its baseline has travelled there.
     @Test func aNewServiceIsJudgedFromItsOwnFirstValues() {

@@ -5,9 +5,9 @@ public import VigilML
 public struct ModelBundle: Sendable, Equatable {
     /// The newest bundle format this version of Vigil reads and writes. Version 2 adds baselines
     /// (``TemporalWindow/baselineHalfLife``) and version 3 seasons (``TemporalWindow/seasonLength``,
-    /// ``SeasonalProfile``), which older readers would silently ignore; version 4 marks the robust
+    /// ``SeasonalProfile``), which older readers would silently ignore; version 4 marks the
     /// baseline that starts at each series' first vector (``Baseline``), which older readers would
-    /// replace with the plain one from the training means. A bundle is written with the oldest
+    /// start at the training means. A bundle is written with the oldest
     /// version that holds it, so older Vigil versions can serve what they understand; a version 2
     /// or 3 bundle with a baseline is read with the version 4 baseline (retrain to match it).
     public static let formatVersion = 4

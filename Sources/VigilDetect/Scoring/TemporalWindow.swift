@@ -212,54 +212,27 @@ public struct TemporalWindow: Sendable, Equatable, Hashable, Codable, CustomStri
 /// level is from the mean of all the services trained on. An unknown value (NaN: a feature not
 /// reported, or stale) deviates by 0 and leaves the baseline as it is: it says nothing about
 /// the level.
-///
-/// The mean is robust: each value moves it by its deviation capped at ``defaultClip`` times the
-/// feature's spread (the weighted mean size of its moves so far, themselves capped; a value
-/// equal to the level is no move), once the spread has a half-life of moves behind it (and is
-/// not 0). An incident's jump then barely drags the
-/// baseline, so the rows after it are not judged against a baseline it pulled away (an echo of
-/// false alarms), while a lasting move to a new level is still followed, at a capped pace that
-/// grows as the spread does.
 public struct Baseline: Sendable, Equatable {
     /// Each feature's level; NaN until its first value.
     public private(set) var level: [Double]
     /// Each feature's `(1 − w)^n` after n values: the share of a full history still missing
     /// (1 for none seen, 0 for a settled baseline).
     public private(set) var unseen: [Double]
-    /// Each feature's weighted mean absolute (capped, nonzero) deviation: the size of its usual
-    /// moves.
-    public private(set) var spread: [Double]
-    /// Like ``unseen``, for ``spread``'s history.
-    public private(set) var spreadUnseen: [Double]
     /// The weight of each new vector: `1 − 2^(−1 / half-life)`.
     let weight: Double
-    /// How many spreads a value may move the level (``defaultClip``).
-    let clip: Double
 
-    /// 4 mean absolute deviations: about 3.2 standard deviations of normal noise.
-    public static let defaultClip = 4.0
-
-    /// A baseline with no past; `clip` = `.infinity` for a plain weighted mean.
-    public init(features: Int, halfLife: Double, clip: Double = Baseline.defaultClip) {
-        self.init(
-            level: [Double](repeating: .nan, count: features), unseen: [Double](repeating: 1, count: features), halfLife: halfLife, clip: clip)
+    /// A baseline with no past.
+    public init(features: Int, halfLife: Double) {
+        self.init(level: [Double](repeating: .nan, count: features), unseen: [Double](repeating: 1, count: features), halfLife: halfLife)
     }
 
-    /// A baseline at `level` with a history of `unseen` (see ``unseen``; 0, settled, by default)
-    /// and a `spread` with a history of `spreadUnseen` (none by default): a vector judged on its
-    /// own against the training means, or a saved baseline going on.
-    public init(
-        level: [Double], unseen: [Double]? = nil, spread: [Double]? = nil, spreadUnseen: [Double]? = nil, halfLife: Double,
-        clip: Double = Baseline.defaultClip
-    ) {
-        precondition(
-            [unseen, spread, spreadUnseen].allSatisfy { $0 == nil || $0!.count == level.count }, "one value per feature in each part")
+    /// A baseline at `level` with a history of `unseen` (see ``unseen``; 0, settled, by default): a
+    /// vector judged on its own against the training means, or a saved baseline going on.
+    public init(level: [Double], unseen: [Double]? = nil, halfLife: Double) {
+        precondition(unseen == nil || unseen!.count == level.count, "one weight per feature")
         self.level = level
         self.unseen = unseen ?? [Double](repeating: 0, count: level.count)
-        self.spread = spread ?? [Double](repeating: 0, count: level.count)
-        self.spreadUnseen = spreadUnseen ?? [Double](repeating: 1, count: level.count)
         weight = 1 - pow(2, -1 / halfLife)
-        self.clip = clip
     }
 
     /// `vector`'s deviation from the baseline of the vectors before it (0 where either is
@@ -271,30 +244,10 @@ public struct Baseline: Sendable, Equatable {
                 deviation[i] = 0
                 continue
             }
+            deviation[i] = level[i].isNaN ? 0 : vector[i] - level[i]
             unseen[i] *= 1 - weight
-            guard !level[i].isNaN else {
-                deviation[i] = 0
-                level[i] = vector[i]
-                continue
-            }
-            deviation[i] = vector[i] - level[i]
-            var step = deviation[i]
-            // A spread of 0 (a constant so far) caps nothing: its first move is taken whole, and
-            // the spread it leaves grows with every capped move after it (by 3w of itself, 17 %
-            // at a half-life of 12), so a lasting move is followed.
-            if spreadUnseen[i] < 0.5, spread[i] > 0 {
-                let cap = clip * spread[i]
-                step = min(max(step, -cap), cap)
-            }
-            // Only moves count in the spread: a stretch where the value holds still (a gauge that
-            // does not change for days) must not shrink it to nothing, or the next lasting move
-            // would be followed at a crawl.
-            if step != 0 {
-                spreadUnseen[i] *= 1 - weight
-                spread[i] += weight / (1 - spreadUnseen[i]) * (abs(step) - spread[i])
-            }
             // w / (1 − (1 − w)^n): 1 for the first value, w once the history is long.
-            level[i] += weight / (1 - unseen[i]) * step
+            level[i] = level[i].isNaN ? vector[i] : level[i] + weight / (1 - unseen[i]) * deviation[i]
         }
         return deviation
     }

@@ -49,11 +49,11 @@ extension FeatureAssembler {
             writer.append(service.newest)
             writer.append(UInt32(service.history.count))
             for vector in service.history { writer.append(vector) }
-            // 2: a level, its spread and their histories' weights (1, a level alone, was written
-            // before them).
+            // 2: a level and its history's weights (1, a level alone, was written before them).
             writer.append(UInt8(service.baseline == nil ? 0 : 2))
             if let baseline = service.baseline {
-                for part in [baseline.level, baseline.unseen, baseline.spread, baseline.spreadUnseen] { writer.append(part) }
+                writer.append(baseline.level)
+                writer.append(baseline.unseen)
             }
             writer.append(UInt8(service.season == nil ? 0 : 1))
             if let saved = service.season?.saved {
@@ -102,18 +102,11 @@ extension FeatureAssembler {
                 // A baseline restarted at its saved level goes on as the saved one would; one saved
                 // without its weights (version 1) goes on as a settled one.
                 let level = try reader.doubles(featureCount)
-                var weighted: [[Double]]?
-                if baseline == 2 {
-                    let (unseen, spread, spreadUnseen) = (
-                        try reader.doubles(featureCount), try reader.doubles(featureCount), try reader.doubles(featureCount)
-                    )
-                    guard (unseen + spreadUnseen).allSatisfy({ (0...1).contains($0) }), spread.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
-                        throw .unreadable(reason: "service '\(name)': its baseline's weights or spread are out of range")
-                    }
-                    weighted = [unseen, spread, spreadUnseen]
+                let unseen = baseline == 2 ? try reader.doubles(featureCount) : nil
+                guard unseen?.allSatisfy({ (0...1).contains($0) }) ?? true else {
+                    throw .unreadable(reason: "service '\(name)': its baseline's weights are not in 0...1")
                 }
-                service.baseline = Baseline(
-                    level: level, unseen: weighted?[0], spread: weighted?[1], spreadUnseen: weighted?[2], halfLife: window.baselineHalfLife!)
+                service.baseline = Baseline(level: level, unseen: unseen, halfLife: window.baselineHalfLife!)
             }
             if try reader.flag(expected: window.seasonLength != nil, name: name, part: "season") {
                 let stepCount = try reader.read(UInt64.self)
