@@ -20,8 +20,9 @@ public struct ServerConfiguration: Sendable {
     public var batchLimit = 10_000
     /// How old a feature value may get (event time, milliseconds) before it counts as missing.
     public var staleness: Double = 5 * 60 * 1000
-    /// At most one open alert per service within this many milliseconds.
-    public var alertCooldown: Double = 60 * 1000
+    /// How long (milliseconds, event time) a service goes without an anomaly before its next one
+    /// opens a new alert; until then its anomalies count on the open one (see ``AlertPolicy``).
+    public var alertCooldown: Double = 5 * 60 * 1000
     /// Fire an alert only when k of a service's last n points were anomalous.
     public var alertPersistence: (k: Int, n: Int)?
     /// Refuse to start without a loadable bundle instead of training the synthetic default.

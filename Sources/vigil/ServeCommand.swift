@@ -56,8 +56,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a feature value stays current for its service.")
     var staleness = 300.0
 
-    @Option(help: "Seconds during which a service's repeated anomalies count on one open alert.")
-    var alertCooldown = 60.0
+    @Option(help: "Seconds a service must go without an anomaly before its next one opens a new alert (until then they count on the open one).")
+    var alertCooldown = 300.0
 
     @Option(help: "Seconds between saves of each service's window, baseline and seasons while running (0: only at shutdown).")
     var stateSaveInterval = 300.0

@@ -55,14 +55,23 @@ import VigilDetect
 }
 
 @Suite struct AlertPolicyTests {
-    @Test func oneOpenAlertPerServiceWithinTheCooldown() {
+    /// Anomalies less than the cooldown apart are one incident, one alert, however long it lasts;
+    /// a quiet cooldown ends it.
+    @Test func aServicesAnomaliesLessThanTheCooldownApartCountOnOneAlert() {
         var policy = AlertPolicy(cooldown: 60_000)
         #expect(policy.observe(service: "a", isAnomaly: false, timestamp: 0) == .none)
         #expect(policy.observe(service: "a", isAnomaly: true, timestamp: 1000) == .open)
         policy.opened("x", service: "a", at: 1000)
         #expect(policy.observe(service: "a", isAnomaly: true, timestamp: 30_000) == .repeat(alertID: "x"))
         #expect(policy.observe(service: "b", isAnomaly: true, timestamp: 30_000) == .open)
-        #expect(policy.observe(service: "a", isAnomaly: true, timestamp: 61_001) == .open)
+        // Every 50 s for ten minutes: still the same incident.
+        for second in stride(from: 80, through: 630, by: 50) {
+            #expect(policy.observe(service: "a", isAnomaly: true, timestamp: Double(second) * 1000) == .repeat(alertID: "x"))
+        }
+        // Normal points do not end it; a minute without an anomaly does.
+        #expect(policy.observe(service: "a", isAnomaly: false, timestamp: 650_000) == .none)
+        #expect(policy.observe(service: "a", isAnomaly: true, timestamp: 689_999) == .repeat(alertID: "x"))
+        #expect(policy.observe(service: "a", isAnomaly: true, timestamp: 751_000) == .open)
     }
 
     @Test func kOfNNeedsPersistentAnomalies() {

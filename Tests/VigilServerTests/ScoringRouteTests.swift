@@ -58,7 +58,7 @@ import VigilServer
             #expect(id?.hasPrefix("anomaly_1764072000000_") == true)
             let repeated = try await client.post("/api/v1/ml/detect", json: metric(value: 410, timestamp: 1_764_072_010_000, tags: tags))
             #expect((repeated.object["result"] as! [String: Any])["alert_id"] as? String == id)
-            let afterCooldown = try await client.post("/api/v1/ml/detect", json: metric(value: 420, timestamp: 1_764_072_100_000, tags: tags))
+            let afterCooldown = try await client.post("/api/v1/ml/detect", json: metric(value: 420, timestamp: 1_764_072_400_000, tags: tags))
             #expect((afterCooldown.object["result"] as! [String: Any])["alert_id"] as? String != id)
 
             let listed = try await client.get("/api/v1/ml/alerts?service=api")

@@ -1,7 +1,9 @@
 /// Decides when an anomalous prediction opens an alert, to keep alerts few and meaningful.
 ///
-/// - Cooldown: at most one open alert per service within ``cooldown`` milliseconds (event time);
-///   anomalies inside it are counted on that alert.
+/// - Cooldown: a service's alert stays open while its anomalies come less than ``cooldown``
+///   milliseconds apart (event time), and they are counted on it; a new alert opens only after
+///   the service has had no anomaly for the cooldown. An incident that lasts an hour is one
+///   alert, however often its metrics are scraped.
 /// - Persistence: optionally, fire only when `k` of the service's last `n` points were anomalous.
 ///
 /// A value-type state machine: ``observe(service:isAnomaly:timestamp:)`` returns the action and
@@ -20,10 +22,10 @@ public struct AlertPolicy: Sendable {
     /// `(k, n)`: fire only when k of the last n points were anomalous; `nil` fires on every anomaly.
     public var persistence: (k: Int, n: Int)?
 
-    private var openAlerts: [String: (id: String, openedAt: Double)] = [:]
+    private var openAlerts: [String: (id: String, openedAt: Double, lastSeen: Double)] = [:]
     private var recent: [String: [Bool]] = [:]
 
-    public init(cooldown: Double = 60_000, persistence: (k: Int, n: Int)? = nil) {
+    public init(cooldown: Double = 300_000, persistence: (k: Int, n: Int)? = nil) {
         self.cooldown = cooldown
         self.persistence = persistence
     }
@@ -38,7 +40,8 @@ public struct AlertPolicy: Sendable {
         } else {
             guard isAnomaly else { return .none }
         }
-        if let open = openAlerts[service], timestamp - open.openedAt < cooldown, timestamp >= open.openedAt {
+        if let open = openAlerts[service], timestamp - open.lastSeen < cooldown, timestamp >= open.openedAt {
+            openAlerts[service]!.lastSeen = max(open.lastSeen, timestamp)
             return .repeat(alertID: open.id)
         }
         return .open
@@ -46,7 +49,7 @@ public struct AlertPolicy: Sendable {
 
     /// Records that the alert `id` was opened for `service` at `timestamp`.
     public mutating func opened(_ id: String, service: String, at timestamp: Double) {
-        openAlerts[service] = (id, timestamp)
+        openAlerts[service] = (id, timestamp, timestamp)
     }
 
     /// Takes back the alert `id` opened for `service` when it could not be stored, so that it
