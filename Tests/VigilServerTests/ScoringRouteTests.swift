@@ -41,6 +41,26 @@ import VigilServer
         }
     }
 
+    /// ISO 8601 text, as files give times, is the same instant as epoch milliseconds.
+    @Test func aTimestampMayBeISO8601Text() async throws {
+        let service = try TestService.make { $0.staleness = 60_000 }
+        try await TestService.test(service) { client in
+            let first = try await client.post(
+                "/api/v1/ml/detect",
+                json: "{\"timestamp\":\"2025-11-25T12:00:00Z\",\"service\":\"api\",\"metric\":\"memory_usage\",\"value\":50}")
+            #expect(first.status == .ok, "\(first.text)")
+            // 30 s later in milliseconds: memory is still current; 90 s later as text with an offset: stale.
+            let current = try await client.post("/api/v1/ml/detect", json: metric(value: 50, timestamp: 1_764_072_030_000))
+            let now = try #require(current.object["result"] as? [String: Any], "\(current.text)")
+            #expect((now["missing_features"] as? [String])?.contains("memory_usage") == false)
+            let later = try await client.post(
+                "/api/v1/ml/detect", json: "{\"timestamp\":\"2025-11-25T13:01:30.5+01:00\",\"service\":\"api\",\"metric\":\"cpu_usage\",\"value\":50}"
+            )
+            let result = try #require(later.object["result"] as? [String: Any], "\(later.text)")
+            #expect((result["missing_features"] as? [String])?.contains("memory_usage") == true)
+        }
+    }
+
     @Test func staleFeaturesCountAsMissing() async throws {
         let service = try TestService.make { $0.staleness = 60_000 }
         try await TestService.test(service) { client in

@@ -7,13 +7,12 @@ extension RequestFields {
 
     /// The seed's metric body: `{timestamp, service, metric, value, tags?}`.
     ///
-    /// `timestamp` is milliseconds since the epoch (numbers below 1e11 are read as seconds).
-    /// Tags naming one of `features` must be numbers (or numeric strings, as the seed's schema
-    /// typed tags as strings); other tags are ignored. Either the metric or a tag must name a feature.
+    /// `timestamp` is milliseconds since the epoch (numbers below 1e11 are read as seconds), or
+    /// ISO 8601 text (see ``timestamp()``). Tags naming one of `features` must be numbers (or
+    /// numeric strings, as the seed's schema typed tags as strings); other tags are ignored.
+    /// Either the metric or a tag must name a feature.
     func metricEvent(features: [String]) throws(APIError) -> MetricEvent {
-        var timestamp = try number("timestamp", limit: Self.timestampLimit)
-        guard timestamp >= 0 else { throw .invalidField(name("timestamp"), "must not be negative") }
-        if timestamp < 1e11 { timestamp *= 1000 }
+        guard let timestamp = try timestamp() else { throw .missingField(name("timestamp")) }
         let service = try name(of: "service")
         let metric = try name(of: "metric")
         let value = try number("value")
@@ -40,6 +39,28 @@ extension RequestFields {
                 name("metric"), "'\(metric)' is not a feature of the model (\(features.joined(separator: ", "))) and no tag names one")
         }
         return MetricEvent(timestamp: timestamp, service: service, metric: metric, value: value, tags: tags)
+    }
+
+    /// The `timestamp` field in milliseconds since the epoch, `nil` when absent: a number
+    /// (milliseconds; below 1e11, seconds, as the seed's producers may send), or ISO 8601 text
+    /// (`2026-11-25T12:00:00Z`, with optional fractions and offset), as files give it.
+    func timestamp() throws(APIError) -> Double? {
+        guard let value = object["timestamp"], value != .null else { return nil }
+        var milliseconds: Double
+        switch value {
+        case .string(let text):
+            guard !text.isEmpty, Double(text) == nil, let seconds = TimeValue.seconds(Substring(text)) else {
+                throw .invalidField(
+                    name("timestamp"), "must be milliseconds since the epoch or ISO 8601 text, found the string \(JSONText.string(text))")
+            }
+            milliseconds = seconds * 1000
+        default:
+            milliseconds = try Self.number(value, field: name("timestamp"), limit: Self.timestampLimit)
+            if milliseconds < 1e11 { milliseconds *= 1000 }
+        }
+        guard milliseconds >= 0 else { throw .invalidField(name("timestamp"), "must not be negative") }
+        guard milliseconds <= Self.timestampLimit else { throw .invalidField(name("timestamp"), "is after the year 5138") }
+        return milliseconds
     }
 
     /// A full vector: one number per feature.

@@ -148,8 +148,7 @@ enum KafkaMetricDecoder {
         let fields = try RequestFields(value)
         if fields.object["metric"] != nil { return try fields.metricEvent(features: features) }
         let service = try fields.name(of: "service")
-        var timestamp = try fields.optionalNumber("timestamp", limit: RequestFields.timestampLimit) ?? Date().timeIntervalSince1970 * 1000
-        if timestamp < 1e11 { timestamp *= 1000 }
+        let timestamp = try fields.timestamp() ?? Date().timeIntervalSince1970 * 1000
         let values = try fields.vector(features: features)
         return MetricEvent(
             timestamp: timestamp, service: service, metric: features[0], value: values[0],
