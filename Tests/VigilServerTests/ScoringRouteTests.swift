@@ -49,8 +49,10 @@ import VigilServer
                 "/api/v1/ml/detect",
                 json: "{\"timestamp\":\"2025-11-25T12:00:00Z\",\"service\":\"api\",\"metric\":\"memory_usage\",\"value\":50}")
             #expect(first.status == .ok, "\(first.text)")
-            // 30 s later in milliseconds: memory is still current; 90 s later as text with an offset: stale.
-            let current = try await client.post("/api/v1/ml/detect", json: metric(value: 50, timestamp: 1_764_072_030_000))
+            // 30 s later, as milliseconds in a string: memory is still current; 90 s later as text with an
+            // offset: stale.
+            let current = try await client.post(
+                "/api/v1/ml/detect", json: "{\"timestamp\":\"1764072030000\",\"service\":\"api\",\"metric\":\"cpu_usage\",\"value\":50}")
             let now = try #require(current.object["result"] as? [String: Any], "\(current.text)")
             #expect((now["missing_features"] as? [String])?.contains("memory_usage") == false)
             let later = try await client.post(

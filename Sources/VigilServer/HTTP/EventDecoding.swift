@@ -42,14 +42,15 @@ extension RequestFields {
     }
 
     /// The `timestamp` field in milliseconds since the epoch, `nil` when absent: a number
-    /// (milliseconds; below 1e11, seconds, as the seed's producers may send), or ISO 8601 text
-    /// (`2026-11-25T12:00:00Z`, with optional fractions and offset), as files give it.
+    /// (milliseconds; below 1e11, seconds, as the seed's producers may send), or text: ISO 8601
+    /// (`2026-11-25T12:00:00Z`, with optional fractions and offset), as files give it, or a
+    /// number read the same way.
     func timestamp() throws(APIError) -> Double? {
         guard let value = object["timestamp"], value != .null else { return nil }
         var milliseconds: Double
         switch value {
         case .string(let text):
-            guard !text.isEmpty, Double(text) == nil, let seconds = TimeValue.seconds(Substring(text)) else {
+            guard let seconds = TimeValue.seconds(Substring(text.trimmingCharacters(in: .whitespaces))) else {
                 throw .invalidField(
                     name("timestamp"), "must be milliseconds since the epoch or ISO 8601 text, found the string \(JSONText.string(text))")
             }
