@@ -74,6 +74,32 @@ import VigilDetect
         #expect(policy.observe(service: "a", isAnomaly: true, timestamp: 751_000) == .open)
     }
 
+    /// A late event (a host whose clock lags, a retried message) belongs to the incident it falls
+    /// in, and one long before it is an alert of its own that does not take over.
+    @Test func lateAnomaliesCountOnTheIncidentTheyBelongTo() {
+        var policy = AlertPolicy(cooldown: 60_000)
+        #expect(policy.observe(service: "a", isAnomaly: true, timestamp: 100_000) == .open)
+        policy.opened("x", service: "a", at: 100_000)
+        #expect(policy.observe(service: "a", isAnomaly: true, timestamp: 98_000) == .repeat(alertID: "x"))
+        #expect(policy.observe(service: "a", isAnomaly: true, timestamp: 150_000) == .repeat(alertID: "x"))
+        #expect(policy.observe(service: "a", isAnomaly: true, timestamp: 10_000) == .open)
+        policy.opened("old", service: "a", at: 10_000)
+        #expect(policy.observe(service: "a", isAnomaly: true, timestamp: 200_000) == .repeat(alertID: "x"))
+    }
+
+    /// Persistence decides when an alert opens; once open, every anomaly of the incident counts
+    /// on it, however sparse.
+    @Test func anOpenAlertTakesEveryAnomalyWhateverThePersistence() {
+        var policy = AlertPolicy(cooldown: 300_000, persistence: (k: 3, n: 5))
+        for minute in 0..<3 { _ = policy.observe(service: "a", isAnomaly: true, timestamp: Double(minute) * 60_000) }
+        policy.opened("x", service: "a", at: 120_000)
+        // Then one anomaly every three minutes: never 3 of 5, never 5 minutes apart.
+        for minute in stride(from: 3, to: 30, by: 1) {
+            let action = policy.observe(service: "a", isAnomaly: minute % 3 == 2, timestamp: Double(minute) * 60_000)
+            #expect(action == (minute % 3 == 2 ? .repeat(alertID: "x") : .none), "minute \(minute)")
+        }
+    }
+
     @Test func kOfNNeedsPersistentAnomalies() {
         var policy = AlertPolicy(cooldown: 0, persistence: (k: 2, n: 3))
         #expect(policy.observe(service: "a", isAnomaly: true, timestamp: 0) == .none)

@@ -3,11 +3,15 @@
 /// - Cooldown: a service's alert stays open while its anomalies come less than ``cooldown``
 ///   milliseconds apart (event time), and they are counted on it; a new alert opens only after
 ///   the service has had no anomaly for the cooldown. An incident that lasts an hour is one
-///   alert, however often its metrics are scraped.
-/// - Persistence: optionally, fire only when `k` of the service's last `n` points were anomalous.
+///   alert, however often its metrics are scraped. An anomaly stamped a little before the
+///   alert's first (a late event, a host whose clock lags) counts on it too.
+/// - Persistence: optionally, a new alert opens only when `k` of the service's last `n` points
+///   were anomalous; while an alert is open, every anomaly counts on it.
 ///
-/// A value-type state machine: ``observe(service:isAnomaly:timestamp:)`` returns the action and
-/// the caller performs it (writes the store) outside any lock.
+/// At most ``capacity`` services are tracked (the least recently active tenth is forgotten
+/// when full, as the feature assembler does). A value-type state machine:
+/// ``observe(service:isAnomaly:timestamp:)`` returns the action and the caller performs it
+/// (writes the store) outside any lock.
 public struct AlertPolicy: Sendable {
     public enum Action: Sendable, Equatable {
         /// Nothing to record.
@@ -19,42 +23,64 @@ public struct AlertPolicy: Sendable {
     }
 
     public var cooldown: Double
-    /// `(k, n)`: fire only when k of the last n points were anomalous; `nil` fires on every anomaly.
+    /// `(k, n)`: open only when k of the last n points were anomalous; `nil` opens on any anomaly.
     public var persistence: (k: Int, n: Int)?
+    /// The most services tracked at once.
+    public let capacity: Int
 
-    private var openAlerts: [String: (id: String, openedAt: Double, lastSeen: Double)] = [:]
-    private var recent: [String: [Bool]] = [:]
+    private struct OpenAlert {
+        var id: String
+        var openedAt: Double
+        var lastSeen: Double
+    }
 
-    public init(cooldown: Double = 300_000, persistence: (k: Int, n: Int)? = nil) {
+    private var openAlerts: [String: OpenAlert] = [:]
+    private var recent: [String: (points: [Bool], latest: Double)] = [:]
+
+    public init(cooldown: Double = 300_000, persistence: (k: Int, n: Int)? = nil, capacity: Int = 100_000) {
         self.cooldown = cooldown
         self.persistence = persistence
+        self.capacity = capacity
     }
 
     public mutating func observe(service: String, isAnomaly: Bool, timestamp: Double) -> Action {
+        var persistent = true
         if let persistence {
-            var window = recent[service] ?? []
-            window.append(isAnomaly)
-            if window.count > persistence.n { window.removeFirst(window.count - persistence.n) }
+            var window = recent[service] ?? ([], timestamp)
+            window.points.append(isAnomaly)
+            if window.points.count > persistence.n { window.points.removeFirst(window.points.count - persistence.n) }
+            window.latest = max(window.latest, timestamp)
+            if recent[service] == nil { recent.makeRoom(capacity: capacity) { $0.latest } }
             recent[service] = window
-            guard isAnomaly, window.filter({ $0 }).count >= persistence.k else { return .none }
-        } else {
-            guard isAnomaly else { return .none }
+            persistent = window.points.filter { $0 }.count >= persistence.k
         }
-        if let open = openAlerts[service], timestamp - open.lastSeen < cooldown, timestamp >= open.openedAt {
+        guard isAnomaly else { return .none }
+        if let open = openAlerts[service], timestamp > open.openedAt - cooldown, timestamp < open.lastSeen + cooldown {
             openAlerts[service]!.lastSeen = max(open.lastSeen, timestamp)
             return .repeat(alertID: open.id)
         }
-        return .open
+        return persistent ? .open : .none
     }
 
-    /// Records that the alert `id` was opened for `service` at `timestamp`.
+    /// Records that the alert `id` was opened for `service` at `timestamp`. An alert seen at a
+    /// later time (this one came from an event long before it) stays the one tracked.
     public mutating func opened(_ id: String, service: String, at timestamp: Double) {
-        openAlerts[service] = (id, timestamp, timestamp)
+        if let open = openAlerts[service], open.lastSeen > timestamp { return }
+        if openAlerts[service] == nil { openAlerts.makeRoom(capacity: capacity) { $0.lastSeen } }
+        openAlerts[service] = OpenAlert(id: id, openedAt: timestamp, lastSeen: timestamp)
     }
 
     /// Takes back the alert `id` opened for `service` when it could not be stored, so that it
     /// does not hold back the service's next alert through its cooldown (a later one is kept).
     public mutating func withdraw(_ id: String, service: String) {
         if openAlerts[service]?.id == id { openAlerts[service] = nil }
+    }
+
+    /// Forgets `services` (their partitions moved to another instance).
+    public mutating func forget(_ services: some Sequence<String>) {
+        for service in services {
+            openAlerts[service] = nil
+            recent[service] = nil
+        }
     }
 }

@@ -123,7 +123,7 @@ enum OpenAPIDocument {
                 "type": "object",
                 "required": ["timestamp", "service", "metric", "value"],
                 "properties": {
-                  "timestamp": {"oneOf": [{"type": "number"}, {"type": "string", "format": "date-time"}], "description": "milliseconds since the epoch (below 1e11: seconds), or ISO 8601 text such as 2026-11-25T12:00:00Z"},
+                  "timestamp": {"oneOf": [{"type": "number", "minimum": 0}, {"type": "string"}], "description": "milliseconds since the epoch (below 1e11: seconds); or text: ISO 8601 such as 2026-11-25T12:00:00Z or 2026-11-25 12:00:00.5+01:00 (UTC without an offset), or a number read as above"},
                   "service": {"type": "string", "description": "1-128 letters, digits and - _ . : /"},
                   "metric": {"type": "string", "description": "a model feature, unless a tag names one"},
                   "value": {"type": "number"},

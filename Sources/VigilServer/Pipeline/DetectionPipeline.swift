@@ -173,6 +173,7 @@ public final class DetectionPipeline: Sendable {
         models.current?.assembler.forget(services)
         fallbackAssembler.forget(services)
         fallback.forget(services)
+        policy.withLock { $0.forget(services) }
     }
 
     /// `anomaly_<milliseconds>_<9 random base-36 characters>`, the seed's id format.

@@ -54,13 +54,10 @@ struct AlertRoutes: Sendable {
         return query
     }
 
-    /// Milliseconds since the epoch, or an ISO 8601 time.
+    /// Milliseconds since the epoch, or an ISO 8601 time read as detect reads one (``TimeValue``).
     static func time(_ text: String, field: String) throws(APIError) -> Double {
         if let milliseconds = Double(text), milliseconds.isFinite, milliseconds >= 0 { return milliseconds }
-        let formatter = ISO8601DateFormatter()
-        if let date = formatter.date(from: text) { return date.timeIntervalSince1970 * 1000 }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date.timeIntervalSince1970 * 1000 }
-        throw .invalidField(field, "must be milliseconds since the epoch or an ISO 8601 time, found '\(text)'")
+        if Double(text) == nil, let seconds = TimeValue.seconds(Substring(text)) { return seconds * 1000 }
+        throw .invalidField(field, "must be milliseconds since the epoch or an ISO 8601 time, found '\(text.prefix(64))'")
     }
 }
