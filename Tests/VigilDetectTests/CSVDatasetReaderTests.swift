@@ -175,3 +175,26 @@ import VigilDetect
         #expect(try lines(long + "\n" + long, chunkSize: chunkSize) == [long, long])
     }
 }
+
+/// Times as files and events give them.
+@Suite struct TimeValueTests {
+    @Test func iso8601TimesAndEpochNumbersAreRead() {
+        #expect(TimeValue.seconds("2025-11-25T12:00:00Z") == 1_764_072_000)
+        #expect(TimeValue.seconds("2025-11-25 13:00:00.25+01:00") == 1_764_072_000.25)
+        #expect(TimeValue.seconds("2025-11-25T07:00:00-0500") == 1_764_072_000)
+        #expect(TimeValue.seconds("2025-11-25T13:00:00+01") == 1_764_072_000)
+        #expect(TimeValue.seconds("2024-02-29T00:00:00") != nil)
+        #expect(TimeValue.seconds("1764072000000") == 1_764_072_000)
+        #expect(TimeValue.seconds("1764072000") == 1_764_072_000)
+    }
+
+    /// Dates that do not exist and malformed offsets are not times, rather than some other time.
+    @Test func impossibleDatesAndOffsetsAreRefused() {
+        for text in [
+            "2025-02-29T00:00:00Z", "2025-02-31T00:00:00Z", "2025-04-31T00:00:00Z", "2025-11-25T12:00:00+99:99",
+            "2025-11-25T12:00:00+01:", "2025-11-25T12:00:00+01:75", "2025-11-25T12:00:00.Z", "2025-13-01T00:00:00Z", "noon", "",
+        ] {
+            #expect(TimeValue.seconds(Substring(text)) == nil, "\(text)")
+        }
+    }
+}

@@ -42,7 +42,7 @@ public enum TimeValue {
         let dash: Set<UInt8> = [45]
         let colon: Set<UInt8> = [58]
         guard let year = number(4), skip(dash), let month = number(2), skip(dash), let day = number(2),
-            (1...12).contains(month), (1...31).contains(day), skip([84, 116, 32]),  // T, t, space
+            (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day), skip([84, 116, 32]),  // T, t, space
             let hour = number(2), skip(colon), let minute = number(2), hour < 24, minute < 60
         else { return nil }
         var seconds = Double(hour * 3600 + minute * 60)
@@ -50,6 +50,7 @@ public enum TimeValue {
             guard let second = number(2), second <= 60 else { return nil }
             seconds += Double(second)
             if skip([46, 44]) {  // a fraction after '.' or ','
+                guard index < bytes.count, (48...57).contains(bytes[index]) else { return nil }
                 var scale = 0.1
                 while index < bytes.count, (48...57).contains(bytes[index]) {
                     seconds += Double(bytes[index] - 48) * scale
@@ -62,13 +63,22 @@ public enum TimeValue {
         } else if index < bytes.count, bytes[index] == 43 || bytes[index] == 45 {  // ±hh:mm
             let sign = bytes[index] == 43 ? 1.0 : -1.0
             index += 1
-            guard let hours = number(2) else { return nil }
-            _ = skip(colon)
-            let minutes = number(2) ?? 0
+            guard let hours = number(2), hours <= 18 else { return nil }
+            let minutes = skip(colon) ? number(2) : (index == bytes.count ? 0 : number(2))
+            guard let minutes, minutes < 60 else { return nil }
             seconds -= sign * Double(hours * 3600 + minutes * 60)
         }
         guard index == bytes.count else { return nil }
         return Double(daysFromCivil(year: year, month: month, day: day)) * 86_400 + seconds
+    }
+
+    /// The days in `month` of `year` (Gregorian).
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
     }
 
     /// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
