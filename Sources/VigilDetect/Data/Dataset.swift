@@ -37,25 +37,16 @@ public struct Dataset: Sendable, Equatable {
 
     /// The rows of the longest series: of the service with the most rows, or all of them when
     /// the rows name no service.
-    public var longestSeries: Int {
-        guard let services else { return rowCount }
-        return Dictionary(services.map { ($0, 1) }, uniquingKeysWith: +).values.max() ?? 0
-    }
+    public var longestSeries: Int { services == nil ? rowCount : longestSeriesRows.count }
 
     /// The values of the longest series (see ``longestSeries``; of equal ones, the first to
     /// appear), in order.
-    public var longestSeriesValues: Matrix {
-        guard let services else { return values }
-        var rows: [String: [Int]] = [:]
-        var order: [String] = []
-        for (row, service) in services.enumerated() {
-            if rows[service] == nil { order.append(service) }
-            rows[service, default: []].append(row)
+    public var longestSeriesValues: Matrix { services == nil ? values : values.gatheringRows(longestSeriesRows) }
+
+    private var longestSeriesRows: [Int] {
+        ServiceRows.grouped(services, count: rowCount).reduce(into: [Int]()) { longest, group in
+            if group.rows.count > longest.count { longest = group.rows }
         }
-        let longest = order.reduce(into: [Int]()) { longest, service in
-            if rows[service]!.count > longest.count { longest = rows[service]! }
-        }
-        return values.gatheringRows(longest)
     }
 
     /// The rows at `indices`, in that order, with their labels.

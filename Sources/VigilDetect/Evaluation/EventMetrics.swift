@@ -34,11 +34,8 @@ public enum Segments {
 public enum PointAdjustment {
     public static func adjust(_ predictions: [Bool], labels: [UInt8], services: [String]? = nil) -> [Bool] {
         precondition(predictions.count == labels.count, "predictions and labels differ in count")
-        precondition(services == nil || services!.count == labels.count, "services and labels differ in count")
-        var series: [String: [Int]] = [:]
-        for row in labels.indices { series[services?[row] ?? "", default: []].append(row) }
         var adjusted = predictions
-        for rows in series.values {
+        for (_, rows) in ServiceRows.grouped(services, count: labels.count) {
             for segment in Segments.of(rows.map { labels[$0] }) where segment.contains(where: { predictions[rows[$0]] }) {
                 for index in segment { adjusted[rows[index]] = true }
             }

@@ -18,6 +18,8 @@ public enum SeasonSearch {
         public var correlation: Double
         /// The same at `rows / 2` lags.
         public var halfCorrelation: Double
+        /// How much more the series correlates with itself a season later than half a season later.
+        public var contrast: Double { correlation - halfCorrelation }
     }
 
     /// Rows per day at a sample every 10, 15, 20 and 30 seconds, 1, 2, 3, 5, 10, 15 and 30
@@ -62,9 +64,4 @@ public enum SeasonSearch {
         }
         return sum / Double(columns.count)
     }
-}
-
-extension SeasonSearch.Finding {
-    /// How much more the series correlates with itself a season later than half a season later.
-    public var contrast: Double { correlation - halfCorrelation }
 }

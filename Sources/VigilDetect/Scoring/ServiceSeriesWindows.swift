@@ -46,16 +46,9 @@ public struct ServiceSeriesWindows: Sendable {
         guard let services, let first = services.first else { return next(of: Self.unnamed, rows, times: times) }
         if services.allSatisfy({ $0 == first }) { return next(of: first, rows, times: times) }
         // Each service's rows in their order, then each input back at its row's place.
-        var positions: [String: [Int]] = [:]
-        var order: [String] = []
-        for (row, service) in services.enumerated() {
-            if positions[service] == nil { order.append(service) }
-            positions[service, default: []].append(row)
-        }
         let width = window.inputWidth(features: rows.columns)
         var values = [Float](repeating: 0, count: rows.rows * width)
-        for service in order {
-            let rowsOfService = positions[service]!
+        for (service, rowsOfService) in ServiceRows.grouped(services, count: rows.rows) {
             let inputs = next(of: service, rows.gatheringRows(rowsOfService), times: times.map { times in rowsOfService.map { times[$0] } })
             for (index, row) in rowsOfService.enumerated() {
                 values.replaceSubrange(row * width..<(row + 1) * width, with: inputs.values[index * width..<(index + 1) * width])

@@ -127,11 +127,12 @@ public final class FeatureAssembler: Sendable {
             // A new time step: the vector of the one before joins the history (and the baseline,
             // and the season).
             let (values, missing) = imputed(service)
+            let seen = service.baseline == nil && service.season == nil ? values : asTrained(values, missing: missing)
             var finished = values
-            _ = service.season?.changes(joining: asTrained(values, missing: missing))
+            _ = service.season?.changes(joining: seen)
             // Steps that never came (event times are in milliseconds) leave gaps in the season.
             service.season?.skip(window.missedSteps(from: service.newest / 1000, to: event.timestamp / 1000))
-            if service.baseline != nil { finished = service.baseline!.deviation(of: asTrained(values, missing: missing)) }
+            if service.baseline != nil { finished = service.baseline!.deviation(of: seen) }
             service.history.insert(finished, at: 0)
             if service.history.count >= window.length { service.history.removeLast() }
         }
@@ -169,14 +170,15 @@ public final class FeatureAssembler: Sendable {
         let (values, missingPositions) = imputed(service)
         let missing = missingPositions.map { features[$0] }
         guard window.isTemporal else { return Assembled(values: values, missing: missing) }
-        let current = service.baseline?.deviation(peeking: asTrained(values, missing: missingPositions)) ?? values
+        let seen = service.baseline == nil && service.season == nil ? values : asTrained(values, missing: missingPositions)
+        let current = service.baseline?.deviation(peeking: seen) ?? values
         var stacked = current
         stacked.reserveCapacity(values.count * window.length)
         for step in 1..<window.length {
             stacked.append(contentsOf: step <= service.history.count ? service.history[step - 1] : service.history.last ?? current)
         }
         if let season = service.season {
-            stacked += season.changes(peeking: asTrained(values, missing: missingPositions)) ?? [Double](repeating: .nan, count: values.count)
+            stacked += season.changes(peeking: seen) ?? [Double](repeating: .nan, count: values.count)
         }
         return Assembled(values: values, missing: missing, window: stacked)
     }

@@ -191,9 +191,9 @@ public struct DetectorTrainer: Sendable {
     /// The last `fraction` of each series' rows (of all `count` rows when `services` is `nil`),
     /// at least one row in all.
     public static func latestRows(of services: [String]?, count: Int, fraction: Double) -> [Int] {
-        var series: [String: [Int]] = [:]
-        for row in 0..<count { series[services?[row] ?? "", default: []].append(row) }
-        var latest = series.values.flatMap { rows in rows.suffix(Int((Double(rows.count) * fraction).rounded())) }.sorted()
+        var latest = ServiceRows.grouped(services, count: count).flatMap { group in
+            group.rows.suffix(Int((Double(group.rows.count) * fraction).rounded()))
+        }.sorted()
         if latest.isEmpty, count > 0 { latest = [count - 1] }
         return latest
     }
