@@ -67,6 +67,29 @@ import VigilServer
         }
     }
 
+    /// An escalation is published again: the same id, now critical, with the count of the moment.
+    @Test func anEscalatedAlertIsPublishedAgain() async throws {
+        let medium = try #require(TestService.cpu(flaggedAs: .medium))
+        let critical = try #require(TestService.cpu(flaggedAs: .critical))
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("alerts", partitions: 1)
+        let service = try Self.service(cluster)
+        try await service.application().test(.live) { client in
+            // Each delivered before the next (an alert escalated before it is sent goes out once, escalated).
+            for (value, seconds) in [(medium, 0.0), (critical, 60)] {
+                try await client.post(
+                    "/api/v1/ml/detect", json: metric(service: "db", value: value, timestamp: 1_764_072_000_000 + seconds * 1000, tags: Self.tags))
+                #expect(try await Self.waitUntil { try await service.pipeline.store.outboxCount() == 0 })
+            }
+            let messages = try await Self.read("alerts", count: 2, from: cluster)
+            let alerts = messages.compactMap { try? JSONSerialization.jsonObject(with: Data($0.value)) as? [String: Any] }
+            #expect(alerts.count == 2)
+            #expect(Set(alerts.compactMap { $0["id"] as? String }).count == 1)
+            #expect(alerts.map { $0["severity"] as? String } == ["medium", "critical"])
+            #expect(alerts.map { $0["count"] as? Int } == [1, 2])
+        }
+    }
+
     /// Alerts raised while the broker is down wait in the outbox, survive a restart of Vigil, and
     /// are all delivered once the broker is back: none lost, none twice.
     @Test func aBrokerOutageAndARestartLoseNoAlert() async throws {

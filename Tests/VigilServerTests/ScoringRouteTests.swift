@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import VigilDetect
 import VigilServer
 
 @Suite struct ScoringRouteTests {
@@ -110,6 +111,37 @@ import VigilServer
             #expect((try await client.get("/api/v1/ml/alerts?since=1764072050000").object["count"] as? Int) == 1)
             #expect((try await client.get("/api/v1/ml/alerts?until=2025-11-25T12:00:00Z").object["count"] as? Int) == 1)
             #expect((try await client.get("/api/v1/ml/alerts?limit=1").object["alerts"] as! [Any]).count == 1)
+        }
+    }
+
+    /// An incident that opens as medium and turns critical escalates its alert: one alert, now
+    /// critical and described by the worse anomaly, still opened at the first.
+    @Test func aWorseningIncidentEscalatesItsAlert() async throws {
+        let medium = try #require(TestService.cpu(flaggedAs: .medium))
+        let critical = try #require(TestService.cpu(flaggedAs: .critical))
+        let service = try TestService.make()
+        try await TestService.test(service) { client in
+            let tags = "{\"memory_usage\":50,\"disk_io\":50,\"network_io\":50,\"response_time\":50}"
+            let first = try await client.post(
+                "/api/v1/ml/detect", json: metric(service: "db", value: medium, timestamp: 1_764_072_000_000, tags: tags))
+            let id = try #require((first.object["result"] as? [String: Any])?["alert_id"] as? String)
+            #expect(try await client.get("/api/v1/ml/alerts?service=db&severity=medium").object["count"] as? Int == 1)
+            for (value, seconds) in [(critical, 60.0), (medium, 120)] {
+                let next = try await client.post(
+                    "/api/v1/ml/detect", json: metric(service: "db", value: value, timestamp: 1_764_072_000_000 + seconds * 1000, tags: tags))
+                #expect((next.object["result"] as? [String: Any])?["alert_id"] as? String == id)
+            }
+            let alerts = try #require(try await client.get("/api/v1/ml/alerts?service=db").object["alerts"] as? [[String: Any]])
+            #expect(alerts.count == 1)
+            #expect(alerts.first?["severity"] as? String == "critical")
+            #expect(alerts.first?["count"] as? Int == 3)
+            #expect(alerts.first?["timestamp"] as? Double == 1_764_072_000_000)
+            #expect(alerts.first?["last_seen"] as? Double == 1_764_072_120_000)
+            #expect((alerts.first?["metadata"] as? [String: Any])?["value"] as? Double == critical)
+            #expect(try await client.get("/api/v1/ml/alerts?service=db&severity=medium").object["count"] as? Int == 0)
+            let exposition = try await client.get("/metrics").text
+            #expect(exposition.contains("vigil_alerts_escalated_total{severity=\"critical\"} 1"))
+            #expect(exposition.contains("vigil_alerts_opened_total{severity=\"medium\"} 1"))
         }
     }
 

@@ -19,6 +19,16 @@ enum TestService {
         return try! trainer.train(Dataset(features: data.features, values: data.values, source: "csv:/secret/place/history.csv")).bundle
     }()
 
+    /// The lowest CPU value (the other features at 50, stepping by 5) that ``bundle`` flags
+    /// with `severity`: a weak model's bands are found, not assumed.
+    static func cpu(flaggedAs severity: Severity) -> Double? {
+        let detector = try! AnomalyDetector(bundle: bundle)
+        return stride(from: 50.0, through: 20_000, by: 5).first { value in
+            let score = detector.score([value, 50, 50, 50, 50])
+            return score.isAnomaly && Severity(confidence: score.confidence) == severity
+        }
+    }
+
     static let logger: Logger = {
         var logger = Logger(label: "vigil-test") { VigilLogHandler(label: $0, format: .text) }
         // Quiet unless asked: VIGIL_TEST_LOG_LEVEL=debug swift test …

@@ -7,10 +7,13 @@
 ///   alert's first (a late event, a host whose clock lags) counts on it too.
 /// - Persistence: optionally, a new alert opens only when `k` of the service's last `n` points
 ///   were anomalous; while an alert is open, every anomaly counts on it.
+/// - Escalation: an anomaly more severe than any before it in the open alert's incident
+///   escalates the alert (it is published again), so that an incident that opened as medium and
+///   turns critical reaches whoever acts on critical alerts.
 ///
 /// At most ``capacity`` services are tracked (the least recently active tenth is forgotten
 /// when full, as the feature assembler does). A value-type state machine:
-/// ``observe(service:isAnomaly:timestamp:)`` returns the action and the caller performs it
+/// ``observe(service:isAnomaly:severity:timestamp:)`` returns the action and the caller performs it
 /// (writes the store) outside any lock.
 public struct AlertPolicy: Sendable {
     public enum Action: Sendable, Equatable {
@@ -20,6 +23,9 @@ public struct AlertPolicy: Sendable {
         case open
         /// Count a repeat on the open alert with this id.
         case `repeat`(alertID: String)
+        /// Count a repeat on the open alert with this id, and raise its severity (it was
+        /// `previous`) to the anomaly's: the alert is published again.
+        case escalate(alertID: String, previous: Severity)
     }
 
     public var cooldown: Double
@@ -32,6 +38,8 @@ public struct AlertPolicy: Sendable {
         var id: String
         var openedAt: Double
         var lastSeen: Double
+        /// The highest severity of the incident so far.
+        var severity: Severity
     }
 
     private var openAlerts: [String: OpenAlert] = [:]
@@ -43,7 +51,9 @@ public struct AlertPolicy: Sendable {
         self.capacity = capacity
     }
 
-    public mutating func observe(service: String, isAnomaly: Bool, timestamp: Double) -> Action {
+    /// What to do with a point of `service` at `timestamp` (milliseconds); `severity` is the
+    /// point's when it is anomalous.
+    public mutating func observe(service: String, isAnomaly: Bool, severity: Severity, timestamp: Double) -> Action {
         var persistent = true
         if let persistence {
             var window = recent[service] ?? ([], timestamp)
@@ -57,23 +67,33 @@ public struct AlertPolicy: Sendable {
         guard isAnomaly else { return .none }
         if let open = openAlerts[service], timestamp > open.openedAt - cooldown, timestamp < open.lastSeen + cooldown {
             openAlerts[service]!.lastSeen = max(open.lastSeen, timestamp)
-            return .repeat(alertID: open.id)
+            guard severity > open.severity else { return .repeat(alertID: open.id) }
+            openAlerts[service]!.severity = severity
+            return .escalate(alertID: open.id, previous: open.severity)
         }
         return persistent ? .open : .none
     }
 
-    /// Records that the alert `id` was opened for `service` at `timestamp`. An alert seen at a
-    /// later time (this one came from an event long before it) stays the one tracked.
-    public mutating func opened(_ id: String, service: String, at timestamp: Double) {
+    /// Records that the alert `id` was opened for `service` at `timestamp` with `severity`. An
+    /// alert seen at a later time (this one came from an event long before it) stays the one
+    /// tracked.
+    public mutating func opened(_ id: String, service: String, at timestamp: Double, severity: Severity) {
         if let open = openAlerts[service], open.lastSeen > timestamp { return }
         if openAlerts[service] == nil { openAlerts.makeRoom(capacity: capacity) { $0.lastSeen } }
-        openAlerts[service] = OpenAlert(id: id, openedAt: timestamp, lastSeen: timestamp)
+        openAlerts[service] = OpenAlert(id: id, openedAt: timestamp, lastSeen: timestamp, severity: severity)
     }
 
     /// Takes back the alert `id` opened for `service` when it could not be stored, so that it
     /// does not hold back the service's next alert through its cooldown (a later one is kept).
     public mutating func withdraw(_ id: String, service: String) {
         if openAlerts[service]?.id == id { openAlerts[service] = nil }
+    }
+
+    /// Takes back an escalation of the alert `id` from `previous` to `severity` that could not be
+    /// stored, so that the incident's next anomaly of that severity escalates it again (a later
+    /// escalation beyond it is kept).
+    public mutating func withdrawEscalation(of id: String, service: String, to severity: Severity, from previous: Severity) {
+        if openAlerts[service]?.id == id, openAlerts[service]!.severity == severity { openAlerts[service]!.severity = previous }
     }
 
     /// Forgets `services` (their partitions moved to another instance).

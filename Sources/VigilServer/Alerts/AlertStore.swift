@@ -55,6 +55,11 @@ public final class AlertStore: Sendable {
                     CREATE INDEX alert_outbox_by_row ON alert(outbox) WHERE outbox = 1;
                     """)
         }
+        migrator.registerMigration("v4-alert-revisions") { db in
+            // revision: how often the alert was rewritten after it opened (escalations). A
+            // delivery report takes the alert out of the outbox only for the revision sent.
+            try db.execute(sql: "ALTER TABLE alert ADD COLUMN revision INTEGER NOT NULL DEFAULT 0")
+        }
         try migrator.migrate(database)
     }
 
@@ -64,10 +69,14 @@ public final class AlertStore: Sendable {
         return encoder
     }()
 
-    /// Stores new alerts and counts repeats of open ones, in one transaction. With `outbox`, the
-    /// new alerts also wait there for Kafka's delivery report.
-    public func record(opened: [Alert], repeats: [AlertRepeat] = [], outbox: Bool = false) async throws {
-        guard !opened.isEmpty || !repeats.isEmpty else { return }
+    /// Stores new alerts, counts repeats of open ones and rewrites the escalated ones, in one
+    /// transaction. With `outbox`, the new and the escalated alerts also wait there for Kafka's
+    /// delivery report.
+    ///
+    /// An escalation is the open alert as its more severe anomaly describes it (severity, score,
+    /// metric, top features), keeping the alert's opening time, count and last sighting.
+    public func record(opened: [Alert], repeats: [AlertRepeat] = [], escalations: [Alert] = [], outbox: Bool = false) async throws {
+        guard !opened.isEmpty || !repeats.isEmpty || !escalations.isEmpty else { return }
         let bodies = try opened.map { try Self.encoder.encode($0) }
         try await database.write { db in
             for (alert, body) in zip(opened, bodies) {
@@ -79,6 +88,17 @@ public final class AlertStore: Sendable {
                 try db.execute(
                     sql: "UPDATE alert SET count = count + 1, last_seen = max(last_seen, ?) WHERE id = ?", arguments: [seen.timestamp, seen.alertID])
             }
+            for escalation in escalations {
+                guard let row = try Row.fetchOne(db, sql: "SELECT timestamp, count, last_seen FROM alert WHERE id = ?", arguments: [escalation.id])
+                else { continue }
+                var alert = escalation
+                alert.timestamp = row["timestamp"]
+                alert.count = row["count"]
+                alert.lastSeen = row["last_seen"]
+                try db.execute(
+                    sql: "UPDATE alert SET severity = ?, body = ?, revision = revision + 1, outbox = max(outbox, ?) WHERE id = ?",
+                    arguments: [alert.severity.rawValue, try Self.encoder.encode(alert), outbox ? 1 : 0, alert.id])
+            }
         }
     }
 
@@ -88,21 +108,25 @@ public final class AlertStore: Sendable {
         try await database.read { db in
             var entries: [OutboxEntry] = []
             let rows = try Row.fetchCursor(
-                db, sql: "SELECT rowid, id, service, body FROM alert WHERE outbox = 1 AND rowid > ? ORDER BY rowid", arguments: [cursor])
+                db, sql: "SELECT rowid, id, service, body, revision FROM alert WHERE outbox = 1 AND rowid > ? ORDER BY rowid", arguments: [cursor])
             while entries.count < limit, let row = try rows.next() {
                 let id: String = row["id"]
                 guard !excluded(id) else { continue }
-                entries.append(OutboxEntry(row: row["rowid"], id: id, service: row["service"], body: row["body"]))
+                entries.append(OutboxEntry(row: row["rowid"], id: id, revision: row["revision"], service: row["service"], body: row["body"]))
             }
             return entries
         }
     }
 
-    /// Takes the alerts `ids` out of the outbox: Kafka acknowledged them.
-    public func markDelivered(_ ids: [String], at time: Double) async throws {
-        guard !ids.isEmpty else { return }
+    /// Takes the alerts `sent` out of the outbox: Kafka acknowledged them. An alert rewritten
+    /// since (escalated) stays, for its new revision to be sent.
+    func markDelivered(_ sent: [OutboxEntry.Revision], at time: Double) async throws {
+        guard !sent.isEmpty else { return }
         try await database.write { db in
-            for id in ids { try db.execute(sql: "UPDATE alert SET outbox = 0, delivered_at = ? WHERE id = ?", arguments: [time, id]) }
+            for alert in sent {
+                try db.execute(
+                    sql: "UPDATE alert SET outbox = 0, delivered_at = ? WHERE id = ? AND revision = ?", arguments: [time, alert.id, alert.revision])
+            }
         }
     }
 
@@ -178,11 +202,20 @@ public struct AlertRepeat: Sendable, Equatable {
     }
 }
 
-/// An alert waiting in the Kafka outbox, as stored when it opened.
+/// An alert waiting in the Kafka outbox, as stored when it opened or last escalated.
 struct OutboxEntry: Sendable {
+    /// One version of an alert: its id and how often it was rewritten.
+    struct Revision: Sendable, Hashable {
+        var id: String
+        var revision: Int64
+    }
+
     /// Its SQLite row id: outbox entries are read in this order.
     var row: Int64
     var id: String
+    var revision: Int64
     var service: String
     var body: Data
+
+    var version: Revision { Revision(id: id, revision: revision) }
 }

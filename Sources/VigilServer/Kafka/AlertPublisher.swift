@@ -7,14 +7,16 @@ import VigilKafka
 /// Publishes alerts from the SQLite outbox to Kafka and takes each out only on its delivery
 /// report, so a broker outage or a restart of Vigil loses no alert.
 ///
-/// Alerts enter the outbox in the same transaction that stores them (``DetectionPipeline``);
+/// Alerts enter the outbox in the same transaction that stores them, and again when they
+/// escalate (``DetectionPipeline``);
 /// this service sends them (key = service), and retries whatever failed or timed out. At most
 /// ``maximumInFlight`` are handed to librdkafka at once, so memory stays bounded however long
 /// the outage: the backlog waits on disk.
 ///
 /// One loop does all the reading, so a cursor (the last row sent) is enough to find new alerts
 /// without reading a busy outbox again on every signal; once every ``rescanInterval`` it scans
-/// from the start instead, for the alerts whose delivery failed. Acknowledgements are written in
+/// from the start instead, for the alerts whose delivery failed and the escalated ones (rows
+/// before the cursor). Acknowledgements are written in
 /// batches, one transaction per wake-up.
 struct AlertPublisher: Service {
     let producer: KafkaProducer
@@ -75,7 +77,7 @@ struct AlertPublisher: Service {
         for alert in pending where progress.send(alert) {
             let message = KafkaOutgoingMessage(topic: topic, key: alert.service, value: Array(alert.body))
             do {
-                try producer.send(message) { result in handle(result, id: alert.id) }
+                try producer.send(message) { result in handle(result, sent: alert.version) }
             } catch {
                 progress.release([alert.id])
                 metrics.recordKafkaDelivery(success: false)
@@ -85,27 +87,27 @@ struct AlertPublisher: Service {
         }
     }
 
-    private func handle(_ result: Result<KafkaDeliveryReport, KafkaError>, id: String) {
+    private func handle(_ result: Result<KafkaDeliveryReport, KafkaError>, sent: OutboxEntry.Revision) {
         metrics.recordKafkaDelivery(success: (try? result.get()) != nil)
         switch result {
         case .success:
-            progress.delivered(id)
+            progress.delivered(sent)
         case .failure(let error):
-            logger.warning("alert delivery failed; it stays in the outbox", metadata: ["alert_id": "\(id)", "error": "\(error)"])
-            progress.release([id])
+            logger.warning("alert delivery failed; it stays in the outbox", metadata: ["alert_id": "\(sent.id)", "error": "\(error)"])
+            progress.release([sent.id])
         }
     }
 
     /// Takes every alert acknowledged since the last call out of the outbox, in one transaction.
     private func markDelivered() async {
-        let ids = progress.takeDelivered()
-        guard !ids.isEmpty else { return }
+        let sent = progress.takeDelivered()
+        guard !sent.isEmpty else { return }
         do {
-            try await store.markDelivered(ids, at: Date().timeIntervalSince1970 * 1000)
+            try await store.markDelivered(sent, at: Date().timeIntervalSince1970 * 1000)
         } catch {
-            logger.error("alerts delivered but not marked; they will be sent again", metadata: ["alerts": "\(ids.count)", "error": "\(error)"])
+            logger.error("alerts delivered but not marked; they will be sent again", metadata: ["alerts": "\(sent.count)", "error": "\(error)"])
         }
-        progress.release(ids)
+        progress.release(sent.map(\.id))
     }
 }
 
@@ -115,7 +117,7 @@ final class PublishingProgress: Sendable {
     private struct State {
         var inFlight: Set<String> = []
         var cursor: Int64 = 0
-        var delivered: [String] = []
+        var delivered: [OutboxEntry.Revision] = []
         var rescanDue = true
     }
 
@@ -131,14 +133,14 @@ final class PublishingProgress: Sendable {
         }
     }
 
-    /// Records Kafka's acknowledgement of `id`; it stays in flight until the store knows.
-    func delivered(_ id: String) {
-        state.withLock { $0.delivered.append(id) }
+    /// Records Kafka's acknowledgement of `sent`; it stays in flight until the store knows.
+    func delivered(_ sent: OutboxEntry.Revision) {
+        state.withLock { $0.delivered.append(sent) }
         deliveries.continuation.yield()
     }
 
     /// The acknowledgements not yet written, which the caller now writes.
-    func takeDelivered() -> [String] {
+    func takeDelivered() -> [OutboxEntry.Revision] {
         state.withLock { state in
             defer { state.delivered.removeAll(keepingCapacity: true) }
             return state.delivered

@@ -68,6 +68,14 @@ public final class ServiceMetrics: Sendable {
         ).increment()
     }
 
+    /// Counts escalations of open alerts, by the severity reached.
+    func recordAlertEscalated(severity: Severity) {
+        registry.makeCounter(
+            descriptor: .init(metricName: "vigil_alerts_escalated", unitName: "total", helpText: "Open alerts escalated to a higher severity"),
+            labels: [("severity", severity.rawValue)]
+        ).increment()
+    }
+
     /// Counts alert deliveries to Kafka, by outcome.
     func recordKafkaDelivery(success: Bool) {
         registry.makeCounter(

@@ -192,7 +192,10 @@ enum OpenAPIDocument {
                 "required": ["id", "title", "description", "severity", "source", "service", "timestamp", "metadata", "top_features", "count", "last_seen"],
                 "properties": {
                   "id": {"type": "string"}, "title": {"type": "string"}, "description": {"type": "string"},
-                  "severity": {"type": "string", "enum": ["medium", "high", "critical"]},
+                  "severity": {
+                    "type": "string", "enum": ["medium", "high", "critical"],
+                    "description": "The highest of the incident so far: an open alert escalates when a more severe anomaly counts on it, and metadata and top_features then describe that anomaly."
+                  },
                   "source": {"type": "string"}, "service": {"type": "string"},
                   "timestamp": {"type": "number"}, "last_seen": {"type": "number"}, "count": {"type": "integer"},
                   "metadata": {

@@ -116,24 +116,31 @@ public final class DetectionPipeline: Sendable {
         }
     }
 
-    /// Applies the alert policy to each event in order, stores what it opened or counted in one
-    /// transaction, and sets each result's alert id.
+    /// Applies the alert policy to each event in order, stores what it opened, counted or
+    /// escalated in one transaction, and sets each result's alert id.
     private func alert(_ events: [MetricEvent], _ results: inout [DetectionResult]) async throws {
         var opened: [Alert] = []
         var repeats: [AlertRepeat] = []
+        var escalations: [(alert: Alert, previous: Severity)] = []
         policy.withLock { policy in
             for (index, event) in events.enumerated() where results[index].score.isAnomaly || policy.persistence != nil {
-                switch policy.observe(service: event.service, isAnomaly: results[index].score.isAnomaly, timestamp: event.timestamp) {
+                let result = results[index]
+                let severity = Severity(confidence: result.score.confidence)
+                switch policy.observe(service: event.service, isAnomaly: result.score.isAnomaly, severity: severity, timestamp: event.timestamp) {
                 case .none:
                     continue
                 case .repeat(let id):
                     repeats.append(AlertRepeat(alertID: id, timestamp: event.timestamp))
                     results[index].alertID = id
+                case .escalate(let id, let previous):
+                    repeats.append(AlertRepeat(alertID: id, timestamp: event.timestamp))
+                    let alert = Alert(id: id, event: event, score: result.score, features: result.features, modelType: result.modelType)
+                    escalations.append((alert, previous))
+                    results[index].alertID = id
                 case .open:
                     // Reserved under the lock, so two anomalies at once cannot both open an alert.
                     let id = Self.newAlertID(at: event.timestamp)
-                    policy.opened(id, service: event.service, at: event.timestamp)
-                    let result = results[index]
+                    policy.opened(id, service: event.service, at: event.timestamp, severity: severity)
                     opened.append(Alert(id: id, event: event, score: result.score, features: result.features, modelType: result.modelType))
                     results[index].alertID = id
                 }
@@ -141,26 +148,36 @@ public final class DetectionPipeline: Sendable {
         }
         guard !opened.isEmpty || !repeats.isEmpty else { return }
         do {
-            try await store.record(opened: opened, repeats: repeats, outbox: outboxEnabled)
+            try await store.record(opened: opened, repeats: repeats, escalations: escalations.map(\.alert), outbox: outboxEnabled)
         } catch {
             // Nothing was stored: the alerts opened above do not exist, so they must not count
-            // the service's next anomalies as their repeats.
+            // the service's next anomalies as their repeats, and the escalations did not happen.
             policy.withLock { policy in
                 for alert in opened { policy.withdraw(alert.id, service: alert.service) }
+                for (alert, previous) in escalations.reversed() {
+                    policy.withdrawEscalation(of: alert.id, service: alert.service, to: alert.severity, from: previous)
+                }
             }
             throw error
         }
-        guard !opened.isEmpty else { return }
-        if outboxEnabled { outboxSignal.continuation.yield() }
+        if outboxEnabled, !opened.isEmpty || !escalations.isEmpty { outboxSignal.continuation.yield() }
         for alert in opened {
             metrics.recordAlertOpened(severity: alert.severity)
-            logger.notice(
-                "\(alert.title)",
-                metadata: [
-                    "alert_id": "\(alert.id)", "severity": "\(alert.severity.rawValue)", "metric": "\(alert.metadata.metric)",
-                    "score": "\(alert.metadata.anomalyScore)",
-                ])
+            log(alert, "\(alert.title)")
         }
+        for (alert, previous) in escalations {
+            metrics.recordAlertEscalated(severity: alert.severity)
+            log(alert, "Anomaly in \(alert.service) escalated from \(previous.rawValue) to \(alert.severity.rawValue)")
+        }
+    }
+
+    private func log(_ alert: Alert, _ message: String) {
+        logger.notice(
+            "\(message)",
+            metadata: [
+                "alert_id": "\(alert.id)", "severity": "\(alert.severity.rawValue)", "metric": "\(alert.metadata.metric)",
+                "score": "\(alert.metadata.anomalyScore)",
+            ])
     }
 
     /// A lone `/predict` vector judged by the fallback, in call order.
