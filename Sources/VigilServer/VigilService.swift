@@ -20,9 +20,13 @@ public struct VigilService: Sendable {
         self.loader = ModelLoader(
             configuredPath: configuration.modelPath, dataDirectory: configuration.dataDirectory, requireModel: configuration.requireModel)
         let store = try AlertStore(path: configuration.alertDatabasePath)
+        var policy = AlertPolicy(cooldown: configuration.alertCooldown, persistence: configuration.alertPersistence)
+        for incident in try store.openIncidents(cooldown: policy.cooldown, limit: policy.capacity) {
+            policy.resume(
+                incident.alertID, service: incident.service, openedAt: incident.openedAt, lastSeen: incident.lastSeen, severity: incident.severity)
+        }
         let pipeline = DetectionPipeline(
-            models: ModelHolder(staleness: configuration.staleness), store: store, metrics: ServiceMetrics(),
-            policy: AlertPolicy(cooldown: configuration.alertCooldown, persistence: configuration.alertPersistence), logger: logger,
+            models: ModelHolder(staleness: configuration.staleness), store: store, metrics: ServiceMetrics(), policy: policy, logger: logger,
             outboxEnabled: configuration.kafka != nil)
         self.pipeline = pipeline
         self.kafka = try configuration.kafka.map { settings throws(KafkaError) in

@@ -1,4 +1,6 @@
 import Foundation
+import Hummingbird
+import HummingbirdTesting
 import Testing
 import VigilDetect
 import VigilML
@@ -37,6 +39,36 @@ import VigilServer
             let restarted = try await second.pipeline.detect(batch: next).map(\.score.reconstructionError)
             let continuous = try await reference.pipeline.detect(batch: next).map(\.score.reconstructionError)
             #expect(restarted == continuous)
+        }
+    }
+
+    /// The open alerts are taken up from the store: an incident running through a restart stays
+    /// one alert at the severity it had reached, and one over before it does not take new anomalies.
+    @Test func anIncidentRunningThroughARestartStaysOneAlert() async throws {
+        let medium = try #require(TestService.cpu(flaggedAs: .medium))
+        let critical = try #require(TestService.cpu(flaggedAs: .critical))
+        @Sendable func anomaly(_ service: String, cpu: Double, minute: Double) -> String {
+            metric(service: service, value: cpu, timestamp: 1_764_072_000_000 + minute * 60_000, tags: KafkaPipelineTests.tags)
+        }
+        @Sendable func alertID(_ response: TestResponse) -> String? {
+            (response.object["result"] as? [String: Any])?["alert_id"] as? String
+        }
+        let directory = TestService.temporaryDirectory()
+        let first = try TestService.make { $0.dataDirectory = directory }
+        let before = try await Application(router: first.router(), logger: TestService.logger).test(.router) { client -> [String?] in
+            [
+                alertID(try await client.post("/api/v1/ml/detect", json: anomaly("api", cpu: critical, minute: 0))),
+                alertID(try await client.post("/api/v1/ml/detect", json: anomaly("db", cpu: medium, minute: 0))),
+            ]
+        }
+        try await TestService.test(try TestService.make { $0.dataDirectory = directory }) { client in
+            // Within the cooldown (5 minutes) of the last sighting: the same incident, not escalated again.
+            #expect(alertID(try await client.post("/api/v1/ml/detect", json: anomaly("api", cpu: critical, minute: 4))) == before[0])
+            #expect(alertID(try await client.post("/api/v1/ml/detect", json: anomaly("db", cpu: medium, minute: 10))) != before[1])
+            let alerts = try #require(try await client.get("/api/v1/ml/alerts?service=api").object["alerts"] as? [[String: Any]])
+            #expect(alerts.count == 1)
+            #expect(alerts.first?["count"] as? Int == 2)
+            #expect(!(try await client.get("/metrics").text.contains("vigil_alerts_escalated_total")))
         }
     }
 

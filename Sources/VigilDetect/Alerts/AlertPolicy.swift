@@ -83,6 +83,13 @@ public struct AlertPolicy: Sendable {
         openAlerts[service] = OpenAlert(id: id, openedAt: timestamp, lastSeen: timestamp, severity: severity)
     }
 
+    /// Takes up the alert `id`, stored before a restart, as `service`'s open alert: its incident
+    /// goes on when the service's next anomaly comes within the cooldown of `lastSeen`.
+    public mutating func resume(_ id: String, service: String, openedAt: Double, lastSeen: Double, severity: Severity) {
+        opened(id, service: service, at: openedAt, severity: severity)
+        if openAlerts[service]?.id == id { openAlerts[service]!.lastSeen = max(lastSeen, openedAt) }
+    }
+
     /// Takes back the alert `id` opened for `service` when it could not be stored, so that it
     /// does not hold back the service's next alert through its cooldown (a later one is kept).
     public mutating func withdraw(_ id: String, service: String) {

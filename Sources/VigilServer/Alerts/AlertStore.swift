@@ -102,6 +102,29 @@ public final class AlertStore: Sendable {
         }
     }
 
+    /// Each service's latest alert (by its last sighting) that may still be open: seen within
+    /// `cooldown` milliseconds of the newest sighting in the store, at most `limit` of them,
+    /// latest first. A restarted service takes them up (``AlertPolicy/resume(_:service:openedAt:lastSeen:severity:)``),
+    /// so that an incident running through the restart stays one alert.
+    public func openIncidents(cooldown: Double, limit: Int) throws -> [OpenIncident] {
+        try database.read { db in
+            // SQLite takes a bare column of a max() aggregate from the row holding the maximum.
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, service, severity, timestamp, max(last_seen) AS last_seen FROM alert
+                    WHERE last_seen >= (SELECT max(last_seen) FROM alert) - ?
+                    GROUP BY service ORDER BY last_seen DESC LIMIT ?
+                    """,
+                arguments: [cooldown, limit]
+            ).map { row in
+                OpenIncident(
+                    alertID: row["id"], service: row["service"], severity: Severity(rawValue: row["severity"]) ?? .medium,
+                    openedAt: row["timestamp"], lastSeen: row["last_seen"])
+            }
+        }
+    }
+
     /// Up to `limit` alerts waiting in the Kafka outbox, in the order they were stored, from
     /// after row `cursor` on, leaving out those `excluded` says to (the ones already in flight).
     func outbox(after cursor: Int64 = 0, limit: Int, excluding excluded: @escaping @Sendable (String) -> Bool) async throws -> [OutboxEntry] {
@@ -188,6 +211,16 @@ public final class AlertStore: Sendable {
     public func flush() throws {
         _ = try database.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
     }
+}
+
+/// A service's latest stored alert, as a restarted service takes it up.
+public struct OpenIncident: Sendable, Equatable {
+    public var alertID: String
+    public var service: String
+    public var severity: Severity
+    /// Milliseconds since the Unix epoch.
+    public var openedAt: Double
+    public var lastSeen: Double
 }
 
 /// A further anomaly counted on an open alert: its count goes up and its last sighting moves on.
