@@ -21,7 +21,7 @@ public struct VigilService: Sendable {
             configuredPath: configuration.modelPath, dataDirectory: configuration.dataDirectory, requireModel: configuration.requireModel)
         let store = try AlertStore(path: configuration.alertDatabasePath)
         var policy = AlertPolicy(cooldown: configuration.alertCooldown, persistence: configuration.alertPersistence)
-        for incident in try store.openIncidents(cooldown: policy.cooldown, limit: policy.capacity) {
+        for incident in try store.openIncidents(limit: policy.capacity) {
             policy.resume(
                 incident.alertID, service: incident.service, openedAt: incident.openedAt, lastSeen: incident.lastSeen, severity: incident.severity)
         }

@@ -59,43 +59,43 @@ import VigilDetect
     /// a quiet cooldown ends it.
     @Test func aServicesAnomaliesLessThanTheCooldownApartCountOnOneAlert() {
         var policy = AlertPolicy(cooldown: 60_000)
-        #expect(policy.observe(service: "a", isAnomaly: false, severity: .medium, timestamp: 0) == .none)
-        #expect(policy.observe(service: "a", isAnomaly: true, severity: .medium, timestamp: 1000) == .open)
+        #expect(policy.observe(service: "a", anomaly: nil, timestamp: 0) == .none)
+        #expect(policy.observe(service: "a", anomaly: .medium, timestamp: 1000) == .open(severity: .medium))
         policy.opened("x", service: "a", at: 1000, severity: .medium)
-        #expect(policy.observe(service: "a", isAnomaly: true, severity: .medium, timestamp: 30_000) == .repeat(alertID: "x"))
-        #expect(policy.observe(service: "b", isAnomaly: true, severity: .medium, timestamp: 30_000) == .open)
+        #expect(policy.observe(service: "a", anomaly: .medium, timestamp: 30_000) == .repeat(alertID: "x"))
+        #expect(policy.observe(service: "b", anomaly: .medium, timestamp: 30_000) == .open(severity: .medium))
         // Every 50 s for ten minutes: still the same incident.
         for second in stride(from: 80, through: 630, by: 50) {
-            #expect(policy.observe(service: "a", isAnomaly: true, severity: .medium, timestamp: Double(second) * 1000) == .repeat(alertID: "x"))
+            #expect(policy.observe(service: "a", anomaly: .medium, timestamp: Double(second) * 1000) == .repeat(alertID: "x"))
         }
         // Normal points do not end it; a minute without an anomaly does.
-        #expect(policy.observe(service: "a", isAnomaly: false, severity: .medium, timestamp: 650_000) == .none)
-        #expect(policy.observe(service: "a", isAnomaly: true, severity: .medium, timestamp: 689_999) == .repeat(alertID: "x"))
-        #expect(policy.observe(service: "a", isAnomaly: true, severity: .medium, timestamp: 751_000) == .open)
+        #expect(policy.observe(service: "a", anomaly: nil, timestamp: 650_000) == .none)
+        #expect(policy.observe(service: "a", anomaly: .medium, timestamp: 689_999) == .repeat(alertID: "x"))
+        #expect(policy.observe(service: "a", anomaly: .medium, timestamp: 751_000) == .open(severity: .medium))
     }
 
     /// A late event (a host whose clock lags, a retried message) belongs to the incident it falls
     /// in, and one long before it is an alert of its own that does not take over.
     @Test func lateAnomaliesCountOnTheIncidentTheyBelongTo() {
         var policy = AlertPolicy(cooldown: 60_000)
-        #expect(policy.observe(service: "a", isAnomaly: true, severity: .medium, timestamp: 100_000) == .open)
+        #expect(policy.observe(service: "a", anomaly: .medium, timestamp: 100_000) == .open(severity: .medium))
         policy.opened("x", service: "a", at: 100_000, severity: .medium)
-        #expect(policy.observe(service: "a", isAnomaly: true, severity: .medium, timestamp: 98_000) == .repeat(alertID: "x"))
-        #expect(policy.observe(service: "a", isAnomaly: true, severity: .medium, timestamp: 150_000) == .repeat(alertID: "x"))
-        #expect(policy.observe(service: "a", isAnomaly: true, severity: .medium, timestamp: 10_000) == .open)
+        #expect(policy.observe(service: "a", anomaly: .medium, timestamp: 98_000) == .repeat(alertID: "x"))
+        #expect(policy.observe(service: "a", anomaly: .medium, timestamp: 150_000) == .repeat(alertID: "x"))
+        #expect(policy.observe(service: "a", anomaly: .medium, timestamp: 10_000) == .open(severity: .medium))
         policy.opened("old", service: "a", at: 10_000, severity: .medium)
-        #expect(policy.observe(service: "a", isAnomaly: true, severity: .medium, timestamp: 200_000) == .repeat(alertID: "x"))
+        #expect(policy.observe(service: "a", anomaly: .medium, timestamp: 200_000) == .repeat(alertID: "x"))
     }
 
     /// Persistence decides when an alert opens; once open, every anomaly of the incident counts
     /// on it, however sparse.
     @Test func anOpenAlertTakesEveryAnomalyWhateverThePersistence() {
         var policy = AlertPolicy(cooldown: 300_000, persistence: (k: 3, n: 5))
-        for minute in 0..<3 { _ = policy.observe(service: "a", isAnomaly: true, severity: .medium, timestamp: Double(minute) * 60_000) }
+        for minute in 0..<3 { _ = policy.observe(service: "a", anomaly: .medium, timestamp: Double(minute) * 60_000) }
         policy.opened("x", service: "a", at: 120_000, severity: .medium)
         // Then one anomaly every three minutes: never 3 of 5, never 5 minutes apart.
         for minute in stride(from: 3, to: 30, by: 1) {
-            let action = policy.observe(service: "a", isAnomaly: minute % 3 == 2, severity: .medium, timestamp: Double(minute) * 60_000)
+            let action = policy.observe(service: "a", anomaly: minute % 3 == 2 ? .medium : nil, timestamp: Double(minute) * 60_000)
             #expect(action == (minute % 3 == 2 ? .repeat(alertID: "x") : .none), "minute \(minute)")
         }
     }
@@ -105,9 +105,9 @@ import VigilDetect
     @Test func aMoreSevereAnomalyEscalatesTheOpenAlert() {
         var policy = AlertPolicy(cooldown: 60_000)
         func observe(_ severity: Severity, at seconds: Double) -> AlertPolicy.Action {
-            policy.observe(service: "a", isAnomaly: true, severity: severity, timestamp: seconds * 1000)
+            policy.observe(service: "a", anomaly: severity, timestamp: seconds * 1000)
         }
-        #expect(observe(.medium, at: 0) == .open)
+        #expect(observe(.medium, at: 0) == .open(severity: .medium))
         policy.opened("x", service: "a", at: 0, severity: .medium)
         #expect(observe(.medium, at: 10) == .repeat(alertID: "x"))
         #expect(observe(.high, at: 20) == .escalate(alertID: "x", previous: .medium))
@@ -118,7 +118,7 @@ import VigilDetect
         // An escalation that could not be stored is taken back: the next critical escalates.
         policy.withdrawEscalation(of: "x", service: "a", to: .critical, from: .high)
         #expect(observe(.critical, at: 70) == .escalate(alertID: "x", previous: .high))
-        #expect(observe(.high, at: 200) == .open)
+        #expect(observe(.high, at: 200) == .open(severity: .high))
         policy.opened("y", service: "a", at: 200_000, severity: .high)
         #expect(observe(.high, at: 210) == .repeat(alertID: "y"))
         #expect(observe(.critical, at: 220) == .escalate(alertID: "y", previous: .high))
@@ -126,12 +126,23 @@ import VigilDetect
 
     @Test func kOfNNeedsPersistentAnomalies() {
         var policy = AlertPolicy(cooldown: 0, persistence: (k: 2, n: 3))
-        #expect(policy.observe(service: "a", isAnomaly: true, severity: .medium, timestamp: 0) == .none)
-        #expect(policy.observe(service: "a", isAnomaly: false, severity: .medium, timestamp: 1) == .none)
-        #expect(policy.observe(service: "a", isAnomaly: true, severity: .medium, timestamp: 2) == .open)
-        #expect(policy.observe(service: "a", isAnomaly: false, severity: .medium, timestamp: 3) == .none)
-        #expect(policy.observe(service: "a", isAnomaly: false, severity: .medium, timestamp: 4) == .none)
-        #expect(policy.observe(service: "a", isAnomaly: true, severity: .medium, timestamp: 5) == .none)
+        #expect(policy.observe(service: "a", anomaly: .medium, timestamp: 0) == .none)
+        #expect(policy.observe(service: "a", anomaly: nil, timestamp: 1) == .none)
+        #expect(policy.observe(service: "a", anomaly: .medium, timestamp: 2) == .open(severity: .medium))
+        #expect(policy.observe(service: "a", anomaly: nil, timestamp: 3) == .none)
+        #expect(policy.observe(service: "a", anomaly: nil, timestamp: 4) == .none)
+        #expect(policy.observe(service: "a", anomaly: .medium, timestamp: 5) == .none)
+    }
+
+    /// Under persistence the alert opens at the worst of the anomalies that made it persistent,
+    /// not at the last one's.
+    @Test func aPersistentIncidentOpensAtItsWorstAnomaly() {
+        var policy = AlertPolicy(cooldown: 300_000, persistence: (k: 3, n: 5))
+        let points: [Severity?] = [.critical, nil, .medium, .medium]
+        let actions = points.enumerated().map { minute, anomaly in
+            policy.observe(service: "a", anomaly: anomaly, timestamp: Double(minute) * 60_000)
+        }
+        #expect(actions == [.none, .none, .none, .open(severity: .critical)])
     }
 
     @Test func severityFollowsTheSeedsConfidenceBands() {

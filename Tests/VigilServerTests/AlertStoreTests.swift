@@ -14,30 +14,60 @@ import VigilDetect
         return Alert(id: id, event: event, score: score, features: ["cpu_usage"], modelType: "autoencoder")
     }
 
+    /// A repeat of `id` at `timestamp` that escalates it from medium to critical.
+    private func escalation(of id: String, at timestamp: Double) -> AlertChanges {
+        AlertChanges(
+            repeats: [AlertRepeat(alertID: id, timestamp: timestamp)],
+            escalations: [AlertChanges.Escalation(alert: alert(id, confidence: 0.95, value: 99, at: timestamp), previous: .medium)])
+    }
+
     @Test func anEscalationRewritesTheAlertAndKeepsItsOpeningAndCount() async throws {
         let store = try AlertStore(path: TestService.temporaryDirectory() + "/alerts.sqlite")
-        try await store.record(opened: [alert("a1", confidence: 0.6, value: 80, at: 1_000)])
-        try await store.record(
-            opened: [], repeats: [AlertRepeat(alertID: "a1", timestamp: 61_000)],
-            escalations: [alert("a1", confidence: 0.95, value: 99, at: 61_000)])
+        try await store.record(AlertChanges(opened: [alert("a1", confidence: 0.6, value: 80, at: 1_000)]))
+        try await store.record(escalation(of: "a1", at: 61_000))
         let stored = try #require(try await store.alerts(matching: AlertQuery()).first)
         #expect(stored.severity == .critical)
         #expect(stored.metadata.value == 99)
         #expect(stored.timestamp == 1_000)
         #expect(stored.count == 2)
         #expect(stored.lastSeen == 61_000)
+        #expect(stored.revision == 1)
         #expect(try await store.alerts(matching: AlertQuery(severity: .medium)).isEmpty)
+    }
+
+    /// A restart takes up each service's latest alert, by its last sighting.
+    @Test func theOpenIncidentsAreEachServicesLatestAlert() async throws {
+        let store = try AlertStore(path: TestService.temporaryDirectory() + "/alerts.sqlite")
+        #expect(try store.openIncidents(limit: 10).isEmpty)
+        var other = alert("b1", confidence: 0.6, value: 80, at: 5_000)
+        other.service = "web"
+        try await store.record(
+            AlertChanges(opened: [alert("a1", confidence: 0.6, value: 80, at: 1_000), alert("a2", confidence: 0.6, value: 80, at: 2_000), other]))
+        // a1 opened first but was seen last.
+        try await store.record(escalation(of: "a1", at: 9_000))
+        let incidents = try store.openIncidents(limit: 10)
+        #expect(incidents.map(\.alertID) == ["a1", "b1"])
+        #expect(incidents.first == OpenIncident(alertID: "a1", service: "db", severity: .critical, openedAt: 1_000, lastSeen: 9_000))
+        #expect(try store.openIncidents(limit: 1).map(\.alertID) == ["a1"])
+    }
+
+    /// An alert stored before alerts had revisions reads as revision 0.
+    @Test func anAlertWithoutARevisionReadsAsTheFirst() throws {
+        let body = try JSONEncoder().encode(alert("a1", confidence: 0.6, value: 80, at: 1_000))
+        var object = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
+        object["revision"] = nil
+        let old = try JSONDecoder().decode(Alert.self, from: try JSONSerialization.data(withJSONObject: object))
+        #expect(old.revision == 0)
+        #expect(old.id == "a1")
     }
 
     /// The first version is in flight when the alert escalates: its delivery report must not
     /// take the escalated version out of the outbox.
     @Test func aDeliveredEarlierVersionLeavesTheEscalationInTheOutbox() async throws {
         let store = try AlertStore(path: TestService.temporaryDirectory() + "/alerts.sqlite")
-        try await store.record(opened: [alert("a1", confidence: 0.6, value: 80, at: 1_000)], outbox: true)
+        try await store.record(AlertChanges(opened: [alert("a1", confidence: 0.6, value: 80, at: 1_000)]), outbox: true)
         let first = try #require(try await store.outbox(limit: 10) { _ in false }.first)
-        try await store.record(
-            opened: [], repeats: [AlertRepeat(alertID: "a1", timestamp: 61_000)],
-            escalations: [alert("a1", confidence: 0.95, value: 99, at: 61_000)], outbox: true)
+        try await store.record(escalation(of: "a1", at: 61_000), outbox: true)
         try await store.markDelivered([first.version], at: 2_000)
         #expect(try await store.outboxCount() == 1)
         let second = try #require(try await store.outbox(limit: 10) { _ in false }.first)
@@ -46,6 +76,7 @@ import VigilDetect
         #expect(body?["severity"] as? String == "critical")
         #expect(body?["count"] as? Int == 2)
         #expect(body?["timestamp"] as? Double == 1_000)
+        #expect(body?["revision"] as? Int == 1)
         try await store.markDelivered([second.version], at: 3_000)
         #expect(try await store.outboxCount() == 0)
     }

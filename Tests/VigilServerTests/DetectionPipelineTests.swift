@@ -39,6 +39,56 @@ import VigilServer
         #expect(stored.map(\.id) == [try #require(next.alertID)])
     }
 
+    /// An escalation the store refused did not happen: the incident's next anomaly as severe
+    /// escalates the alert again.
+    @Test func anEscalationTheStoreRefusedIsTriedAgain() async throws {
+        let medium = try #require(TestService.cpu(flaggedAs: .medium))
+        let critical = try #require(TestService.cpu(flaggedAs: .critical))
+        let service = try TestService.make()
+        func anomaly(cpu: Double, at second: Double) -> MetricEvent {
+            MetricEvent(
+                timestamp: 1_764_072_000_000 + second * 1000, service: "db", metric: "cpu_usage", value: cpu,
+                tags: ["memory_usage": 50, "disk_io": 50, "network_io": 50, "response_time": 50])
+        }
+        let id = try #require(try await service.pipeline.detect(anomaly(cpu: medium, at: 0)).alertID)
+        let database = try DatabaseQueue(path: service.configuration.alertDatabasePath)
+        try await database.write {
+            try $0.execute(sql: "CREATE TRIGGER refuse BEFORE UPDATE OF severity ON alert BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+        }
+        await #expect(throws: (any Error).self) { try await service.pipeline.detect(anomaly(cpu: critical, at: 10)) }
+        try await database.write { try $0.execute(sql: "DROP TRIGGER refuse") }
+
+        #expect(try await service.pipeline.detect(anomaly(cpu: critical, at: 20)).alertID == id)
+        let stored = try #require(try await service.pipeline.store.alerts(matching: AlertQuery()).first)
+        #expect(stored.severity == .critical)
+        #expect(stored.count == 2)
+    }
+
+    /// Concurrent detections of one service: one alert, every anomaly counted on it, at the
+    /// highest severity, whatever order the requests are stored in.
+    @Test func concurrentAnomaliesOfOneServiceAreOneAlertAtTheHighestSeverity() async throws {
+        let medium = try #require(TestService.cpu(flaggedAs: .medium))
+        let critical = try #require(TestService.cpu(flaggedAs: .critical))
+        let service = try TestService.make()
+        let pipeline = service.pipeline
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<40 {
+                group.addTask {
+                    _ = try await pipeline.detect(
+                        MetricEvent(
+                            timestamp: 1_764_072_000_000 + Double(index) * 1000, service: "db", metric: "cpu_usage",
+                            value: index % 2 == 0 ? medium : critical,
+                            tags: ["memory_usage": 50, "disk_io": 50, "network_io": 50, "response_time": 50]))
+                }
+            }
+            try await group.waitForAll()
+        }
+        let stored = try await pipeline.store.alerts(matching: AlertQuery())
+        #expect(stored.count == 1)
+        #expect(stored.first?.count == 40)
+        #expect(stored.first?.severity == .critical)
+    }
+
     @Test func aBatchGivesTheResultsAndAlertsOfOneDetectionPerEvent() async throws {
         let one = try TestService.make().pipeline
         let batched = try TestService.make().pipeline

@@ -75,18 +75,32 @@ import VigilServer
         try cluster.createTopic("alerts", partitions: 1)
         let service = try Self.service(cluster)
         try await service.application().test(.live) { client in
-            // Each delivered before the next (an alert escalated before it is sent goes out once, escalated).
+            // db: each version delivered before the next.
             for (value, seconds) in [(medium, 0.0), (critical, 60)] {
                 try await client.post(
                     "/api/v1/ml/detect", json: metric(service: "db", value: value, timestamp: 1_764_072_000_000 + seconds * 1000, tags: Self.tags))
                 #expect(try await Self.waitUntil { try await service.pipeline.store.outboxCount() == 0 })
             }
-            let messages = try await Self.read("alerts", count: 2, from: cluster)
-            let alerts = messages.compactMap { try? JSONSerialization.jsonObject(with: Data($0.value)) as? [String: Any] }
-            #expect(alerts.count == 2)
-            #expect(Set(alerts.compactMap { $0["id"] as? String }).count == 1)
-            #expect(alerts.map { $0["severity"] as? String } == ["medium", "critical"])
-            #expect(alerts.map { $0["count"] as? Int } == [1, 2])
+            // cache: back to back, so the escalation may come while the first version is in flight
+            // (its delivery report must not take the escalation out of the outbox) or before it is sent.
+            for (value, seconds) in [(medium, 0.0), (critical, 1)] {
+                try await client.post(
+                    "/api/v1/ml/detect", json: metric(service: "cache", value: value, timestamp: 1_764_072_000_000 + seconds * 1000, tags: Self.tags))
+            }
+            #expect(try await Self.waitUntil { try await service.pipeline.store.outboxCount() == 0 })
+            let messages = try await Self.read("alerts", count: 4, from: cluster, timeout: .seconds(10))
+            func alerts(of key: String) -> [[String: Any]] {
+                messages.filter { $0.keyString == key }.compactMap { try? JSONSerialization.jsonObject(with: Data($0.value)) as? [String: Any] }
+            }
+            let db = alerts(of: "db")
+            #expect(Set(db.compactMap { $0["id"] as? String }).count == 1)
+            #expect(db.map { $0["severity"] as? String } == ["medium", "critical"])
+            #expect(db.map { $0["count"] as? Int } == [1, 2])
+            #expect(db.map { $0["revision"] as? Int } == [0, 1])
+            let cache = alerts(of: "cache")
+            #expect((1...2).contains(cache.count))
+            #expect(cache.last?["severity"] as? String == "critical")
+            #expect(cache.last?["revision"] as? Int == 1)
         }
     }
 
@@ -222,7 +236,9 @@ extension KafkaPipelineTests {
         #expect(lines.first == "payments")
         let alert = try #require(try JSONSerialization.jsonObject(with: Data((lines.last ?? "").utf8)) as? [String: Any])
         #expect(alert["id"] as? String == id)
-        for key in ["id", "title", "description", "severity", "source", "service", "timestamp", "metadata", "top_features", "count", "last_seen"] {
+        for key in [
+            "id", "title", "description", "severity", "source", "service", "timestamp", "metadata", "top_features", "count", "last_seen", "revision",
+        ] {
             #expect(alert[key] != nil, "the alert JSON lacks \(key)")
         }
         let metadata = try #require(alert["metadata"] as? [String: Any])

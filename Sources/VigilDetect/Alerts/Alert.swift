@@ -44,11 +44,31 @@ public struct Alert: Sendable, Equatable, Codable {
     public var count: Int
     /// The latest repeat's time, milliseconds since the epoch.
     public var lastSeen: Double
+    /// How often the alert escalated: 0 when it opens, one more each time a more severe anomaly
+    /// rewrites it. Kafka consumers keep the highest revision of each id.
+    public var revision: Int
 
     enum CodingKeys: String, CodingKey {
-        case id, title, description, severity, source, service, timestamp, metadata, count
+        case id, title, description, severity, source, service, timestamp, metadata, count, revision
         case topFeatures = "top_features"
         case lastSeen = "last_seen"
+    }
+
+    /// Reads an alert; one stored before alerts had revisions is revision 0.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        title = try container.decode(String.self, forKey: .title)
+        description = try container.decode(String.self, forKey: .description)
+        severity = try container.decode(Severity.self, forKey: .severity)
+        source = try container.decode(String.self, forKey: .source)
+        service = try container.decode(String.self, forKey: .service)
+        timestamp = try container.decode(Double.self, forKey: .timestamp)
+        metadata = try container.decode(Metadata.self, forKey: .metadata)
+        topFeatures = try container.decode([Contribution].self, forKey: .topFeatures)
+        count = try container.decode(Int.self, forKey: .count)
+        lastSeen = try container.decode(Double.self, forKey: .lastSeen)
+        revision = try container.decodeIfPresent(Int.self, forKey: .revision) ?? 0
     }
 
     /// The alert for an anomalous `score` of `event` (`metric`/`value` name what triggered it).
@@ -68,5 +88,6 @@ public struct Alert: Sendable, Equatable, Codable {
         self.topFeatures = ranked.map { Contribution(feature: $0.0, share: $0.1) }
         self.count = 1
         self.lastSeen = event.timestamp
+        self.revision = 0
     }
 }

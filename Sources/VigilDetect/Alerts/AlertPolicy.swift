@@ -13,14 +13,15 @@
 ///
 /// At most ``capacity`` services are tracked (the least recently active tenth is forgotten
 /// when full, as the feature assembler does). A value-type state machine:
-/// ``observe(service:isAnomaly:severity:timestamp:)`` returns the action and the caller performs it
+/// ``observe(service:anomaly:timestamp:)`` returns the action and the caller performs it
 /// (writes the store) outside any lock.
 public struct AlertPolicy: Sendable {
     public enum Action: Sendable, Equatable {
         /// Nothing to record.
         case none
-        /// Open a new alert.
-        case open
+        /// Open a new alert with this severity: the anomaly's, or with persistence the highest of
+        /// the anomalies that made it persistent.
+        case open(severity: Severity)
         /// Count a repeat on the open alert with this id.
         case `repeat`(alertID: String)
         /// Count a repeat on the open alert with this id, and raise its severity (it was
@@ -43,7 +44,8 @@ public struct AlertPolicy: Sendable {
     }
 
     private var openAlerts: [String: OpenAlert] = [:]
-    private var recent: [String: (points: [Bool], latest: Double)] = [:]
+    /// Each service's last `n` points (their severity when anomalous) under persistence.
+    private var recent: [String: (points: [Severity?], latest: Double)] = [:]
 
     public init(cooldown: Double = 300_000, persistence: (k: Int, n: Int)? = nil, capacity: Int = 100_000) {
         self.cooldown = cooldown
@@ -51,27 +53,28 @@ public struct AlertPolicy: Sendable {
         self.capacity = capacity
     }
 
-    /// What to do with a point of `service` at `timestamp` (milliseconds); `severity` is the
-    /// point's when it is anomalous.
-    public mutating func observe(service: String, isAnomaly: Bool, severity: Severity, timestamp: Double) -> Action {
-        var persistent = true
+    /// What to do with a point of `service` at `timestamp` (milliseconds): `anomaly` is its
+    /// severity when it is anomalous, `nil` when it is normal.
+    public mutating func observe(service: String, anomaly severity: Severity?, timestamp: Double) -> Action {
+        var opening = severity
         if let persistence {
             var window = recent[service] ?? ([], timestamp)
-            window.points.append(isAnomaly)
+            window.points.append(severity)
             if window.points.count > persistence.n { window.points.removeFirst(window.points.count - persistence.n) }
             window.latest = max(window.latest, timestamp)
             if recent[service] == nil { recent.makeRoom(capacity: capacity) { $0.latest } }
             recent[service] = window
-            persistent = window.points.filter { $0 }.count >= persistence.k
+            let anomalies = window.points.compactMap { $0 }
+            opening = anomalies.count >= persistence.k ? anomalies.max() : nil
         }
-        guard isAnomaly else { return .none }
+        guard let severity else { return .none }
         if let open = openAlerts[service], timestamp > open.openedAt - cooldown, timestamp < open.lastSeen + cooldown {
             openAlerts[service]!.lastSeen = max(open.lastSeen, timestamp)
             guard severity > open.severity else { return .repeat(alertID: open.id) }
             openAlerts[service]!.severity = severity
             return .escalate(alertID: open.id, previous: open.severity)
         }
-        return persistent ? .open : .none
+        return opening.map { .open(severity: $0) } ?? .none
     }
 
     /// Records that the alert `id` was opened for `service` at `timestamp` with `severity`. An

@@ -69,57 +69,88 @@ public final class AlertStore: Sendable {
         return encoder
     }()
 
-    /// Stores new alerts, counts repeats of open ones and rewrites the escalated ones, in one
-    /// transaction. With `outbox`, the new and the escalated alerts also wait there for Kafka's
-    /// delivery report.
-    ///
-    /// An escalation is the open alert as its more severe anomaly describes it (severity, score,
-    /// metric, top features), keeping the alert's opening time, count and last sighting.
-    public func record(opened: [Alert], repeats: [AlertRepeat] = [], escalations: [Alert] = [], outbox: Bool = false) async throws {
-        guard !opened.isEmpty || !repeats.isEmpty || !escalations.isEmpty else { return }
-        let bodies = try opened.map { try Self.encoder.encode($0) }
-        try await database.write { db in
-            for (alert, body) in zip(opened, bodies) {
-                try db.execute(
-                    sql: "INSERT INTO alert (id, service, severity, timestamp, last_seen, count, body, outbox) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    arguments: [alert.id, alert.service, alert.severity.rawValue, alert.timestamp, alert.lastSeen, alert.count, body, outbox ? 1 : 0])
+    /// Stores `changes` in one transaction: inserts the new alerts, counts the repeats and
+    /// rewrites the escalated alerts. With `outbox`, the new and the escalated alerts also wait
+    /// there for Kafka's delivery report.
+    public func record(_ changes: AlertChanges, outbox: Bool = false) async throws {
+        guard !changes.isEmpty else { return }
+        try await database.write { db in try Self.apply(changes, outbox: outbox, db) }
+    }
+
+    /// Decides what to store inside the store's write (`decide`: the alert policy's step for a
+    /// batch), then stores it as ``record(_:outbox:)`` does, and returns it. Writes are serialised,
+    /// so decisions are committed in the order they were made: an escalation is never stored before
+    /// the opening of its alert. When the transaction fails, `undo` takes the decision back.
+    public func record(
+        outbox: Bool, deciding decide: @escaping @Sendable () -> AlertChanges, undo: @escaping @Sendable (AlertChanges) -> Void
+    ) async throws -> AlertChanges {
+        try await database.writeWithoutTransaction { db in
+            let changes = decide()
+            guard !changes.isEmpty else { return changes }
+            do {
+                try db.inTransaction {
+                    try Self.apply(changes, outbox: outbox, db)
+                    return .commit
+                }
+            } catch {
+                undo(changes)
+                throw error
             }
-            for seen in repeats {
-                try db.execute(
-                    sql: "UPDATE alert SET count = count + 1, last_seen = max(last_seen, ?) WHERE id = ?", arguments: [seen.timestamp, seen.alertID])
-            }
-            for escalation in escalations {
-                guard let row = try Row.fetchOne(db, sql: "SELECT timestamp, count, last_seen FROM alert WHERE id = ?", arguments: [escalation.id])
-                else { continue }
-                var alert = escalation
-                alert.timestamp = row["timestamp"]
-                alert.count = row["count"]
-                alert.lastSeen = row["last_seen"]
-                try db.execute(
-                    sql: "UPDATE alert SET severity = ?, body = ?, revision = revision + 1, outbox = max(outbox, ?) WHERE id = ?",
-                    arguments: [alert.severity.rawValue, try Self.encoder.encode(alert), outbox ? 1 : 0, alert.id])
-            }
+            return changes
         }
     }
 
-    /// Each service's latest alert (by its last sighting) that may still be open: seen within
-    /// `cooldown` milliseconds of the newest sighting in the store, at most `limit` of them,
-    /// latest first. A restarted service takes them up (``AlertPolicy/resume(_:service:openedAt:lastSeen:severity:)``),
-    /// so that an incident running through the restart stays one alert.
-    public func openIncidents(cooldown: Double, limit: Int) throws -> [OpenIncident] {
+    /// An escalation keeps the alert's opening time, count and last sighting, and takes the more
+    /// severe anomaly's severity, score, metric and top features; it waits in the outbox again
+    /// (also an alert stored before Kafka was configured: its escalation is news).
+    private static func apply(_ changes: AlertChanges, outbox: Bool, _ db: Database) throws {
+        for alert in changes.opened {
+            try db.execute(
+                sql: "INSERT INTO alert (id, service, severity, timestamp, last_seen, count, body, outbox) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    alert.id, alert.service, alert.severity.rawValue, alert.timestamp, alert.lastSeen, alert.count, try encoder.encode(alert),
+                    outbox ? 1 : 0,
+                ])
+        }
+        for seen in changes.repeats {
+            try db.execute(
+                sql: "UPDATE alert SET count = count + 1, last_seen = max(last_seen, ?) WHERE id = ?", arguments: [seen.timestamp, seen.alertID])
+        }
+        for escalation in changes.escalations {
+            var alert = escalation.alert
+            let sql = "SELECT timestamp, count, last_seen, revision FROM alert WHERE id = ?"
+            guard let row = try Row.fetchOne(db, sql: sql, arguments: [alert.id]) else { continue }
+            alert.timestamp = row["timestamp"]
+            alert.count = row["count"]
+            alert.lastSeen = row["last_seen"]
+            alert.revision = row["revision"] + 1
+            try db.execute(
+                sql: """
+                    UPDATE alert SET severity = ?, body = ?, revision = ?, outbox = max(outbox, ?),
+                    delivered_at = CASE WHEN ? THEN NULL ELSE delivered_at END WHERE id = ?
+                    """,
+                arguments: [alert.severity.rawValue, try encoder.encode(alert), alert.revision, outbox ? 1 : 0, outbox, alert.id])
+        }
+    }
+
+    /// Each service's latest alert (by its last sighting), at most `limit` of them, latest first:
+    /// the alerts a restarted service takes up as open
+    /// (``AlertPolicy/resume(_:service:openedAt:lastSeen:severity:)``), so that an incident running
+    /// through the restart stays one alert. Whether one is still open is the policy's to judge,
+    /// by its cooldown and the event times to come. Blocking: for start-up.
+    public func openIncidents(limit: Int) throws -> [OpenIncident] {
         try database.read { db in
             // SQLite takes a bare column of a max() aggregate from the row holding the maximum.
             try Row.fetchAll(
                 db,
                 sql: """
                     SELECT id, service, severity, timestamp, max(last_seen) AS last_seen FROM alert
-                    WHERE last_seen >= (SELECT max(last_seen) FROM alert) - ?
                     GROUP BY service ORDER BY last_seen DESC LIMIT ?
                     """,
-                arguments: [cooldown, limit]
+                arguments: [limit]
             ).map { row in
                 OpenIncident(
-                    alertID: row["id"], service: row["service"], severity: Severity(rawValue: row["severity"]) ?? .medium,
+                    alertID: row["id"], service: row["service"], severity: Severity(rawValue: row["severity"]) ?? .critical,
                     openedAt: row["timestamp"], lastSeen: row["last_seen"])
             }
         }
@@ -143,7 +174,7 @@ public final class AlertStore: Sendable {
 
     /// Takes the alerts `sent` out of the outbox: Kafka acknowledged them. An alert rewritten
     /// since (escalated) stays, for its new revision to be sent.
-    func markDelivered(_ sent: [OutboxEntry.Revision], at time: Double) async throws {
+    func markDelivered(_ sent: [OutboxEntry.Version], at time: Double) async throws {
         guard !sent.isEmpty else { return }
         try await database.write { db in
             for alert in sent {
@@ -179,7 +210,7 @@ public final class AlertStore: Sendable {
             _ = arguments.append(contentsOf: [until])
         }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let sql = "SELECT body, count, last_seen FROM alert \(filter) ORDER BY timestamp DESC, rowid DESC LIMIT \(query.limit)"
+        let sql = "SELECT body, count, last_seen, revision FROM alert \(filter) ORDER BY timestamp DESC, rowid DESC LIMIT \(query.limit)"
         let bound = arguments
         return try await database.read { db in
             let decoder = JSONDecoder()
@@ -187,6 +218,7 @@ public final class AlertStore: Sendable {
                 var alert = try decoder.decode(Alert.self, from: row["body"] as Data)
                 alert.count = row["count"]
                 alert.lastSeen = row["last_seen"]
+                alert.revision = row["revision"]
                 return alert
             }
         }
@@ -237,8 +269,8 @@ public struct AlertRepeat: Sendable, Equatable {
 
 /// An alert waiting in the Kafka outbox, as stored when it opened or last escalated.
 struct OutboxEntry: Sendable {
-    /// One version of an alert: its id and how often it was rewritten.
-    struct Revision: Sendable, Hashable {
+    /// One version of an alert: its id and its revision.
+    struct Version: Sendable, Hashable {
         var id: String
         var revision: Int64
     }
@@ -250,5 +282,5 @@ struct OutboxEntry: Sendable {
     var service: String
     var body: Data
 
-    var version: Revision { Revision(id: id, revision: revision) }
+    var version: Version { Version(id: id, revision: revision) }
 }

@@ -8,21 +8,20 @@ import VigilKafka
 /// report, so a broker outage or a restart of Vigil loses no alert.
 ///
 /// Alerts enter the outbox in the same transaction that stores them, and again when they
-/// escalate (``DetectionPipeline``);
-/// this service sends them (key = service), and retries whatever failed or timed out. At most
-/// ``maximumInFlight`` are handed to librdkafka at once, so memory stays bounded however long
-/// the outage: the backlog waits on disk.
+/// escalate (``DetectionPipeline``); this service sends them (key = service), and retries
+/// whatever failed or timed out. At most ``maximumInFlight`` are handed to librdkafka at once,
+/// so memory stays bounded however long the outage: the backlog waits on disk.
 ///
 /// One loop does all the reading, so a cursor (the last row sent) is enough to find new alerts
 /// without reading a busy outbox again on every signal; once every ``rescanInterval`` it scans
 /// from the start instead, for the alerts whose delivery failed and the escalated ones (rows
-/// before the cursor). Acknowledgements are written in
-/// batches, one transaction per wake-up.
+/// before the cursor). Acknowledgements are written in batches, one transaction per wake-up.
 struct AlertPublisher: Service {
     let producer: KafkaProducer
     let store: AlertStore
     let topic: String
-    /// Wakes the publisher: a new alert entered the outbox, or a rescan is due.
+    /// Wakes the publisher: an alert entered the outbox (a new one is read at once, an escalated
+    /// one at the next rescan), or a rescan is due.
     let signal: AsyncStream<Void>
     let wake: AsyncStream<Void>.Continuation
     let metrics: ServiceMetrics
@@ -87,7 +86,7 @@ struct AlertPublisher: Service {
         }
     }
 
-    private func handle(_ result: Result<KafkaDeliveryReport, KafkaError>, sent: OutboxEntry.Revision) {
+    private func handle(_ result: Result<KafkaDeliveryReport, KafkaError>, sent: OutboxEntry.Version) {
         metrics.recordKafkaDelivery(success: (try? result.get()) != nil)
         switch result {
         case .success:
@@ -117,7 +116,7 @@ final class PublishingProgress: Sendable {
     private struct State {
         var inFlight: Set<String> = []
         var cursor: Int64 = 0
-        var delivered: [OutboxEntry.Revision] = []
+        var delivered: [OutboxEntry.Version] = []
         var rescanDue = true
     }
 
@@ -134,13 +133,13 @@ final class PublishingProgress: Sendable {
     }
 
     /// Records Kafka's acknowledgement of `sent`; it stays in flight until the store knows.
-    func delivered(_ sent: OutboxEntry.Revision) {
+    func delivered(_ sent: OutboxEntry.Version) {
         state.withLock { $0.delivered.append(sent) }
         deliveries.continuation.yield()
     }
 
     /// The acknowledgements not yet written, which the caller now writes.
-    func takeDelivered() -> [OutboxEntry.Revision] {
+    func takeDelivered() -> [OutboxEntry.Version] {
         state.withLock { state in
             defer { state.delivered.removeAll(keepingCapacity: true) }
             return state.delivered

@@ -189,7 +189,7 @@ enum OpenAPIDocument {
               },
               "Alert": {
                 "type": "object",
-                "required": ["id", "title", "description", "severity", "source", "service", "timestamp", "metadata", "top_features", "count", "last_seen"],
+                "required": ["id", "title", "description", "severity", "source", "service", "timestamp", "metadata", "top_features", "count", "last_seen", "revision"],
                 "properties": {
                   "id": {"type": "string"}, "title": {"type": "string"}, "description": {"type": "string"},
                   "severity": {
@@ -198,6 +198,10 @@ enum OpenAPIDocument {
                   },
                   "source": {"type": "string"}, "service": {"type": "string"},
                   "timestamp": {"type": "number"}, "last_seen": {"type": "number"}, "count": {"type": "integer"},
+                  "revision": {
+                    "type": "integer", "minimum": 0,
+                    "description": "0 when the alert opens, one more at each escalation; Kafka consumers keep the highest revision of each id."
+                  },
                   "metadata": {
                     "type": "object", "required": ["anomalyScore", "confidence", "metric", "value", "modelType"],
                     "properties": {

@@ -118,57 +118,72 @@ public final class DetectionPipeline: Sendable {
 
     /// Applies the alert policy to each event in order, stores what it opened, counted or
     /// escalated in one transaction, and sets each result's alert id.
+    ///
+    /// The policy decides inside the store's write when the batch has an anomaly, so that two
+    /// batches of one service are stored in the order the policy saw them (an alert opened by
+    /// one and escalated by the other at the same moment is stored opened, then escalated).
     private func alert(_ events: [MetricEvent], _ results: inout [DetectionResult]) async throws {
-        var opened: [Alert] = []
-        var repeats: [AlertRepeat] = []
-        var escalations: [(alert: Alert, previous: Severity)] = []
-        policy.withLock { policy in
-            for (index, event) in events.enumerated() where results[index].score.isAnomaly || policy.persistence != nil {
-                let result = results[index]
-                let severity = Severity(confidence: result.score.confidence)
-                switch policy.observe(service: event.service, isAnomaly: result.score.isAnomaly, severity: severity, timestamp: event.timestamp) {
-                case .none:
-                    continue
-                case .repeat(let id):
-                    repeats.append(AlertRepeat(alertID: id, timestamp: event.timestamp))
-                    results[index].alertID = id
-                case .escalate(let id, let previous):
-                    repeats.append(AlertRepeat(alertID: id, timestamp: event.timestamp))
-                    let alert = Alert(id: id, event: event, score: result.score, features: result.features, modelType: result.modelType)
-                    escalations.append((alert, previous))
-                    results[index].alertID = id
-                case .open:
-                    // Reserved under the lock, so two anomalies at once cannot both open an alert.
-                    let id = Self.newAlertID(at: event.timestamp)
-                    policy.opened(id, service: event.service, at: event.timestamp, severity: severity)
-                    opened.append(Alert(id: id, event: event, score: result.score, features: result.features, modelType: result.modelType))
-                    results[index].alertID = id
-                }
-            }
+        let scored = results
+        guard scored.contains(where: \.score.isAnomaly) else {
+            // Only the persistence windows move.
+            policy.withLock { policy in if policy.persistence != nil { _ = Self.decide(events, scored, &policy) } }
+            return
         }
-        guard !opened.isEmpty || !repeats.isEmpty else { return }
-        do {
-            try await store.record(opened: opened, repeats: repeats, escalations: escalations.map(\.alert), outbox: outboxEnabled)
-        } catch {
-            // Nothing was stored: the alerts opened above do not exist, so they must not count
-            // the service's next anomalies as their repeats, and the escalations did not happen.
-            policy.withLock { policy in
-                for alert in opened { policy.withdraw(alert.id, service: alert.service) }
-                for (alert, previous) in escalations.reversed() {
-                    policy.withdrawEscalation(of: alert.id, service: alert.service, to: alert.severity, from: previous)
+        let changes = try await store.record(
+            outbox: outboxEnabled,
+            deciding: { self.policy.withLock { Self.decide(events, scored, &$0) } },
+            undo: { changes in
+                // Nothing was stored: the alerts opened do not exist, so they must not count the
+                // service's next anomalies as their repeats, and the escalations did not happen.
+                self.policy.withLock { policy in
+                    for alert in changes.opened { policy.withdraw(alert.id, service: alert.service) }
+                    for escalation in changes.escalations.reversed() {
+                        let alert = escalation.alert
+                        policy.withdrawEscalation(of: alert.id, service: alert.service, to: alert.severity, from: escalation.previous)
+                    }
                 }
-            }
-            throw error
-        }
-        if outboxEnabled, !opened.isEmpty || !escalations.isEmpty { outboxSignal.continuation.yield() }
-        for alert in opened {
+            })
+        for (index, id) in changes.alertIDs { results[index].alertID = id }
+        if outboxEnabled, !changes.opened.isEmpty || !changes.escalations.isEmpty { outboxSignal.continuation.yield() }
+        for alert in changes.opened {
             metrics.recordAlertOpened(severity: alert.severity)
             log(alert, "\(alert.title)")
         }
-        for (alert, previous) in escalations {
+        for escalation in changes.escalations {
+            let alert = escalation.alert
             metrics.recordAlertEscalated(severity: alert.severity)
-            log(alert, "Anomaly in \(alert.service) escalated from \(previous.rawValue) to \(alert.severity.rawValue)")
+            log(alert, "Anomaly in \(alert.service) escalated from \(escalation.previous.rawValue) to \(alert.severity.rawValue)")
         }
+    }
+
+    /// The policy's step for `events`, in order, with their `results`.
+    private static func decide(_ events: [MetricEvent], _ results: [DetectionResult], _ policy: inout AlertPolicy) -> AlertChanges {
+        var changes = AlertChanges()
+        for (index, event) in events.enumerated() where results[index].score.isAnomaly || policy.persistence != nil {
+            let result = results[index]
+            let severity = result.score.isAnomaly ? Severity(confidence: result.score.confidence) : nil
+            switch policy.observe(service: event.service, anomaly: severity, timestamp: event.timestamp) {
+            case .none:
+                continue
+            case .repeat(let id):
+                changes.repeats.append(AlertRepeat(alertID: id, timestamp: event.timestamp))
+                changes.alertIDs[index] = id
+            case .escalate(let id, let previous):
+                changes.repeats.append(AlertRepeat(alertID: id, timestamp: event.timestamp))
+                let alert = Alert(id: id, event: event, score: result.score, features: result.features, modelType: result.modelType)
+                changes.escalations.append(AlertChanges.Escalation(alert: alert, previous: previous))
+                changes.alertIDs[index] = id
+            case .open(let severity):
+                // Decided under the lock, so two anomalies at once cannot both open an alert.
+                var alert = Alert(
+                    id: newAlertID(at: event.timestamp), event: event, score: result.score, features: result.features, modelType: result.modelType)
+                alert.severity = severity
+                policy.opened(alert.id, service: event.service, at: event.timestamp, severity: severity)
+                changes.opened.append(alert)
+                changes.alertIDs[index] = alert.id
+            }
+        }
+        return changes
     }
 
     private func log(_ alert: Alert, _ message: String) {

@@ -1,0 +1,34 @@
+public import VigilDetect
+
+/// What the alert policy decided for a batch of events: the alerts to open, the repeats to count
+/// on open ones and the escalations to apply, and the alert each event counted on.
+public struct AlertChanges: Sendable {
+    /// An open alert rewritten by a more severe anomaly of its incident.
+    public struct Escalation: Sendable {
+        /// The alert as the more severe anomaly describes it (its opening time, count and last
+        /// sighting come from the store).
+        public var alert: Alert
+        /// The severity it had before.
+        public var previous: Severity
+
+        public init(alert: Alert, previous: Severity) {
+            self.alert = alert
+            self.previous = previous
+        }
+    }
+
+    public var opened: [Alert] = []
+    public var repeats: [AlertRepeat] = []
+    public var escalations: [Escalation] = []
+    /// The alert each event counted on, by the event's index in the batch.
+    public var alertIDs: [Int: String] = [:]
+
+    public init(opened: [Alert] = [], repeats: [AlertRepeat] = [], escalations: [Escalation] = []) {
+        self.opened = opened
+        self.repeats = repeats
+        self.escalations = escalations
+    }
+
+    /// Whether there is nothing to store.
+    public var isEmpty: Bool { opened.isEmpty && repeats.isEmpty && escalations.isEmpty }
+}
