@@ -22,7 +22,9 @@ public struct ServerConfiguration: Sendable {
     public var staleness: Double = 5 * 60 * 1000
     /// How long (milliseconds, event time) a service goes without an anomaly before its next one
     /// opens a new alert; until then its anomalies count on the open one (see ``AlertPolicy``).
-    public var alertCooldown: Double = 5 * 60 * 1000
+    /// 15 minutes: above the common metric intervals (15 s to 5 minutes), so that an incident
+    /// scraped every 5 minutes is still one alert.
+    public var alertCooldown: Double = 15 * 60 * 1000
     /// Fire an alert only when k of a service's last n points were anomalous.
     public var alertPersistence: (k: Int, n: Int)?
     /// Refuse to start without a loadable bundle instead of training the synthetic default.

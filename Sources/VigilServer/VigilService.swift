@@ -1,5 +1,7 @@
+import Foundation
 public import Hummingbird
 public import Logging
+import NIOCore
 import VigilDetect
 import VigilKafka
 
@@ -31,6 +33,19 @@ public struct VigilService: Sendable {
         self.pipeline = pipeline
         self.kafka = try configuration.kafka.map { settings throws(KafkaError) in
             try KafkaLink(settings: settings, pipeline: pipeline, logger: logger)
+        }
+    }
+
+    /// What to tell the operator when the server cannot listen on `host:port` (the port taken, no
+    /// permission, an address not this machine's); `nil` for any other error.
+    public static func listenFailure(_ error: any Error, host: String, port: Int) -> String? {
+        guard let error = error as? IOError else { return nil }
+        let address = "cannot listen on \(host):\(port)"
+        switch error.errnoCode {
+        case EADDRINUSE: return "\(address): the port is in use by another process (choose another with --port or PORT)"
+        case EACCES: return "\(address): permission denied (ports below 1024 need privileges; choose another with --port or PORT)"
+        case EADDRNOTAVAIL: return "\(address): no interface of this machine has that address (--host or HOST)"
+        default: return "\(address): \(String(cString: strerror(error.errnoCode)))"
         }
     }
 

@@ -37,8 +37,11 @@ struct DataOptions: ParsableArguments {
     }
 
     /// ``load(features:asSeries:)``, with the rows' sampling interval in seconds when the
-    /// file's time column shows a regular one.
-    func loadWithInterval(features: [String]?, asSeries: Bool = false) throws -> (dataset: Dataset, samplingInterval: Double?) {
+    /// file's time column shows a regular one; `training` says so in the advice on rows out of
+    /// order.
+    func loadWithInterval(features: [String]?, asSeries: Bool = false, training: Bool = false) throws -> (
+        dataset: Dataset, samplingInterval: Double?
+    ) {
         if let synthetic {
             var generator = SeededGenerator(seed: dataSeed)
             let dataset = SeedProfile.generate(samples: synthetic, generator: &generator)
@@ -49,12 +52,16 @@ struct DataOptions: ParsableArguments {
         if !report.ignoredColumns.isEmpty {
             Console.note("note: ignoring non-numeric columns \(report.ignoredColumns.joined(separator: ", ")) (choose features with --features)")
         }
+        if let column = report.unreadTimeColumn {
+            Console.note("note: column '\(column)' is not read as times: its first value is neither an epoch number nor an ISO 8601 date-time")
+        }
         if report.skippedRows > 0, let problem = report.firstProblem {
             Console.note("warning: skipped \(report.skippedRows) invalid rows; the first: \(problem)")
         }
         if asSeries, let line = report.firstOutOfOrderLine {
-            throw ValidationError(
-                "\(path!), line \(line): the time goes backwards, but a model with a window, baseline or season reads each service's rows as a series in time order: sort the file by time (or --window 1 --no-baseline, without --season)"
+            let alternative = training ? " (or train with --window 1 --no-baseline --season 0)" : ""
+            throw CommandFailure(
+                "\(path!), line \(line): the time goes backwards, but a model with a window, baseline or season reads each service's rows as a series in time order: sort the file by time\(alternative)"
             )
         }
         return (dataset, report.samplingInterval)

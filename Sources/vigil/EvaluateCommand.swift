@@ -30,7 +30,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         let detector = try AnomalyDetector(bundle: bundle, path: model)
         let dataset = try data.load(features: bundle.features, asSeries: bundle.window.isTemporal)
         guard let labels = dataset.labels else {
-            throw ValidationError("\(dataset.source) has no '\(data.labelColumn)' column: evaluation needs 0/1 labels (--label-column names another)")
+            throw CommandFailure("\(dataset.source) has no '\(data.labelColumn)' column: evaluation needs 0/1 labels (--label-column names another)")
         }
         let earlier = try history.rows(for: bundle, input: dataset.source)
         // Each service's rows are its own series, the history's its past (as in `vigil score`);

@@ -36,7 +36,7 @@ struct HistoryOption: ParsableArguments {
         let reader = CSVDatasetReader(features: bundle.features, labelColumn: nil)
         let (dataset, report) = try reader.read(path: history)
         if let line = report.firstOutOfOrderLine {
-            throw ValidationError("--history \(history), line \(line): the time goes backwards; the rows must be in time order")
+            throw CommandFailure("--history \(history), line \(line): the time goes backwards; the rows must be in time order")
         }
         return (dataset.values, dataset.times, dataset.services)
     }

@@ -7,7 +7,7 @@ import VigilServer
 enum JSONRecord {
     /// Decodes one line and appends its `features` values to `values`; returns its time in
     /// seconds from a `timestamp` or `time` field (epoch seconds or milliseconds, or an ISO 8601
-    /// string; NaN without a readable one) and its `service` (a string field, else `nil`).
+    /// string; NaN without one) and its `service` (a string field, else `nil`).
     /// - Throws: ``DatasetError`` naming the line and the field.
     @discardableResult
     static func parse(_ line: String, lineNumber: Int, source: String, features: [String], into values: inout [Float]) throws(DatasetError)
@@ -42,6 +42,17 @@ enum JSONRecord {
                 throw .invalidJSON(source: source, line: lineNumber, reason: "field '\(name)' is missing")
             }
         }
+        let time: Double
+        switch field(TimeValue.names, of: fields) {
+        case .number(let number)? where number.isFinite: time = TimeValue.seconds(epoch: number)
+        case .string(let text)?:
+            guard let seconds = TimeValue.seconds(Substring(text)) else {
+                throw .invalidTime(source: source, line: lineNumber, column: "timestamp", value: String(text.prefix(64)))
+            }
+            time = seconds
+        case nil: time = .nan
+        case let other?: throw .invalidTime(source: source, line: lineNumber, column: "timestamp", value: "\(other.kind)")
+        }
         values.append(contentsOf: parsed)
         // A number names a service as its text does in CSV.
         var service: String?
@@ -50,11 +61,7 @@ enum JSONRecord {
         case .number(let number)?: service = number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : "\(number)"
         default: break
         }
-        switch field(TimeValue.names, of: fields) {
-        case .number(let number)?: return (TimeValue.seconds(epoch: number), service)
-        case .string(let text)?: return (TimeValue.seconds(Substring(text)) ?? .nan, service)
-        default: return (.nan, service)
-        }
+        return (time, service)
     }
 
     /// The value of the first of `names` among `fields`, then of any key that is one of them in

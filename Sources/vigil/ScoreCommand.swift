@@ -94,10 +94,12 @@ struct ScoreCommand: AsyncParsableCommand {
             let layout = try CSVLayout(headerLine: firstLine, source: name, features: features, labelColumn: nil)
             if detector.window.isTemporal { order = SeriesOrderCheck(layout: layout) }
             if detector.window.isTemporal || layout.servicePosition != nil {
+                var timesReadable: Bool?
                 parse = { line, number, values, time, service throws(DatasetError) in
                     let fields = layout.fields(of: line)
                     order?.observe(fields: fields, lineNumber: number)
-                    _ = try layout.parse(fields: fields, lineNumber: number, into: &values, time: &time, service: &service)
+                    _ = try layout.parse(
+                        fields: fields, lineNumber: number, into: &values, time: &time, service: &service, timesReadable: &timesReadable)
                 }
             } else {
                 // Times and services only matter to series: not read for a model without one.

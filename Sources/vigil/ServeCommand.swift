@@ -56,8 +56,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a feature value stays current for its service.")
     var staleness = 300.0
 
-    @Option(help: "Seconds a service must go without an anomaly before its next one opens a new alert (until then they count on the open one).")
-    var alertCooldown = 300.0
+    @Option(
+        help:
+            "Seconds a service must go without an anomaly before its next one opens a new alert (until then they count on the open one); keep it above the metrics' interval."
+    )
+    var alertCooldown = 900.0
 
     @Option(help: "Seconds between saves of each service's window, baseline and seasons while running (0: only at shutdown).")
     var stateSaveInterval = 300.0
@@ -163,7 +166,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let service = try VigilService(configuration: configuration, logger: logger)
         if requireModel, case .failure(let error) = service.loader.load(into: service.pipeline.models, logger: logger) {
-            throw ValidationError("--require-model: \(error)")
+            throw CommandFailure("--require-model: \(error)")
         }
         let host = configuration.host
         let application = service.application { port in
@@ -171,7 +174,12 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let group = ServiceGroup(
             configuration: .init(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            if let failure = VigilService.listenFailure(error, host: host, port: configuration.port) { throw CommandFailure(failure) }
+            throw error
+        }
         try service.pipeline.store.flush()
         logger.info("stopped; alert store flushed")
     }

@@ -159,7 +159,8 @@ struct TrainCommand: AsyncParsableCommand {
         trainer.seed = seed
 
         let selected = features.map { $0.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces)) } }
-        let (loaded, interval) = try data.loadWithInterval(features: selected, asSeries: trainer.window.isTemporal || (season ?? 0) > 0)
+        let (loaded, interval) = try data.loadWithInterval(
+            features: selected, asSeries: trainer.window.isTemporal || (season ?? 0) > 0, training: true)
         var dataset = loaded
         if let season {
             trainer.window.seasonLength = season > 0 ? season : nil

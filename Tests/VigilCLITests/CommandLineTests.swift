@@ -142,12 +142,13 @@ import Testing
         #expect(perService < 0.2 && together > 0.9, "\(perService) per service, \(together) as one series")
 
         var shuffled = "timestamp,pressure,current\n"
-        for row in 0..<200 { shuffled += "2020-03-09T10:\(row == 150 ? 0 : row / 60 + 1):\(row % 60 < 10 ? "0" : "")\(row % 60),1.0,1.3\n" }
+        for row in 0..<200 { shuffled += "2020-03-09T10:0\(row == 150 ? 0 : row / 60 + 1):\(row % 60 < 10 ? "0" : "")\(row % 60),1.0,1.3\n" }
         let shuffledFile = VigilRunner.temporaryDirectory() + "/shuffled.csv"
         try shuffled.write(toFile: shuffledFile, atomically: true, encoding: .utf8)
         let backwards = try VigilRunner.run(["train", "--data", shuffledFile, "--epochs", "1", "--out", path])
-        #expect(backwards.status != 0)
+        #expect(backwards.status == 1)
         #expect(backwards.error.contains("line 152: the time goes backwards"), "\(backwards.error)")
+        #expect(!backwards.error.contains("Usage:"))
 
         let sideways = try VigilRunner.run(["train", "--data", file, "--hold-out", "sideways", "--out", path])
         #expect(sideways.error.contains("--hold-out must be random or latest, got 'sideways'"))
@@ -337,6 +338,13 @@ import Testing
             ["score", "--model", Self.model],
             input: "{\"cpu_usage\": true, \"memory_usage\": 2, \"disk_io\": 3, \"network_io\": 4, \"response_time\": 5}\n")
         #expect(wrongType.error.contains("column 'cpu_usage': 'true' is not a finite number"))
+        let impossible = try VigilRunner.run(
+            ["score", "--model", Self.model],
+            input:
+                "{\"timestamp\": \"2026-02-31T00:00:00Z\", \"cpu_usage\": 1, \"memory_usage\": 2, \"disk_io\": 3, \"network_io\": 4, \"response_time\": 5}\n"
+        )
+        #expect(impossible.status == 1)
+        #expect(impossible.error.contains("line 1, column 'timestamp': '2026-02-31T00:00:00Z' is not a time"), "\(impossible.error)")
         let notJSON = try VigilRunner.run(["score", "--model", Self.model, "--format", "ndjson"], input: "{oops\n")
         #expect(notJSON.error.contains("line 1: invalid JSON: "), "\(notJSON.error)")
         // The service's parser: what it refuses, `vigil score` refuses too.
@@ -353,6 +361,33 @@ import Testing
         let noModel = try VigilRunner.run(["score", "--model", "/nonexistent/model"], input: "")
         #expect(noModel.status != 0)
         #expect(noModel.error.contains("no model bundle at /nonexistent/model"))
+    }
+
+    /// A data directory that cannot hold the alert store, and a port another process holds, are
+    /// named in one line (exit status 1), not dumped as Foundation or NIO errors.
+    @Test func serveExplainsADataDirectoryOrAPortItCannotUse() throws {
+        let file = VigilRunner.temporaryDirectory() + "/not-a-directory"
+        try "x".write(toFile: file, atomically: true, encoding: .utf8)
+        let directory = try VigilRunner.run(["serve", "--model", Self.model, "--port", "0", "--data-dir", file])
+        #expect(directory.status == 1)
+        #expect(directory.error.contains("cannot open the alert store \(file)/alerts.sqlite: cannot create its directory"), "\(directory.error)")
+        #expect(!directory.error.contains("NSCocoaErrorDomain"))
+
+        // Holds a port on 127.0.0.1 for the length of the run.
+        let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(holder) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(holder, $0, length) == 0 && getsockname(holder, $0, &length) == 0 }
+        }
+        try #require(bound && listen(holder, 1) == 0)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let taken = try VigilRunner.run(["serve", "--model", Self.model, "--port", "\(port)", "--data-dir", VigilRunner.temporaryDirectory()])
+        #expect(taken.status == 1)
+        #expect(taken.error.contains("cannot listen on 127.0.0.1:\(port): the port is in use by another process"), "\(taken.error)")
     }
 
     @Test func serveExplainsBadKafkaOptions() throws {

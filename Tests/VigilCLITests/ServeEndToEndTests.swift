@@ -68,7 +68,8 @@ import Testing
     @Test func requireModelRefusesToStartWithoutABundle() throws {
         let directory = VigilRunner.temporaryDirectory()
         let result = try VigilRunner.run(["serve", "--port", "0", "--data-dir", directory, "--require-model"])
-        #expect(result.status != 0)
+        #expect(result.status == 1)
+        #expect(!result.error.contains("Usage:"))
         #expect(result.error.contains("--require-model"))
         #expect(result.error.contains("no model bundle at"))
     }

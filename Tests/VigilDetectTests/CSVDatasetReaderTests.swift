@@ -132,6 +132,36 @@ import VigilDetect
         #expect(try interval(["0", "1", "2"], column: "t") == nil)
     }
 
+    /// In a column of times, one that cannot be read is named with its line, and skipped with
+    /// the rest of its row under --skip-invalid (the line after it is not blamed for going back).
+    @Test func aTimeThatCannotBeReadIsNamed() throws {
+        let text = "timestamp,cpu\n2026-02-28T04:00:00Z,1\n2026-02-31T04:00:00Z,2\n2026-02-28T04:10:00Z,3\n"
+        #expect(throws: DatasetError.invalidTime(source: "m.csv", line: 3, column: "timestamp", value: "2026-02-31T04:00:00Z")) {
+            try CSVDatasetReader().read(text: text, source: "m.csv")
+        }
+        #expect(throws: DatasetError.invalidTime(source: "m.csv", line: 3, column: "timestamp", value: "garbage")) {
+            try CSVDatasetReader().read(text: "timestamp,cpu\n60,1\ngarbage,2\n", source: "m.csv")
+        }
+        let (dataset, report) = try CSVDatasetReader(skipInvalid: true).read(text: text, source: "m.csv")
+        #expect(dataset.times?.count == 2)
+        #expect(report.skippedRows == 1)
+        #expect(report.firstOutOfOrderLine == nil)
+        #expect(DatasetError.invalidTime(source: "m.csv", line: 3, column: "timestamp", value: "x").description.contains("ISO 8601"))
+    }
+
+    /// Times are compared as instants: local times across a daylight-saving change, and ISO 8601
+    /// text mixed with epoch numbers, are in order when their instants are.
+    @Test func timesAreInOrderWhenTheirInstantsAre() throws {
+        func outOfOrder(_ times: [String]) throws -> Int? {
+            let text = "timestamp,cpu\n" + times.map { "\($0),1" }.joined(separator: "\n")
+            return try CSVDatasetReader().read(text: text, source: "m.csv").report.firstOutOfOrderLine
+        }
+        // 02:55 CEST is 00:55Z; 02:00 CET is 01:00Z.
+        #expect(try outOfOrder(["2025-10-26T02:50:00+02:00", "2025-10-26T02:55:00+02:00", "2025-10-26T02:00:00+01:00"]) == nil)
+        #expect(try outOfOrder(["2025-11-01T04:00:00Z", "2025-11-01 04:05:00Z", "1761970200"]) == nil)
+        #expect(try outOfOrder(["2025-11-01T04:05:00Z", "2025-11-01T04:00:00Z"]) == 3)
+    }
+
     /// Each row's time, which places it in a season (NaN when it cannot be read).
     @Test func theRowsKeepTheirTimes() throws {
         func times(_ text: String, skipInvalid: Bool = false) throws -> [Double]? {
@@ -141,8 +171,9 @@ import VigilDetect
         #expect(try times("time,cpu\n1764072000000,1\n1764072060,2\n") == [1_764_072_000, 1_764_072_060])
         // A bad row skipped takes its time with it.
         #expect(try times("timestamp,cpu\n60,1\n120,oops\n180,3\n", skipInvalid: true) == [60, 180])
-        #expect(try times("timestamp,cpu\n60,1\nmonday,2\n")?.map { $0.isNaN ? -1 : $0 } == [60, -1])
+        // A column whose first value is no time is not read as times.
         #expect(try times("time,cpu\nmonday,1\ntuesday,2\n") == nil)
+        #expect(try CSVDatasetReader().read(text: "time,cpu\nmonday,1\n", source: "m.csv").report.unreadTimeColumn == "time")
         #expect(try times("t,cpu\n0,1\n1,2\n") == nil)
         // Selecting features and rows keeps them.
         let dataset = try CSVDatasetReader().read(text: "timestamp,cpu,mem\n60,1,2\n120,3,4\n", source: "m.csv").dataset

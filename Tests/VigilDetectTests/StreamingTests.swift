@@ -74,6 +74,18 @@ import VigilDetect
         #expect(policy.observe(service: "a", anomaly: .medium, timestamp: 751_000) == .open(severity: .medium))
     }
 
+    /// A metric scraped every cooldown: its anomalies, exactly the cooldown apart, are one
+    /// incident (a 5-minute scrape with a 5-minute cooldown used to open an alert per point).
+    @Test func anomaliesExactlyTheCooldownApartAreOneIncident() {
+        var policy = AlertPolicy(cooldown: 300_000)
+        #expect(policy.observe(service: "a", anomaly: .medium, timestamp: 0) == .open(severity: .medium))
+        policy.opened("x", service: "a", at: 0, severity: .medium)
+        for step in 1...3 {
+            #expect(policy.observe(service: "a", anomaly: .medium, timestamp: Double(step) * 300_000) == .repeat(alertID: "x"))
+        }
+        #expect(policy.observe(service: "a", anomaly: .medium, timestamp: 1_200_001) == .open(severity: .medium))
+    }
+
     /// A late event (a host whose clock lags, a retried message) belongs to the incident it falls
     /// in, and one long before it is an alert of its own that does not take over.
     @Test func lateAnomaliesCountOnTheIncidentTheyBelongTo() {

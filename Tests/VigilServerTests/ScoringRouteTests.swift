@@ -84,13 +84,13 @@ import VigilServer
             #expect(id?.hasPrefix("anomaly_1764072000000_") == true)
             let repeated = try await client.post("/api/v1/ml/detect", json: metric(value: 410, timestamp: 1_764_072_010_000, tags: tags))
             #expect((repeated.object["result"] as! [String: Any])["alert_id"] as? String == id)
-            // Less than the cooldown (5 minutes) after the one before, though 7.5 minutes after the opening.
-            for seconds in [200.0, 450] {
+            // Within the cooldown (15 minutes) of the one before, though 20 minutes after the opening.
+            for seconds in [600.0, 1200] {
                 let more = try await client.post(
                     "/api/v1/ml/detect", json: metric(value: 410, timestamp: 1_764_072_000_000 + seconds * 1000, tags: tags))
                 #expect((more.object["result"] as! [String: Any])["alert_id"] as? String == id)
             }
-            let afterCooldown = try await client.post("/api/v1/ml/detect", json: metric(value: 420, timestamp: 1_764_072_800_000, tags: tags))
+            let afterCooldown = try await client.post("/api/v1/ml/detect", json: metric(value: 420, timestamp: 1_764_074_101_000, tags: tags))
             #expect((afterCooldown.object["result"] as! [String: Any])["alert_id"] as? String != id)
 
             let listed = try await client.get("/api/v1/ml/alerts?service=api")

@@ -64,9 +64,9 @@ import VigilServer
         let api = try #require(before[0])
         let db = try #require(before[1])
         try await TestService.test(try TestService.make { $0.dataDirectory = directory }) { client in
-            // Within the cooldown (5 minutes) of the last sighting: the same incident, not escalated again.
+            // Within the cooldown (15 minutes) of the last sighting: the same incident, not escalated again.
             #expect(alertID(try await client.post("/api/v1/ml/detect", json: anomaly("api", cpu: critical, minute: 4))) == api)
-            #expect(alertID(try await client.post("/api/v1/ml/detect", json: anomaly("db", cpu: medium, minute: 10))) != db)
+            #expect(alertID(try await client.post("/api/v1/ml/detect", json: anomaly("db", cpu: medium, minute: 16))) != db)
             let alerts = try #require(try await client.get("/api/v1/ml/alerts?service=api").object["alerts"] as? [[String: Any]])
             #expect(alerts.count == 1)
             #expect(alerts.first?["count"] as? Int == 2)

@@ -1,8 +1,8 @@
 /// Decides when an anomalous prediction opens an alert, to keep alerts few and meaningful.
 ///
-/// - Cooldown: a service's alert stays open while its anomalies come less than ``cooldown``
+/// - Cooldown: a service's alert stays open while its anomalies come at most ``cooldown``
 ///   milliseconds apart (event time), and they are counted on it; a new alert opens only after
-///   the service has had no anomaly for the cooldown. An incident that lasts an hour is one
+///   the service has gone longer than the cooldown without an anomaly. An incident that lasts an hour is one
 ///   alert, however often its metrics are scraped. An anomaly stamped a little before the
 ///   alert's first (a late event, a host whose clock lags) counts on it too.
 /// - Persistence: optionally, a new alert opens only when `k` of the service's last `n` points
@@ -47,7 +47,7 @@ public struct AlertPolicy: Sendable {
     /// Each service's last `n` points (their severity when anomalous) under persistence.
     private var recent: [String: (points: [Severity?], latest: Double)] = [:]
 
-    public init(cooldown: Double = 300_000, persistence: (k: Int, n: Int)? = nil, capacity: Int = 100_000) {
+    public init(cooldown: Double = 900_000, persistence: (k: Int, n: Int)? = nil, capacity: Int = 100_000) {
         self.cooldown = cooldown
         self.persistence = persistence
         self.capacity = capacity
@@ -68,7 +68,7 @@ public struct AlertPolicy: Sendable {
             opening = anomalies.count >= persistence.k ? anomalies.max() : nil
         }
         guard let severity else { return .none }
-        if let open = openAlerts[service], timestamp > open.openedAt - cooldown, timestamp < open.lastSeen + cooldown {
+        if let open = openAlerts[service], timestamp > open.openedAt - cooldown, timestamp <= open.lastSeen + cooldown {
             openAlerts[service]!.lastSeen = max(open.lastSeen, timestamp)
             guard severity > open.severity else { return .repeat(alertID: open.id) }
             openAlerts[service]!.severity = severity

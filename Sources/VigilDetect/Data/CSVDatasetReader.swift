@@ -37,6 +37,9 @@ public struct CSVDatasetReader: Sendable {
         /// The time between rows, in seconds, when the `timestamp` (or `time`) column shows a
         /// regular one (see ``SeriesOrderCheck/samplingInterval``).
         public var samplingInterval: Double?
+        /// The `timestamp` (or `time`) column, when its first value is not a time: the column is
+        /// not read as times (see ``CSVLayout/parse(fields:lineNumber:into:time:service:timesReadable:)``).
+        public var unreadTimeColumn: String?
     }
 
     public func read(path: String) throws(DatasetError) -> (dataset: Dataset, report: ReadReport) {
@@ -89,13 +92,16 @@ public struct CSVDatasetReader: Sendable {
         var times: [Double] = []
         var services: [String] = []
         var order = SeriesOrderCheck(layout: layout)
+        var timesReadable: Bool?
         for line in body {
             let fields = layout.fields(of: line.text)
             order?.observe(fields: fields, lineNumber: line.number)
             do {
                 var time = Double.nan
                 var service: String?
-                if let label = try layout.parse(fields: fields, lineNumber: line.number, into: &values, time: &time, service: &service) {
+                let label = try layout.parse(
+                    fields: fields, lineNumber: line.number, into: &values, time: &time, service: &service, timesReadable: &timesReadable)
+                if let label {
                     labels.append(label)
                 }
                 times.append(time)
@@ -109,6 +115,7 @@ public struct CSVDatasetReader: Sendable {
         report.serviceCount = order?.services.count ?? 0
         report.firstOutOfOrderLine = order?.firstOutOfOrderLine
         report.samplingInterval = order?.samplingInterval
+        if timesReadable == false, let position = layout.timePosition { report.unreadTimeColumn = layout.header[position] }
         let rows = values.count / layout.features.count
         guard rows > 0 else { throw .empty(source: source) }
         let dataset = Dataset(

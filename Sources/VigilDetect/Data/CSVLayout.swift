@@ -68,14 +68,33 @@ public struct CSVLayout: Sendable {
     }
 
     /// ``parse(_:lineNumber:into:)`` for a line already split (``fields(of:)``), also reading its
-    /// time in seconds into `time` (NaN without a time column or when the time is neither an
-    /// epoch number nor an ISO 8601 date-time, see ``TimeValue``) and its service into `service`
-    /// (`nil` without a `service` column).
+    /// time in seconds into `time` (NaN without a time column; see ``TimeValue``) and its service
+    /// into `service` (`nil` without a `service` column).
+    ///
+    /// The first row decides whether the time column holds times (`timesReadable`, `nil` until
+    /// then): when its time can be read, a later one that cannot is an error; when it cannot (a
+    /// `time` column of weekdays or times of day), the column is not read as times at all.
+    ///
+    /// - Throws: ``DatasetError/invalidTime(source:line:column:value:)`` for a time that is
+    ///   neither an epoch number nor an ISO 8601 date-time in a column of times, besides the
+    ///   errors of ``parse(_:lineNumber:into:)``; nothing is appended then.
     public func parse(
-        fields: [Substring], lineNumber: Int, into values: inout [Float], time: inout Double, service: inout String?
+        fields: [Substring], lineNumber: Int, into values: inout [Float], time: inout Double, service: inout String?,
+        timesReadable: inout Bool?
     ) throws(DatasetError) -> UInt8? {
+        time = .nan
+        if let timePosition, fields.count == header.count {
+            let text = fields[timePosition].trimmingSpaces
+            let seconds = TimeValue.seconds(text)
+            if timesReadable == nil { timesReadable = seconds != nil }
+            if timesReadable == true {
+                guard let seconds else {
+                    throw .invalidTime(source: source, line: lineNumber, column: header[timePosition], value: String(text.prefix(64)))
+                }
+                time = seconds
+            }
+        }
         let label = try parse(fields: fields, lineNumber: lineNumber, into: &values)
-        time = timePosition.flatMap { TimeValue.seconds(fields[$0].trimmingSpaces) } ?? .nan
         service = servicePosition.map { String(fields[$0].trimmingSpaces) }
         return label
     }

@@ -9,6 +9,8 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     case wrongFieldCount(source: String, line: Int, expected: Int, found: Int)
     case invalidValue(source: String, line: Int, column: String, value: String)
     case invalidLabel(source: String, line: Int, column: String, value: String)
+    /// A `timestamp` (or `time`) that is neither an epoch number nor an ISO 8601 date-time.
+    case invalidTime(source: String, line: Int, column: String, value: String)
     case invalidJSON(source: String, line: Int, reason: String)
     case tooFewRows(source: String, found: Int, needed: Int)
     /// A model with a season learns how each feature changes from one season to the next, so its
@@ -36,6 +38,8 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
             "\(source), line \(line): expected \(expected) fields, found \(found)"
         case .invalidValue(let source, let line, let column, let value):
             "\(source), line \(line), column '\(column)': '\(value)' is not a finite number (use --skip-invalid to skip such rows)"
+        case .invalidTime(let source, let line, let column, let value):
+            "\(source), line \(line), column '\(column)': '\(value)' is not a time: use seconds or milliseconds since the epoch, or an ISO 8601 date-time such as 2026-11-25T12:00:00Z (a date the month has, an offset within ±18:59); use --skip-invalid to skip such rows"
         case .invalidLabel(let source, let line, let column, let value):
             "\(source), line \(line), column '\(column)': label must be 0 or 1, found '\(value)'"
         case .invalidJSON(let source, let line, let reason):

@@ -7,15 +7,14 @@
 public struct SeriesOrderCheck: Sendable {
     private let servicePosition: Int?
     private let timePosition: Int?
-    /// Each service's latest time, as written ("" for a file without a `service` column).
-    private var previousTimes: [String: String] = [:]
+    /// Each service's latest time in seconds ("" for a file without a `service` column).
+    private var previousTimes: [String: Double] = [:]
     /// The distinct services seen.
     public private(set) var services = Set<String>()
     /// The first line whose time is earlier than its service's line before it.
     public private(set) var firstOutOfOrderLine: Int?
     /// The gaps between consecutive times (in seconds) among the first ``intervalSample`` rows.
     private var gaps: [Double] = []
-    private var previousSeconds: [String: Double] = [:]
     /// The services among the rows whose times were sampled.
     private var sampledServices = Set<String>()
     private var timesRead = 0
@@ -64,26 +63,16 @@ public struct SeriesOrderCheck: Sendable {
             service = String(fields[servicePosition].trimmingSpaces)
             services.insert(service)
         }
-        if let timePosition, fields.count > timePosition {
-            let time = String(fields[timePosition].trimmingSpaces)
-            if let previous = previousTimes[service], firstOutOfOrderLine == nil, Self.isEarlier(time, than: previous) {
-                firstOutOfOrderLine = lineNumber
-            }
-            previousTimes[service] = time
+        // A time that cannot be read is the parser's to report (its line), not the next line's.
+        if let timePosition, fields.count > timePosition, let seconds = TimeValue.seconds(fields[timePosition].trimmingSpaces) {
+            let previous = previousTimes[service]
+            if let previous, firstOutOfOrderLine == nil, seconds < previous { firstOutOfOrderLine = lineNumber }
+            previousTimes[service] = seconds
             if timesRead < Self.intervalSample {
                 timesRead += 1
                 sampledServices.insert(service)
-                let seconds = TimeValue.seconds(fields[timePosition].trimmingSpaces)
-                if let seconds, let previous = previousSeconds[service], seconds > previous { gaps.append(seconds - previous) }
-                previousSeconds[service] = seconds
+                if let previous, seconds > previous { gaps.append(seconds - previous) }
             }
         }
-    }
-
-    /// Whether time `a` comes before `b`: as numbers when both are, else as text (ISO 8601 times
-    /// of one format sort so).
-    static func isEarlier(_ a: String, than b: String) -> Bool {
-        if let x = Double(a), let y = Double(b) { return x < y }
-        return a < b
     }
 }

@@ -11,15 +11,30 @@ public final class AlertStore: Sendable {
     public let path: String
 
     /// Opens (creating and migrating when needed) the store at `path`.
-    public init(path: String) throws {
+    ///
+    /// - Throws: ``AlertStoreError/cannotOpen(path:reason:)`` when its directory cannot be made
+    ///   or the database cannot be opened or migrated.
+    public init(path: String) throws(AlertStoreError) {
         self.path = path
-        try FileManager.default.createDirectory(
-            at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw .cannotOpen(path: path, reason: "cannot create its directory \(directory.path): \(AlertStoreError.reason(error))")
+        }
+        do {
+            database = try Self.open(path)
+        } catch {
+            throw .cannotOpen(path: path, reason: AlertStoreError.reason(error))
+        }
+    }
+
+    private static func open(_ path: String) throws -> DatabasePool {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
-        database = try DatabasePool(path: path, configuration: configuration)
+        let database = try DatabasePool(path: path, configuration: configuration)
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-alerts") { db in
             try db.execute(
@@ -61,6 +76,7 @@ public final class AlertStore: Sendable {
             try db.execute(sql: "ALTER TABLE alert ADD COLUMN revision INTEGER NOT NULL DEFAULT 0")
         }
         try migrator.migrate(database)
+        return database
     }
 
     private static let encoder: JSONEncoder = {
@@ -242,6 +258,28 @@ public final class AlertStore: Sendable {
     /// Checkpoints the write-ahead log into the database file: done at shutdown.
     public func flush() throws {
         _ = try database.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+    }
+}
+
+/// Why the alert store could not be opened, in words an operator can act on.
+public enum AlertStoreError: Error, CustomStringConvertible {
+    case cannotOpen(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let path, let reason): "cannot open the alert store \(path): \(reason) (--data-dir or VIGIL_DATA_DIR chooses where it lives)"
+        }
+    }
+
+    /// The operating system's reason for a file error (not Foundation's dump of it).
+    static func reason(_ error: any Error) -> String {
+        if let database = error as? DatabaseError { return database.message ?? "\(database)" }
+        if let file = error as? CocoaError, let posix = file.underlying as? POSIXError { return String(cString: strerror(posix.code.rawValue)) }
+        let error = error as NSError
+        if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        return error.localizedDescription
     }
 }
 
