@@ -58,7 +58,7 @@ public struct VigilService: Sendable {
 
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
-        router.add(middleware: RequestMetricsMiddleware(metrics: pipeline.metrics))
+        router.add(middleware: RequestMetricsMiddleware(metrics: pipeline.metrics, routes: Set(Self.routes.keys)))
         if !configuration.corsOrigins.isEmpty { router.add(middleware: CORSMiddleware(origins: Set(configuration.corsOrigins))) }
         router.add(middleware: ErrorMiddleware(routes: Self.routes, logger: logger))
         if let token = configuration.apiToken, !token.isEmpty { router.add(middleware: AuthMiddleware(token: token)) }

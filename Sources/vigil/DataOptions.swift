@@ -56,7 +56,7 @@ struct DataOptions: ParsableArguments {
             Console.note("note: column '\(column)' is not read as times: its first value is neither an epoch number nor an ISO 8601 date-time")
         }
         if report.skippedRows > 0, let problem = report.firstProblem {
-            Console.note("warning: skipped \(report.skippedRows) invalid rows; the first: \(problem)")
+            Console.note("warning: skipped \(report.skippedRows) invalid rows; the first: \(problem.problem)")
         }
         if asSeries, let line = report.firstOutOfOrderLine {
             let alternative = training ? " (or train with --window 1 --no-baseline --season 0)" : ""

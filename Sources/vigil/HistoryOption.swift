@@ -28,7 +28,7 @@ struct HistoryOption: ParsableArguments {
             if let season = bundle.window.seasonLength {
                 let rows = SeasonalReference.seasons * season
                 Console.note(
-                    "note: the model compares each row with the same time in the last \(SeasonalReference.seasons) seasons of \(season) rows; the first \(rows) rows of \(input) (of each service's, when it names services) have none before them (--history <earlier rows> supplies them)"
+                    "note: the model compares each row with the same time in the last \(SeasonalReference.seasons) seasons of \(season) rows; so the first \(rows) rows of \(input) (of each service's, when it names services; all of them in a shorter file) have no seasonal comparison (--history <earlier rows> supplies the seasons before them)"
                 )
             }
             return none

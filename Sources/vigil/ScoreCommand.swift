@@ -166,7 +166,7 @@ struct ScoreCommand: AsyncParsableCommand {
         while let line = try reader.next() { try accept(line, reader.lineNumber) }
         scoreBatch()
         if skipped > 0, let firstProblem {
-            Console.note("warning: skipped \(skipped) invalid rows; the first: \(firstProblem)")
+            Console.note("warning: skipped \(skipped) invalid rows; the first: \(firstProblem.problem)")
         }
         history.noteUnused(by: series, input: name)
         if let line = order?.firstOutOfOrderLine {

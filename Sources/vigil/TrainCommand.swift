@@ -176,7 +176,10 @@ struct TrainCommand: AsyncParsableCommand {
         }
         Console.note("Recipe: \(chosen.rawValue)")
         if trainer.window.isTemporal {
-            Console.note("Window: \(trainer.window), \(trainer.window.inputWidth(features: dataset.features.count)) model inputs")
+            let count = dataset.features.count
+            let seasonal = trainer.window.inputWidth(features: count) - trainer.window.networkWidth(features: count)
+            let extra = seasonal > 0 ? " (and \(seasonal) seasonal changes scored beside it)" : ""
+            Console.note("Window: \(trainer.window), \(trainer.window.networkWidth(features: count)) network inputs\(extra)")
         }
         let network = trainer.network(inputs: trainer.window.networkWidth(features: dataset.features.count))
         let units = network.layers.dropLast().compactMap { layer in

@@ -45,7 +45,7 @@ import Testing
         let path = VigilRunner.temporaryDirectory() + "/windowed"
         let trained = try VigilRunner.run(["train", "--synthetic", "600", "--epochs", "2", "--window", "3", "--differences", "--out", path])
         #expect(trained.status == 0, "\(trained.error)")
-        #expect(trained.error.contains("Window: 3 vectors (first differences), 15 model inputs"))
+        #expect(trained.error.contains("Window: 3 vectors (first differences), 15 network inputs"))
         let manifest = try String(contentsOfFile: path + "/model.json", encoding: .utf8)
         #expect(manifest.contains("\"differences\" : true"))
 
@@ -108,7 +108,7 @@ import Testing
         let trained = try VigilRunner.run(["train", "--data", file, "--recipe", "sensors", "--epochs", "2", "--out", path])
         #expect(trained.status == 0, "\(trained.error)")
         #expect(trained.error.contains("Recipe: sensors"))
-        #expect(trained.error.contains("Window: 5 vectors, 10 model inputs"))
+        #expect(trained.error.contains("Window: 5 vectors, 10 network inputs"))
         let manifest = try String(contentsOfFile: path + "/model.json", encoding: .utf8)
         #expect(manifest.contains("robust_profile"))
 
@@ -183,7 +183,9 @@ import Testing
         #expect(scored.status == 0, "\(scored.error)")
         #expect(scored.output.split(separator: "\n").count == 6 * 24)
         #expect(
-            scored.error.contains("the first 72 rows of \(sixDays) (of each service's, when it names services) have none before them"),
+            scored.error.contains(
+                "the first 72 rows of \(sixDays) (of each service's, when it names services; all of them in a shorter file) have no seasonal comparison"
+            ),
             "\(scored.error)")
         // The last day scored after the five before it (--history) scores as it does in the whole file.
         let lines = try String(contentsOfFile: sixDays, encoding: .utf8).split(separator: "\n")
@@ -193,7 +195,7 @@ import Testing
         try ([lines[0]] + lines.suffix(24)).joined(separator: "\n").write(toFile: lastDay, atomically: true, encoding: .utf8)
         let continued = try VigilRunner.run(["score", "--model", path, "--history", earlier, lastDay])
         #expect(continued.status == 0, "\(continued.error)")
-        #expect(!continued.error.contains("have none before them"))
+        #expect(!continued.error.contains("have no seasonal comparison"))
         func errors(_ output: String) -> [String] {
             output.split(separator: "\n").map { $0.split(separator: ",").first { $0.contains("reconstruction_error") }.map(String.init) ?? "" }
         }
@@ -481,10 +483,10 @@ import Testing
         try csv.write(toFile: file, atomically: true, encoding: .utf8)
         let failed = try VigilRunner.run(["train", "--data", file, "--epochs", "2", "--out", directory + "/m"])
         #expect(failed.status != 0)
-        #expect(failed.error.contains("history.csv, line 202, column 'cpu': '' is not a finite number"))
+        #expect(failed.error.contains("history.csv, line 202, column 'cpu': '' is not a finite number (use --skip-invalid to skip such rows)"))
         let trained = try VigilRunner.run(["train", "--data", file, "--epochs", "2", "--skip-invalid", "--out", directory + "/m"])
         #expect(trained.status == 0, "\(trained.error)")
-        #expect(trained.error.contains("skipped 1 invalid rows"))
+        #expect(trained.error.contains("skipped 1 invalid rows; the first: \(file), line 202, column 'cpu': '' is not a finite number\n"))
         #expect(trained.error.contains("ignoring non-numeric columns host"))
         #expect(trained.error.contains("F1-optimal"))  // the label column chose the threshold
     }

@@ -40,11 +40,16 @@ import VigilServer
     @Test func metricsAreThePrometheusTextFormat() async throws {
         try await TestService.test(try TestService.make()) { client in
             try await client.post("/predict", json: normalVector)
+            _ = try await client.get("/predict")
+            _ = try await client.get("/no/such/path")
             let response = try await client.get("/metrics")
             #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
             let text = response.text
             #expect(text.contains("vigil_http_requests_total{route=\"/predict\",method=\"POST\",status=\"200\"} 1"))
             #expect(text.contains("vigil_http_request_duration_seconds_bucket{route=\"/predict\""))
+            // A wrong method counts on its route, an unknown path on none.
+            #expect(text.contains("vigil_http_requests_total{route=\"/predict\",method=\"GET\",status=\"405\"} 1"))
+            #expect(text.contains("vigil_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"} 1"))
             #expect(text.contains("vigil_predictions_total{model_type=\"autoencoder\"} 1"))
             #expect(text.contains("vigil_model_info{version=\""))
             #expect(text.contains("source=\"bundle\",model_type=\"autoencoder\"} 1"))
@@ -75,6 +80,8 @@ import VigilServer
             let reloaded = try await client.post("/api/v1/ml/model/reload", json: "")
             #expect(reloaded.status == .ok)
             #expect((reloaded.object["model"] as! [String: Any])["generation"] as? Int == 2)
+            // The refused bundle's error is history once a bundle loads.
+            #expect((try await client.get("/health").object["model"] as! [String: Any])["last_error"] == nil)
         }
     }
 

@@ -20,7 +20,16 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     /// rows with three seasons before them, to learn how much each feature changes.
     case noSeasonToLearnFrom(source: String, season: Int, rowsLearnable: Int)
 
+    /// The problem and, for a bad row, the advice to skip such rows.
     public var description: String {
+        switch self {
+        case .wrongFieldCount, .invalidValue, .invalidTime, .invalidLabel, .invalidJSON: problem + " (use --skip-invalid to skip such rows)"
+        default: problem
+        }
+    }
+
+    /// The problem alone (what a report of rows already skipped shows).
+    public var problem: String {
         switch self {
         case .unreadable(let path, let reason):
             "cannot read \(path): \(reason)"
@@ -37,9 +46,9 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
         case .wrongFieldCount(let source, let line, let expected, let found):
             "\(source), line \(line): expected \(expected) fields, found \(found)"
         case .invalidValue(let source, let line, let column, let value):
-            "\(source), line \(line), column '\(column)': '\(value)' is not a finite number (use --skip-invalid to skip such rows)"
+            "\(source), line \(line), column '\(column)': '\(value)' is not a finite number"
         case .invalidTime(let source, let line, let column, let value):
-            "\(source), line \(line), column '\(column)': '\(value)' is not a time: use seconds or milliseconds since the epoch, or an ISO 8601 date-time such as 2026-11-25T12:00:00Z (a date the month has, an offset within ±18:59); use --skip-invalid to skip such rows"
+            "\(source), line \(line), column '\(column)': '\(value)' is not a time: use seconds or milliseconds since the epoch, or an ISO 8601 date-time such as 2026-11-25T12:00:00Z (a date the month has, an offset within ±18:59)"
         case .invalidLabel(let source, let line, let column, let value):
             "\(source), line \(line), column '\(column)': label must be 0 or 1, found '\(value)'"
         case .invalidJSON(let source, let line, let reason):

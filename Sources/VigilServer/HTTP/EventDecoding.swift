@@ -26,7 +26,7 @@ extension RequestFields {
                     tags[key] = try Self.number(tag, field: field)
                 case .string(let text):
                     guard let parsed = Double(text.trimmingCharacters(in: .whitespaces)) else {
-                        throw .invalidField(field, "must be a number, found the string \(JSONText.string(String(text.prefix(64)))))")
+                        throw .invalidField(field, "must be a number, found the string \(JSONText.string(String(text.prefix(64))))")
                     }
                     tags[key] = try Self.number(.number(parsed), field: field)
                 default:
@@ -53,7 +53,7 @@ extension RequestFields {
             guard let seconds = TimeValue.seconds(Substring(text.trimmingCharacters(in: .whitespaces))) else {
                 throw .invalidField(
                     name("timestamp"),
-                    "must be milliseconds since the epoch or ISO 8601 text, found the string \(JSONText.string(String(text.prefix(64)))))")
+                    "must be milliseconds since the epoch or ISO 8601 text, found the string \(JSONText.string(String(text.prefix(64))))")
             }
             milliseconds = seconds * 1000
         default:

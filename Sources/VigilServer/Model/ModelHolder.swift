@@ -18,7 +18,8 @@ public final class ModelHolder: Sendable {
     public struct State: Sendable {
         public var model: ServingModel?
         public var status: Status = .loading
-        /// The latest load or reload failure, kept after a successful reload of an older model too.
+        /// The latest load or reload failure since a bundle last loaded (a model already in
+        /// service keeps serving meanwhile).
         public var lastError: String?
         var generation = 0
     }
@@ -57,6 +58,7 @@ public final class ModelHolder: Sendable {
                 detector: detector, source: source, path: path, generation: state.generation, loadedAt: Date(), assembler: assembler)
             state.model = model
             state.status = .ready
+            state.lastError = nil
             return model
         }
     }

@@ -176,7 +176,7 @@ enum OpenAPIDocument {
                         "type": "object", "description": "the temporal context: each service's last length time steps (first differences when differences is true), each relative to the service's exponential baseline when baseline_half_life (in time steps) is set; with season_length (time steps per season, a day), each vector is also compared with the median of the same time in the service's last three seasons, each step placed by its time when step_seconds (the training rows' interval) is known; /predict sees a vector with a steady past, measured from the training means when there is a baseline",
                         "properties": {"length": {"type": "integer"}, "differences": {"type": "boolean"}, "baseline_half_life": {"type": "number", "nullable": true}, "season_length": {"type": "integer", "nullable": true}, "step_seconds": {"type": "number", "nullable": true}}
                       },
-                      "training_samples": {"type": "integer", "nullable": true},
+                      "training_samples": {"type": "integer", "nullable": true, "description": "the rows the model was trained from, the held-out share included (as the seed counts them)"},
                       "trained_from": {"type": "string"},
                       "created_at": {"type": "string"},
                       "calibration": {"type": "object"},
