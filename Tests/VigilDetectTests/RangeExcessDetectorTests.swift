@@ -57,6 +57,16 @@ import VigilDetect
         #expect(RangeExcessDetector.flags([10, 20, 40], configuration: configuration) == [false, false, false])
     }
 
+    /// Before its warm-up a service is not judged: normal, at confidence 0.5, not 1.
+    @Test func aServiceNotJudgedYetIsNormalWithoutConfidence() {
+        let detector = RangeExcessDetector(features: ["x"], configuration: Self.small)
+        let first = detector.score(service: "a", values: [1_000_000], timestamp: 0)
+        #expect(!first.isAnomaly)
+        #expect(first.confidence == 0.5)
+        for step in 1...3 { _ = detector.score(service: "a", values: [1_000_000], timestamp: Double(step)) }
+        #expect(detector.score(service: "a", values: [1_000_000], timestamp: 4).confidence == 1)
+    }
+
     @Test func eachServiceAndFeatureHasItsOwnHistoryAndMissingValuesAreSkipped() {
         let detector = RangeExcessDetector(features: ["cpu", "latency"], configuration: Self.small)
         for i in 0..<8 {

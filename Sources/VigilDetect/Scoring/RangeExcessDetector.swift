@@ -11,7 +11,8 @@ import Synchronization
 /// the range (`max(c − max, min − c) / (max − min)`). A point is anomalous when an excess passes
 /// ``Configuration/threshold``, and the service stays flagged for ``Configuration/hold`` time
 /// steps after (distinct event times), so one burst raises one alarm, not a flicker; a held point
-/// reports the threshold's score and confidence, 0.5.
+/// reports the threshold's score and confidence, 0.5, and so does a point of a service none of
+/// whose features has its warm-up yet (normal, as far as anyone can tell).
 ///
 /// Why a range and not a z-score: daily peaks and repeated bursts stay inside a two-day range and
 /// never fire again, and a range needs no spread estimate that collapses on flat stretches (a
@@ -64,7 +65,7 @@ public final class RangeExcessDetector: Sendable {
     /// against `service`'s history, then adds them to it.
     public func score(service: String, values: [Double?], timestamp: Double) -> Score {
         precondition(values.count == features.count, "one value per feature")
-        let (excesses, flagged) = services.withLock { services in
+        let (excesses, flagged, judged) = services.withLock { services in
             if services[service] == nil {
                 services.makeRoom(capacity: capacity, time: \.lastTime)
                 services[service] = ServiceState(features: features.count, configuration: configuration)
@@ -81,10 +82,11 @@ public final class RangeExcessDetector: Sendable {
             return Score(
                 anomalyScore: 0.5, isAnomaly: true, confidence: 0.5, reconstructionError: largest, threshold: threshold, featureScores: shares)
         }
+        // Nothing judged yet (every carried feature still warming up): normal, but not knowingly.
+        let confidence = flagged || judged ? 0.5 + 0.5 * min(1, abs(largest - threshold) / threshold) : 0.5
         return Score(
-            anomalyScore: min(1, largest / (2 * threshold)), isAnomaly: flagged,
-            confidence: 0.5 + 0.5 * min(1, abs(largest - threshold) / threshold), reconstructionError: largest, threshold: threshold,
-            featureScores: shares)
+            anomalyScore: min(1, largest / (2 * threshold)), isAnomaly: flagged, confidence: confidence, reconstructionError: largest,
+            threshold: threshold, featureScores: shares)
     }
 
     /// Flags for a whole series of one feature, one point per time step: what
@@ -116,16 +118,18 @@ public final class RangeExcessDetector: Sendable {
             hold = configuration.hold
         }
 
-        /// Takes the event's values (`nil`: not carried) and returns each feature's excess and
-        /// whether the service is flagged.
-        mutating func observe(_ values: [Double?], at time: Double) -> (excesses: [Double], flagged: Bool) {
+        /// Takes the event's values (`nil`: not carried) and returns each feature's excess,
+        /// whether the service is flagged, and whether any carried feature was judged (past its
+        /// warm-up).
+        mutating func observe(_ values: [Double?], at time: Double) -> (excesses: [Double], flagged: Bool, judged: Bool) {
+            let judged = values.indices.contains { values[$0] != nil && streams[$0].isWarm }
             let excesses = values.indices.map { index in values[index].map { streams[index].observe($0) } ?? 0 }
             if time > lastTime {
                 if let since = sinceExcess { sinceExcess = since + 1 }
                 lastTime = time
             }
             if excesses.contains(where: { $0 > threshold }) { sinceExcess = 0 }
-            return (excesses, sinceExcess.map { $0 <= hold } ?? false)
+            return (excesses, sinceExcess.map { $0 <= hold } ?? false, judged)
         }
     }
 }
@@ -146,6 +150,9 @@ struct FeatureStream {
         channels = Array(repeating: ChannelHistory(capacity: configuration.history), count: 3)
         warmUp = min(configuration.warmUp, configuration.history)
     }
+
+    /// Whether the next value is judged: the value channel holds its warm-up.
+    var isWarm: Bool { channels[0].count >= warmUp }
 
     /// Takes the next value and returns its largest channel excess.
     mutating func observe(_ value: Double) -> Double {
