@@ -60,7 +60,9 @@ public struct VigilService: Sendable {
         let router = Router()
         router.add(middleware: RequestMetricsMiddleware(metrics: pipeline.metrics, routes: Set(Self.routes.keys)))
         if !configuration.corsOrigins.isEmpty { router.add(middleware: CORSMiddleware(origins: Set(configuration.corsOrigins))) }
-        router.add(middleware: ErrorMiddleware(routes: Self.routes, logger: logger))
+        router.add(
+            middleware: ErrorMiddleware(
+                routes: Self.routes, bodyLimit: configuration.bodyLimit, batchBodyLimit: configuration.batchBodyLimit, logger: logger))
         if let token = configuration.apiToken, !token.isEmpty { router.add(middleware: AuthMiddleware(token: token)) }
         ScoringRoutes(pipeline: pipeline, configuration: configuration).register(on: router)
         ModelRoutes(pipeline: pipeline, loader: loader, logger: logger).register(on: router)

@@ -217,6 +217,9 @@ import VigilDetect
         #expect(TimeValue.seconds("2024-02-29T00:00:00") != nil)
         #expect(TimeValue.seconds("1764072000000") == 1_764_072_000)
         #expect(TimeValue.seconds("1764072000") == 1_764_072_000)
+        // A date alone (daily data, an alerts query) is its midnight, UTC.
+        #expect(TimeValue.seconds("2025-11-25") == 1_764_028_800)
+        #expect(TimeValue.seconds("2025-02-29") == nil)
     }
 
     /// Dates that do not exist and malformed offsets are not times, rather than some other time.

@@ -130,6 +130,7 @@ import VigilServer
             let body = try await client.post("/predict", json: huge)
             #expect(body.status == .contentTooLarge)
             #expect(body.object["code"] as? String == "body_too_large")
+            #expect(body.object["error"] as? String == "the body is larger than this endpoint's limit of 4 KiB (--body-limit)")
             let batch = try await client.post("/api/v1/ml/detect/batch", json: "[\(normalVector),\(normalVector),\(normalVector),\(normalVector)]")
             #expect(batch.status == .contentTooLarge)
             #expect((batch.object["error"] as? String)?.contains("at most 3") == true)
@@ -137,6 +138,7 @@ import VigilServer
                 "/api/v1/ml/detect/batch", json: "[" + String(repeating: "\(normalVector),", count: 100) + "\(normalVector)]")
             #expect(hugeBatch.status == .contentTooLarge)
             #expect(hugeBatch.object["code"] as? String == "body_too_large")
+            #expect(hugeBatch.object["error"] as? String == "the body is larger than this endpoint's limit of 8 KiB (--batch-body-limit)")
         }
     }
 

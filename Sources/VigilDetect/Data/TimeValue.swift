@@ -1,7 +1,7 @@
 /// Reads the values of a time column or field as seconds, to find the rows' sampling interval
 /// and to place them in a model's season: epoch numbers (seconds, or milliseconds when larger than 10¹¹)
 /// and ISO 8601 date-times (`2014-02-14T14:30:00Z`, `2014-02-14 14:30:00`, with optional
-/// fractions and UTC offset).
+/// fractions and UTC offset), or dates alone (`2014-02-14`, its midnight UTC).
 public enum TimeValue {
     /// Epoch numbers above this are milliseconds (10¹¹ s is the year 5138).
     static let millisecondThreshold = 1e11
@@ -42,7 +42,11 @@ public enum TimeValue {
         let dash: Set<UInt8> = [45]
         let colon: Set<UInt8> = [58]
         guard let year = number(4), skip(dash), let month = number(2), skip(dash), let day = number(2),
-            (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day), skip([84, 116, 32]),  // T, t, space
+            (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day)
+        else { return nil }
+        // A date alone is its midnight, UTC (daily data).
+        if index == bytes.count { return Double(daysFromCivil(year: year, month: month, day: day)) * 86_400 }
+        guard skip([84, 116, 32]),  // T, t, space
             let hour = number(2), skip(colon), let minute = number(2), hour < 24, minute < 60
         else { return nil }
         var seconds = Double(hour * 3600 + minute * 60)

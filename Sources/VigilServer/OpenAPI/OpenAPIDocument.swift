@@ -70,8 +70,8 @@ enum OpenAPIDocument {
                 "parameters": [
                   {"name": "service", "in": "query", "schema": {"type": "string"}},
                   {"name": "severity", "in": "query", "schema": {"type": "string", "enum": ["medium", "high", "critical"]}},
-                  {"name": "since", "in": "query", "description": "milliseconds since the epoch or ISO 8601", "schema": {"type": "string"}},
-                  {"name": "until", "in": "query", "description": "milliseconds since the epoch or ISO 8601", "schema": {"type": "string"}},
+                  {"name": "since", "in": "query", "description": "alerts opened at or after this: milliseconds since the epoch, ISO 8601 date-time, or a date (its midnight UTC)", "schema": {"type": "string"}},
+                  {"name": "until", "in": "query", "description": "alerts opened at or before this: milliseconds since the epoch, ISO 8601 date-time, or a date (its midnight UTC)", "schema": {"type": "string"}},
                   {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}
                 ],
                 "responses": {
