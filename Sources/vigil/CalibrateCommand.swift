@@ -26,6 +26,8 @@ struct CalibrateCommand: AsyncParsableCommand {
     @Flag(help: "Ignore labels: use --contamination.")
     var ignoreLabels = false
 
+    @OptionGroup var history: HistoryOption
+
     func validate() throws {
         if let contamination, !(contamination > 0 && contamination < 1) {
             throw ValidationError("--contamination must be in (0, 1), got \(contamination)")
@@ -38,12 +40,19 @@ struct CalibrateCommand: AsyncParsableCommand {
         if data.isSynthetic { dataset.labels = nil }
         var trainer = DetectorTrainer()
         trainer.contamination = contamination ?? (data.isSynthetic ? SeedProfile.contamination : 0.01)
-        let errors = bundle.reconstructionErrors(series: dataset.values, times: dataset.times, services: dataset.services)
+        // Scored as `vigil evaluate` scores them: each service's rows a series, the history its past.
+        let earlier = try history.rows(for: bundle, input: dataset.source)
+        var series = ServiceSeriesWindows(bundle.window, features: bundle.features.count)
+        series.readHistory(earlier.values, times: earlier.times, services: earlier.services)
+        let inputs = series.inputs(dataset.values, times: dataset.times, services: dataset.services)
+        history.noteUnused(by: series, input: dataset.source)
+        let errors = bundle.reconstructionErrors(inputs: inputs)
         let calibration = trainer.calibrate(errors: errors, labels: ignoreLabels ? nil : dataset.labels)
+        let previous = bundle.calibration.map { " (was \($0.threshold.fixed4))" } ?? ""
         bundle.calibration = calibration
         try bundle.save(to: model)
         Console.note(
-            "Calibrated \(model) on \(dataset.rowCount) rows of \(dataset.source): threshold \(calibration.threshold.fixed4) (\(calibration.method.rawValue))"
+            "Calibrated \(model) on \(dataset.rowCount) rows of \(dataset.source): threshold \(calibration.threshold.fixed4)\(previous) (\(calibration.method.rawValue))"
         )
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import VigilDetect
 import VigilML
 
-/// `--history FILE` for the commands that score a series (`score`, `evaluate`): the rows just
+/// `--history FILE` for the commands that score a series (`score`, `evaluate`, `calibrate`): the rows just
 /// before it, which fill the model's window, baseline and seasons without being scored. Without
 /// them a model with a season has nothing to compare the first three seasons of the input with.
 struct HistoryOption: ParsableArguments {

@@ -196,6 +196,11 @@ import Testing
         let continued = try VigilRunner.run(["score", "--model", path, "--history", earlier, lastDay])
         #expect(continued.status == 0, "\(continued.error)")
         #expect(!continued.error.contains("have no seasonal comparison"))
+        // calibrate reads a history as score does, and says what the threshold was.
+        let recalibrated = try VigilRunner.run(["calibrate", "--model", path, "--data", lastDay, "--history", earlier])
+        #expect(recalibrated.status == 0, "\(recalibrated.error)")
+        #expect(!recalibrated.error.contains("have no seasonal comparison"))
+        #expect(recalibrated.error.contains("(was "), "\(recalibrated.error)")
         func errors(_ output: String) -> [String] {
             output.split(separator: "\n").map { $0.split(separator: ",").first { $0.contains("reconstruction_error") }.map(String.init) ?? "" }
         }
