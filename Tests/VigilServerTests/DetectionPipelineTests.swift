@@ -64,6 +64,29 @@ import VigilServer
         #expect(stored.count == 2)
     }
 
+    /// Repeats the store refused were not seen: the cooldown runs from the sighting it holds, so
+    /// an anomaly more than the cooldown after it opens a new alert.
+    @Test func repeatsTheStoreRefusedDoNotExtendTheIncident() async throws {
+        let medium = try #require(TestService.cpu(flaggedAs: .medium))
+        let service = try TestService.make()
+        func anomaly(at second: Double) -> MetricEvent {
+            MetricEvent(
+                timestamp: 1_764_072_000_000 + second * 1000, service: "db", metric: "cpu_usage", value: medium,
+                tags: ["memory_usage": 50, "disk_io": 50, "network_io": 50, "response_time": 50])
+        }
+        let id = try #require(try await service.pipeline.detect(anomaly(at: 0)).alertID)
+        let database = try DatabaseQueue(path: service.configuration.alertDatabasePath)
+        try await database.write {
+            try $0.execute(sql: "CREATE TRIGGER refuse BEFORE UPDATE OF count ON alert BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+        }
+        await #expect(throws: (any Error).self) { try await service.pipeline.detect(anomaly(at: 600)) }
+        try await database.write { try $0.execute(sql: "DROP TRIGGER refuse") }
+        // 1,000 s after the stored sighting (the cooldown is 900 s), 400 s after the refused one.
+        let next = try await service.pipeline.detect(anomaly(at: 1000))
+        #expect(next.alertID != nil)
+        #expect(next.alertID != id)
+    }
+
     /// Concurrent detections of one service: one alert, every anomaly counted on it, at the
     /// highest severity, whatever order the requests are stored in.
     @Test func concurrentAnomaliesOfOneServiceAreOneAlertAtTheHighestSeverity() async throws {

@@ -99,6 +99,15 @@ public struct AlertPolicy: Sendable {
         if openAlerts[service]?.id == id { openAlerts[service] = nil }
     }
 
+    /// The latest sighting of `service`'s open alert, in milliseconds (`nil` without one).
+    public func lastSeen(of service: String) -> Double? { openAlerts[service]?.lastSeen }
+
+    /// Takes back the sightings of the alert `id` that could not be stored: its latest sighting
+    /// goes back to `lastSeen`, so that the cooldown runs from what the store holds.
+    public mutating func withdrawSightings(of id: String, service: String, to lastSeen: Double) {
+        if openAlerts[service]?.id == id { openAlerts[service]!.lastSeen = lastSeen }
+    }
+
     /// Takes back an escalation of the alert `id` from `previous` to `severity` that could not be
     /// stored, so that the incident's next anomaly of that severity escalates it again (a later
     /// escalation beyond it is kept).

@@ -22,6 +22,9 @@ public struct AlertChanges: Sendable {
     public var escalations: [Escalation] = []
     /// The alert each event counted on, by the event's index in the batch.
     public var alertIDs: [Int: String] = [:]
+    /// Each repeated alert's service and latest sighting before the batch, by alert id: what the
+    /// policy goes back to when the batch cannot be stored.
+    public var sightingsBefore: [String: (service: String, lastSeen: Double)] = [:]
 
     public init(opened: [Alert] = [], repeats: [AlertRepeat] = [], escalations: [Escalation] = []) {
         self.opened = opened

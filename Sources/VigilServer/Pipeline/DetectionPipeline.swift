@@ -134,9 +134,11 @@ public final class DetectionPipeline: Sendable {
             deciding: { self.policy.withLock { Self.decide(events, scored, &$0) } },
             undo: { changes in
                 // Nothing was stored: the alerts opened do not exist, so they must not count the
-                // service's next anomalies as their repeats, and the escalations did not happen.
+                // service's next anomalies as their repeats; the escalations did not happen, and
+                // the repeats' cooldown runs from the sightings the store holds.
                 self.policy.withLock { policy in
                     for alert in changes.opened { policy.withdraw(alert.id, service: alert.service) }
+                    for (id, before) in changes.sightingsBefore { policy.withdrawSightings(of: id, service: before.service, to: before.lastSeen) }
                     for escalation in changes.escalations.reversed() {
                         let alert = escalation.alert
                         policy.withdrawEscalation(of: alert.id, service: alert.service, to: alert.severity, from: escalation.previous)
@@ -162,7 +164,15 @@ public final class DetectionPipeline: Sendable {
         for (index, event) in events.enumerated() where results[index].score.isAnomaly || policy.persistence != nil {
             let result = results[index]
             let severity = result.score.isAnomaly ? Severity(confidence: result.score.confidence) : nil
-            switch policy.observe(service: event.service, anomaly: severity, timestamp: event.timestamp) {
+            let lastSeen = policy.lastSeen(of: event.service)
+            let action = policy.observe(service: event.service, anomaly: severity, timestamp: event.timestamp)
+            switch action {
+            case .repeat(let id), .escalate(let id, _):
+                if changes.sightingsBefore[id] == nil, let lastSeen { changes.sightingsBefore[id] = (event.service, lastSeen) }
+            default:
+                break
+            }
+            switch action {
             case .none:
                 continue
             case .repeat(let id):
