@@ -17,7 +17,10 @@ struct DataOptions: ParsableArguments {
     @Option(help: "The 0/1 label column, if the file has one.")
     var labelColumn = "label"
 
-    @Flag(help: "Skip rows with a missing or non-numeric value (and report how many) instead of stopping at the first.")
+    @Flag(
+        help:
+            "Skip invalid rows (a missing or non-numeric value, a wrong number of fields, a bad label or time) and report how many, instead of stopping at the first."
+    )
     var skipInvalid = false
 
     var isSynthetic: Bool { path == nil }
@@ -47,8 +50,8 @@ struct DataOptions: ParsableArguments {
             let dataset = SeedProfile.generate(samples: synthetic, generator: &generator)
             return (try features.map { try dataset.selecting($0) } ?? dataset, nil)
         }
-        let reader = CSVDatasetReader(features: features, labelColumn: labelColumn, skipInvalid: skipInvalid)
-        let (dataset, report) = try reader.read(path: path!)
+        let reader = CSVDatasetReader(features: features, labelColumn: labelColumn, skipInvalid: skipInvalid, readTimes: asSeries)
+        let (dataset, report) = try Self.advisingSkip { try reader.read(path: path!) }
         if !report.ignoredColumns.isEmpty {
             Console.note("note: ignoring non-numeric columns \(report.ignoredColumns.joined(separator: ", ")) (choose features with --features)")
         }
@@ -65,6 +68,17 @@ struct DataOptions: ParsableArguments {
             )
         }
         return (dataset, report.samplingInterval)
+    }
+}
+
+extension DataOptions {
+    /// `body`'s result; a bad row's error gains the advice to skip such rows (`--skip-invalid`).
+    static func advisingSkip<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatasetError where error.isRowProblem {
+            throw CommandFailure("\(error.problem) (use --skip-invalid to skip such rows)")
+        }
     }
 }
 

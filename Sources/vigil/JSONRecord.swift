@@ -1,3 +1,4 @@
+import Foundation
 import VigilDetect
 import VigilServer
 
@@ -6,11 +7,14 @@ import VigilServer
 /// strings stay apart (a `true` is never read as 1).
 enum JSONRecord {
     /// Decodes one line and appends its `features` values to `values`; returns its time in
-    /// seconds from a `timestamp` or `time` field (epoch seconds or milliseconds, or an ISO 8601
-    /// string; NaN without one) and its `service` (a string field, else `nil`).
+    /// seconds from a `timestamp` or `time` field when `readTime` (epoch seconds or milliseconds,
+    /// or an ISO 8601 string, read as the service reads it; NaN without one, or for `null`) and
+    /// its `service` (a string field, else `nil`).
     /// - Throws: ``DatasetError`` naming the line and the field.
     @discardableResult
-    static func parse(_ line: String, lineNumber: Int, source: String, features: [String], into values: inout [Float]) throws(DatasetError)
+    static func parse(
+        _ line: String, lineNumber: Int, source: String, features: [String], readTime: Bool = true, into values: inout [Float]
+    ) throws(DatasetError)
         -> (time: Double, service: String?)
     {
         let document: JSONValue
@@ -42,21 +46,23 @@ enum JSONRecord {
                 throw .invalidJSON(source: source, line: lineNumber, reason: "field '\(name)' is missing")
             }
         }
-        let time: Double
-        switch field(TimeValue.names, of: fields) {
-        case .number(let number)? where number.isFinite: time = TimeValue.seconds(epoch: number)
-        case .string(let text)?:
-            guard let seconds = TimeValue.seconds(Substring(text)) else {
-                throw .invalidTime(source: source, line: lineNumber, column: "timestamp", value: String(text.prefix(64)))
+        var time = Double.nan
+        if readTime, let (key, value) = field(TimeValue.names, of: fields) {
+            switch value {
+            case .null: break
+            case .number(let number) where number.isFinite: time = TimeValue.seconds(epoch: number)
+            case .string(let text):
+                guard let seconds = TimeValue.seconds(Substring(text.trimmingCharacters(in: .whitespaces))) else {
+                    throw .invalidTime(source: source, line: lineNumber, column: key, value: String(text.prefix(64)))
+                }
+                time = seconds
+            default: throw .invalidTime(source: source, line: lineNumber, column: key, value: value.kind)
             }
-            time = seconds
-        case nil: time = .nan
-        case let other?: throw .invalidTime(source: source, line: lineNumber, column: "timestamp", value: "\(other.kind)")
         }
         values.append(contentsOf: parsed)
         // A number names a service as its text does in CSV.
         var service: String?
-        switch field(["service"], of: fields) {
+        switch field(["service"], of: fields)?.value {
         case .string(let name)?: service = name
         case .number(let number)?: service = number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : "\(number)"
         default: break
@@ -64,10 +70,10 @@ enum JSONRecord {
         return (time, service)
     }
 
-    /// The value of the first of `names` among `fields`, then of any key that is one of them in
+    /// The key and value of the first of `names` among `fields`, then of any key that is one of them in
     /// other letter cases, in key order: the same field every run (a dictionary's order is not).
-    private static func field(_ names: [String], of fields: [String: JSONValue]) -> JSONValue? {
-        if let name = names.first(where: { fields[$0] != nil }) { return fields[name] }
-        return fields.keys.filter { names.contains($0.lowercased()) }.sorted().first.flatMap { fields[$0] }
+    private static func field(_ names: [String], of fields: [String: JSONValue]) -> (key: String, value: JSONValue)? {
+        if let name = names.first(where: { fields[$0] != nil }) { return (name, fields[name]!) }
+        return fields.keys.filter { names.contains($0.lowercased()) }.sorted().first.map { ($0, fields[$0]!) }
     }
 }

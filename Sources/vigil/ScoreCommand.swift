@@ -85,21 +85,36 @@ struct ScoreCommand: AsyncParsableCommand {
         // A window, baseline or season reads each service's rows as a series in time order: say
         // so when they are not.
         var order: SeriesOrderCheck?
+        let readsTimes = detector.window.isTemporal
         if isJSON {
             parse = { line, number, values, time, service throws(DatasetError) in
-                (time, service) = try JSONRecord.parse(line, lineNumber: number, source: name, features: features, into: &values)
+                (time, service) = try JSONRecord.parse(
+                    line, lineNumber: number, source: name, features: features, readTime: readsTimes, into: &values)
+                order?.observe(time: time, service: service, lineNumber: number)
             }
+            if readsTimes { order = SeriesOrderCheck() }
             pending.append((firstLine, reader.lineNumber))
         } else {
-            let layout = try CSVLayout(headerLine: firstLine, source: name, features: features, labelColumn: nil)
-            if detector.window.isTemporal { order = SeriesOrderCheck(layout: layout) }
-            if detector.window.isTemporal || layout.servicePosition != nil {
-                var timesReadable: Bool?
+            var layout = try CSVLayout(headerLine: firstLine, source: name, features: features, labelColumn: nil)
+            // A model that reads series reads the rows' times, unless the first one given is no
+            // time (a `time` column of weekdays): then the column is not read as times.
+            layout.readsTimes = readsTimes
+            var decided = !readsTimes || layout.timePosition == nil
+            if readsTimes { order = SeriesOrderCheck(layout: layout) }
+            if readsTimes || layout.servicePosition != nil {
                 parse = { line, number, values, time, service throws(DatasetError) in
                     let fields = layout.fields(of: line)
-                    order?.observe(fields: fields, lineNumber: number)
-                    _ = try layout.parse(
-                        fields: fields, lineNumber: number, into: &values, time: &time, service: &service, timesReadable: &timesReadable)
+                    if !decided, let text = layout.timeText(of: fields), !text.isEmpty {
+                        decided = true
+                        if !CSVLayout.timesReadable(in: [text]) {
+                            layout.readsTimes = false
+                            Console.note(
+                                "note: column '\(layout.header[layout.timePosition!])' is not read as times: its first value is neither an epoch number nor an ISO 8601 date-time"
+                            )
+                        }
+                    }
+                    _ = try layout.parse(fields: fields, lineNumber: number, into: &values, time: &time, service: &service)
+                    order?.observe(time: time, service: service, lineNumber: number)
                 }
             } else {
                 // Times and services only matter to series: not read for a model without one.
@@ -155,6 +170,7 @@ struct ScoreCommand: AsyncParsableCommand {
             } catch {
                 guard skipInvalid else {
                     scoreBatch()  // rows before the bad one are still written
+                    try DataOptions.advisingSkip { throw error }  // always throws: the error, with the advice for a bad row
                     throw error
                 }
                 skipped += 1

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 import VigilDetect
 import VigilServer
 
@@ -169,7 +170,9 @@ struct ServeCommand: AsyncParsableCommand {
             throw CommandFailure("--require-model: \(error)")
         }
         let host = configuration.host
+        let listening = ListeningFlag()
         let application = service.application { port in
+            listening.raise()
             logger.info("Vigil \(Vigil.version) listening on http://\(host):\(port) (API reference at /docs)")
         }
         let group = ServiceGroup(
@@ -177,10 +180,21 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             try await group.run()
         } catch {
-            if let failure = VigilService.listenFailure(error, host: host, port: configuration.port) { throw CommandFailure(failure) }
+            // Only a failure to start listening is about the address; a socket error later is not.
+            if !listening.isRaised, let failure = VigilService.listenFailure(error, host: host, port: configuration.port) {
+                throw CommandFailure(failure)
+            }
             throw error
         }
         try service.pipeline.store.flush()
         logger.info("stopped; alert store flushed")
     }
+}
+
+/// A flag one task raises and another reads: whether the server got as far as listening.
+private final class ListeningFlag: Sendable {
+    private let raised = Mutex(false)
+
+    func raise() { raised.withLock { $0 = true } }
+    var isRaised: Bool { raised.withLock { $0 } }
 }

@@ -201,6 +201,12 @@ import Testing
         #expect(recalibrated.status == 0, "\(recalibrated.error)")
         #expect(!recalibrated.error.contains("have no seasonal comparison"))
         #expect(recalibrated.error.contains("(was "), "\(recalibrated.error)")
+        // Without the history the last day has no seasonal evidence: another threshold.
+        let alone = try VigilRunner.run(["calibrate", "--model", path, "--data", lastDay])
+        func threshold(_ text: String) -> String? {
+            text.split(separator: "threshold ").last.map { String($0.prefix { !$0.isWhitespace }) }
+        }
+        #expect(threshold(alone.error) != nil && threshold(alone.error) != threshold(recalibrated.error), "\(alone.error)")
         func errors(_ output: String) -> [String] {
             output.split(separator: "\n").map { $0.split(separator: ",").first { $0.contains("reconstruction_error") }.map(String.init) ?? "" }
         }
@@ -345,13 +351,22 @@ import Testing
             ["score", "--model", Self.model],
             input: "{\"cpu_usage\": true, \"memory_usage\": 2, \"disk_io\": 3, \"network_io\": 4, \"response_time\": 5}\n")
         #expect(wrongType.error.contains("column 'cpu_usage': 'true' is not a finite number"))
-        let impossible = try VigilRunner.run(
-            ["score", "--model", Self.model],
-            input:
-                "{\"timestamp\": \"2026-02-31T00:00:00Z\", \"cpu_usage\": 1, \"memory_usage\": 2, \"disk_io\": 3, \"network_io\": 4, \"response_time\": 5}\n"
-        )
+        // A model that reads series reads each row's time, as the service does: an impossible
+        // date is named, a padded one and `null` (no time) are read. A model without a window
+        // does not read times, so they cannot refuse a row.
+        let windowed = VigilRunner.temporaryDirectory() + "/windowed"
+        let trained = try VigilRunner.run(["train", "--synthetic", "2000", "--window", "2", "--epochs", "1", "--out", windowed])
+        #expect(trained.status == 0, "\(trained.error)")
+        func row(_ time: String) -> String {
+            "{\"timestamp\": \(time), \"cpu_usage\": 1, \"memory_usage\": 2, \"disk_io\": 3, \"network_io\": 4, \"response_time\": 5}\n"
+        }
+        let impossible = try VigilRunner.run(["score", "--model", windowed], input: row("\"2026-02-31T00:00:00Z\""))
         #expect(impossible.status == 1)
         #expect(impossible.error.contains("line 1, column 'timestamp': '2026-02-31T00:00:00Z' is not a time"), "\(impossible.error)")
+        let readable = try VigilRunner.run(["score", "--model", windowed], input: row("\" 2026-02-28T00:00:00Z\"") + row("null"))
+        #expect(readable.status == 0, "\(readable.error)")
+        let unread = try VigilRunner.run(["score", "--model", Self.model], input: row("\"2026-02-31T00:00:00Z\""))
+        #expect(unread.status == 0, "\(unread.error)")
         let notJSON = try VigilRunner.run(["score", "--model", Self.model, "--format", "ndjson"], input: "{oops\n")
         #expect(notJSON.error.contains("line 1: invalid JSON: "), "\(notJSON.error)")
         // The service's parser: what it refuses, `vigil score` refuses too.
@@ -375,7 +390,7 @@ import Testing
     @Test func serveExplainsADataDirectoryOrAPortItCannotUse() throws {
         let file = VigilRunner.temporaryDirectory() + "/not-a-directory"
         try "x".write(toFile: file, atomically: true, encoding: .utf8)
-        let directory = try VigilRunner.run(["serve", "--model", Self.model, "--port", "0", "--data-dir", file])
+        let directory = try VigilRunner.run(["serve", "--model", Self.model, "--host", "127.0.0.1", "--port", "0", "--data-dir", file], timeout: 60)
         #expect(directory.status == 1)
         #expect(directory.error.contains("cannot open the alert store \(file)/alerts.sqlite: cannot create its directory"), "\(directory.error)")
         #expect(!directory.error.contains("NSCocoaErrorDomain"))
@@ -392,7 +407,8 @@ import Testing
         }
         try #require(bound && listen(holder, 1) == 0)
         let port = Int(UInt16(bigEndian: address.sin_port))
-        let taken = try VigilRunner.run(["serve", "--model", Self.model, "--port", "\(port)", "--data-dir", VigilRunner.temporaryDirectory()])
+        let taken = try VigilRunner.run(
+            ["serve", "--model", Self.model, "--host", "127.0.0.1", "--port", "\(port)", "--data-dir", VigilRunner.temporaryDirectory()], timeout: 60)
         #expect(taken.status == 1)
         #expect(taken.error.contains("cannot listen on 127.0.0.1:\(port): the port is in use by another process"), "\(taken.error)")
     }

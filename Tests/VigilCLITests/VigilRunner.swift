@@ -15,10 +15,17 @@ struct VigilRunner {
         return root.appendingPathComponent(".build/debug/vigil")
     }()
 
-    static func run(_ arguments: [String], input: String? = nil) throws -> Result {
+    /// Runs `vigil` with `arguments`; with `timeout` (seconds), through coreutils' `timeout`, so a
+    /// run that should fail fast but does not (a server that started) ends with status 124.
+    static func run(_ arguments: [String], input: String? = nil, timeout: Int? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
+        if let timeout {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+            process.arguments = ["\(timeout)", binary.path] + arguments
+        } else {
+            process.executableURL = binary
+            process.arguments = arguments
+        }
         let output = Pipe()
         let error = Pipe()
         process.standardOutput = output

@@ -147,6 +147,25 @@ import VigilDetect
         #expect(report.skippedRows == 1)
         #expect(report.firstOutOfOrderLine == nil)
         #expect(DatasetError.invalidTime(source: "m.csv", line: 3, column: "timestamp", value: "x").description.contains("ISO 8601"))
+        // A bad first time is named too (the column is judged by its first values, not the first
+        // one), an empty cell is an unknown time, and rows whose times are not wanted are not
+        // refused for them.
+        let badFirst = "timestamp,cpu\n2026-02-31T04:00:00Z,1\n2026-02-28T04:05:00Z,2\n,3\n2026-02-28T04:15:00Z,4\n"
+        #expect(throws: DatasetError.invalidTime(source: "m.csv", line: 2, column: "timestamp", value: "2026-02-31T04:00:00Z")) {
+            try CSVDatasetReader().read(text: badFirst, source: "m.csv")
+        }
+        let skipped = try CSVDatasetReader(skipInvalid: true).read(text: badFirst, source: "m.csv").dataset.times
+        #expect(skipped?.map { $0.isNaN ? -1 : $0 } == [1_772_251_500, -1, 1_772_252_100])
+        #expect(try CSVDatasetReader(readTimes: false).read(text: badFirst, source: "m.csv").dataset.times == nil)
+    }
+
+    /// A row refused or skipped does not count in the order check: a truncated last line is not
+    /// "the time going backwards".
+    @Test func aSkippedRowIsNotPartOfTheOrder() throws {
+        let text = "timestamp,cpu\n1764072000,1\n1764072060,2\n17640\n"
+        let report = try CSVDatasetReader(skipInvalid: true).read(text: text, source: "m.csv").report
+        #expect(report.skippedRows == 1)
+        #expect(report.firstOutOfOrderLine == nil)
     }
 
     /// Times are compared as instants: local times across a daylight-saving change, and ISO 8601

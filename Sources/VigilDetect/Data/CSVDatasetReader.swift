@@ -7,18 +7,24 @@ import VigilML
 /// `timestamp`, `time`, `t`, `label` and `service`. A column counts as numeric when at least
 /// half of its first 100 non-empty values are numbers; the others are reported in
 /// ``ReadReport/ignoredColumns``. A `label` column (0/1), when present, becomes the labels; a
-/// `timestamp` (or `time`) column, the rows' ``Dataset/times``; a `service` column, their
-/// ``Dataset/services``.
+/// `timestamp` (else `time`) column, the rows' ``Dataset/times`` (when ``readTimes`` and at least
+/// half of its first 100 non-empty values are times; an empty cell is an unknown time); a
+/// `service` column, their ``Dataset/services``.
 public struct CSVDatasetReader: Sendable {
     public var features: [String]?
     public var labelColumn: String? = "label"
-    /// Skip rows with a missing or non-numeric value instead of failing on the first one.
+    /// Skip invalid rows (a missing or non-numeric value, a wrong field count, a bad label or
+    /// time) instead of failing on the first one.
     public var skipInvalid = false
+    /// Whether the rows' times are wanted (a model that reads rows as a series, the season
+    /// search); without them a time column is not read, so its values cannot refuse a row.
+    public var readTimes = true
 
-    public init(features: [String]? = nil, labelColumn: String? = "label", skipInvalid: Bool = false) {
+    public init(features: [String]? = nil, labelColumn: String? = "label", skipInvalid: Bool = false, readTimes: Bool = true) {
         self.features = features
         self.labelColumn = labelColumn
         self.skipInvalid = skipInvalid
+        self.readTimes = readTimes
     }
 
     /// What reading skipped or left out.
@@ -37,8 +43,8 @@ public struct CSVDatasetReader: Sendable {
         /// The time between rows, in seconds, when the `timestamp` (or `time`) column shows a
         /// regular one (see ``SeriesOrderCheck/samplingInterval``).
         public var samplingInterval: Double?
-        /// The `timestamp` (or `time`) column, when its first value is not a time: the column is
-        /// not read as times (see ``CSVLayout/parse(fields:lineNumber:into:time:service:timesReadable:)``).
+        /// The `timestamp` (or `time`) column, when its values are mostly not times (see
+        /// ``CSVLayout/timesReadable(in:)``): it is not read as times.
         public var unreadTimeColumn: String?
     }
 
@@ -73,7 +79,7 @@ public struct CSVDatasetReader: Sendable {
         let body = lines.dropFirst()
         let delimiter = CSVLayout.delimiter(of: headerLine.text)
         let sample = body.prefix(100).map { CSVLayout.split($0.text, delimiter: delimiter) }
-        let layout = try CSVLayout(
+        var layout = try CSVLayout(
             headerLine: headerLine.text, source: source, features: features, labelColumn: labelColumn,
             isNumeric: { position in
                 let texts = sample.compactMap { $0.count > position ? $0[position].trimmingSpaces : nil }.filter { !$0.isEmpty }
@@ -81,6 +87,11 @@ public struct CSVDatasetReader: Sendable {
                 return Double(texts.filter { Double($0) != nil }.count) >= 0.5 * Double(texts.count)
             })
         var report = ReadReport()
+        if let position = layout.timePosition {
+            let readable = CSVLayout.timesReadable(in: sample.compactMap { $0.count > position ? $0[position].trimmingSpaces : nil })
+            layout.readsTimes = readTimes && readable
+            if readTimes, !readable { report.unreadTimeColumn = layout.header[position] }
+        }
         report.ignoredColumns = layout.header.enumerated().filter { position, name in
             !layout.featurePositions.contains(position) && position != layout.labelPosition
                 && !CSVLayout.reservedColumns.contains(name.lowercased()) && features == nil
@@ -92,20 +103,17 @@ public struct CSVDatasetReader: Sendable {
         var times: [Double] = []
         var services: [String] = []
         var order = SeriesOrderCheck(layout: layout)
-        var timesReadable: Bool?
         for line in body {
             let fields = layout.fields(of: line.text)
-            order?.observe(fields: fields, lineNumber: line.number)
             do {
                 var time = Double.nan
                 var service: String?
-                let label = try layout.parse(
-                    fields: fields, lineNumber: line.number, into: &values, time: &time, service: &service, timesReadable: &timesReadable)
-                if let label {
+                if let label = try layout.parse(fields: fields, lineNumber: line.number, into: &values, time: &time, service: &service) {
                     labels.append(label)
                 }
                 times.append(time)
                 if let service { services.append(service) }
+                order?.observe(time: time, service: service, lineNumber: line.number)
             } catch {
                 guard skipInvalid else { throw error }
                 report.skippedRows += 1
@@ -115,7 +123,6 @@ public struct CSVDatasetReader: Sendable {
         report.serviceCount = order?.services.count ?? 0
         report.firstOutOfOrderLine = order?.firstOutOfOrderLine
         report.samplingInterval = order?.samplingInterval
-        if timesReadable == false, let position = layout.timePosition { report.unreadTimeColumn = layout.header[position] }
         let rows = values.count / layout.features.count
         guard rows > 0 else { throw .empty(source: source) }
         let dataset = Dataset(

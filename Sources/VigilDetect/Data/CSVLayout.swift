@@ -15,8 +15,11 @@ public struct CSVLayout: Sendable {
     public let featurePositions: [Int]
     /// Header position of the label column, when the file has one.
     public let labelPosition: Int?
-    /// Header position of the time column (`timestamp` or `time`), when the file has one.
+    /// Header position of the time column (`timestamp`, else `time`), when the file has one.
     public let timePosition: Int?
+    /// Whether the time column is read as times: `false` when the rows' times are not wanted, or
+    /// when the column holds no times (weekdays, times of day; see ``timesReadable(in:)``).
+    public var readsTimes = true
     /// Header position of the `service` column, when the file has one: whose series a row is.
     public let servicePosition: Int?
 
@@ -36,7 +39,7 @@ public struct CSVLayout: Sendable {
         self.header = header
         let labelPosition = labelColumn.flatMap { header.firstIndex(of: $0) }
         self.labelPosition = labelPosition
-        self.timePosition = header.firstIndex { TimeValue.names.contains($0.lowercased()) }
+        self.timePosition = TimeValue.names.lazy.compactMap { name in header.firstIndex { $0.lowercased() == name } }.first
         self.servicePosition = header.firstIndex { $0.lowercased() == "service" }
         if let features {
             let missing = features.filter { !header.contains($0) }
@@ -67,32 +70,36 @@ public struct CSVLayout: Sendable {
         try parse(fields: fields(of: line), lineNumber: lineNumber, into: &values)
     }
 
+    /// A row's time cell, trimmed: `nil` without a time column or for a row of the wrong width.
+    public func timeText(of fields: [Substring]) -> Substring? {
+        guard let timePosition, fields.count == header.count else { return nil }
+        return fields[timePosition].trimmingSpaces
+    }
+
+    /// Whether `texts` (a time column's first values) hold times: at least half of the non-empty
+    /// ones are epoch numbers or ISO 8601 date-times (see ``TimeValue``). A `time` column of
+    /// weekdays or times of day does not.
+    public static func timesReadable(in texts: some Sequence<Substring>) -> Bool {
+        let values = texts.filter { !$0.isEmpty }
+        return Double(values.filter { TimeValue.seconds($0) != nil }.count) >= 0.5 * Double(values.count)
+    }
+
     /// ``parse(_:lineNumber:into:)`` for a line already split (``fields(of:)``), also reading its
-    /// time in seconds into `time` (NaN without a time column; see ``TimeValue``) and its service
-    /// into `service` (`nil` without a `service` column).
-    ///
-    /// The first row decides whether the time column holds times (`timesReadable`, `nil` until
-    /// then): when its time can be read, a later one that cannot is an error; when it cannot (a
-    /// `time` column of weekdays or times of day), the column is not read as times at all.
+    /// time in seconds into `time` (NaN without a time column read as times, see ``readsTimes``,
+    /// or for an empty cell) and its service into `service` (`nil` without a `service` column).
     ///
     /// - Throws: ``DatasetError/invalidTime(source:line:column:value:)`` for a time that is
-    ///   neither an epoch number nor an ISO 8601 date-time in a column of times, besides the
-    ///   errors of ``parse(_:lineNumber:into:)``; nothing is appended then.
+    ///   neither an epoch number nor an ISO 8601 date-time, besides the errors of
+    ///   ``parse(_:lineNumber:into:)``; nothing is appended then.
     public func parse(
-        fields: [Substring], lineNumber: Int, into values: inout [Float], time: inout Double, service: inout String?,
-        timesReadable: inout Bool?
+        fields: [Substring], lineNumber: Int, into values: inout [Float], time: inout Double, service: inout String?
     ) throws(DatasetError) -> UInt8? {
         time = .nan
-        if let timePosition, fields.count == header.count {
-            let text = fields[timePosition].trimmingSpaces
-            let seconds = TimeValue.seconds(text)
-            if timesReadable == nil { timesReadable = seconds != nil }
-            if timesReadable == true {
-                guard let seconds else {
-                    throw .invalidTime(source: source, line: lineNumber, column: header[timePosition], value: String(text.prefix(64)))
-                }
-                time = seconds
+        if readsTimes, let text = timeText(of: fields), !text.isEmpty {
+            guard let seconds = TimeValue.seconds(text) else {
+                throw .invalidTime(source: source, line: lineNumber, column: header[timePosition!], value: String(text.prefix(64)))
             }
+            time = seconds
         }
         let label = try parse(fields: fields, lineNumber: lineNumber, into: &values)
         service = servicePosition.map { String(fields[$0].trimmingSpaces) }

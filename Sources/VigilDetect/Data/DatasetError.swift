@@ -20,15 +20,17 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     /// rows with three seasons before them, to learn how much each feature changes.
     case noSeasonToLearnFrom(source: String, season: Int, rowsLearnable: Int)
 
-    /// The problem and, for a bad row, the advice to skip such rows.
-    public var description: String {
+    public var description: String { problem }
+
+    /// Whether the problem is one row's (a command with `--skip-invalid` can skip such rows).
+    public var isRowProblem: Bool {
         switch self {
-        case .wrongFieldCount, .invalidValue, .invalidTime, .invalidLabel, .invalidJSON: problem + " (use --skip-invalid to skip such rows)"
-        default: problem
+        case .wrongFieldCount, .invalidValue, .invalidTime, .invalidLabel, .invalidJSON: true
+        default: false
         }
     }
 
-    /// The problem alone (what a report of rows already skipped shows).
+    /// What is wrong, naming the file, line and column.
     public var problem: String {
         switch self {
         case .unreadable(let path, let reason):

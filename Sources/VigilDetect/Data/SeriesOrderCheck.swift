@@ -1,12 +1,11 @@
-/// Watches CSV rows for what breaks "each service's rows in time order", which a model with a
-/// window or baseline assumes: a `timestamp` (or `time`) that goes backwards within a service.
-/// Also counts the services and finds the rows' sampling interval, from which a season of one
-/// day follows.
+/// Watches the rows read for what breaks "each service's rows in time order", which a model
+/// with a window or baseline assumes: a `timestamp` (or `time`) that goes backwards within a
+/// service. Also counts the services and finds the rows' sampling interval, from which a season
+/// of one day follows. It sees each row as parsed (``CSVLayout/parse(fields:lineNumber:into:time:service:)``),
+/// so a row refused or skipped does not count.
 ///
 /// Tested through ``CSVDatasetReader``'s ``CSVDatasetReader/ReadReport``.
 public struct SeriesOrderCheck: Sendable {
-    private let servicePosition: Int?
-    private let timePosition: Int?
     /// Each service's latest time in seconds ("" for a file without a `service` column).
     private var previousTimes: [String: Double] = [:]
     /// The distinct services seen.
@@ -21,12 +20,13 @@ public struct SeriesOrderCheck: Sendable {
     /// How many rows' times are read to find the sampling interval.
     static let intervalSample = 1000
 
-    /// `nil` when the header has neither a `service` nor a time column: nothing to check.
+    /// `nil` when the rows have neither a `service` column nor times read: nothing to check.
     public init?(layout: CSVLayout) {
-        servicePosition = layout.servicePosition
-        timePosition = layout.timePosition
-        guard servicePosition != nil || timePosition != nil else { return nil }
+        guard layout.servicePosition != nil || (layout.timePosition != nil && layout.readsTimes) else { return nil }
     }
+
+    /// A check of rows that may name their service and time (NDJSON).
+    public init() {}
 
     /// The time between rows, in seconds, when nearly all gaps between consecutive times (nine
     /// in ten) are within 2 % of a whole number of the median gap (a scrape's jitter, the steps a
@@ -56,15 +56,12 @@ public struct SeriesOrderCheck: Sendable {
     /// How far a gap may stray from a whole number of intervals, as a share of the interval.
     static let jitter = 0.02
 
-    /// Watches one line, already split (``CSVLayout/fields(of:)``).
-    public mutating func observe(fields: [Substring], lineNumber: Int) {
-        var service = ""
-        if let servicePosition, fields.count > servicePosition {
-            service = String(fields[servicePosition].trimmingSpaces)
-            services.insert(service)
-        }
-        // A time that cannot be read is the parser's to report (its line), not the next line's.
-        if let timePosition, fields.count > timePosition, let seconds = TimeValue.seconds(fields[timePosition].trimmingSpaces) {
+    /// Watches one row as parsed: its time in seconds (NaN when unknown) and its service (`nil`
+    /// without a `service` column).
+    public mutating func observe(time seconds: Double, service: String?, lineNumber: Int) {
+        if let service { services.insert(service) }
+        let service = service ?? ""
+        if seconds.isFinite {
             let previous = previousTimes[service]
             if let previous, firstOutOfOrderLine == nil, seconds < previous { firstOutOfOrderLine = lineNumber }
             previousTimes[service] = seconds

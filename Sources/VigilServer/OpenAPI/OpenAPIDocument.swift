@@ -26,7 +26,7 @@ enum OpenAPIDocument {
             "/api/v1/ml/detect": {
               "post": {
                 "summary": "Detect anomalies from one metric (the ML service's contract)",
-                "description": "The metric updates its service's current feature vector (tags may carry other features); the vector is scored. Features the service has not sent within the staleness window are imputed with the training mean and listed in missing_features. An anomaly opens an alert, or counts on its service's open one when the service's previous anomaly came less than the cooldown before.",
+                "description": "The metric updates its service's current feature vector (tags may carry other features); the vector is scored. Features the service has not sent within the staleness window are imputed with the training mean and listed in missing_features. An anomaly opens an alert, or counts on its service's open one when the service's previous anomaly came at most the cooldown (15 minutes by default) before; a more severe anomaly escalates the open alert.",
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Metric"}}}},
                 "responses": {
                   "200": {"description": "The result", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DetectResponse"}}}},
