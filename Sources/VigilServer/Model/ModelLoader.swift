@@ -53,9 +53,10 @@ public struct ModelLoader: Sendable {
             return .success(model)
         } catch {
             holder.recordFailure(error.description)
-            logger.error(
-                "model not loaded; \(holder.current == nil ? "the range-excess fallback scores" : "the previous model keeps serving")",
-                metadata: ["error": "\(error.description)"])
+            let consequence =
+                holder.current != nil
+                ? "the previous model keeps serving" : requireModel ? "--require-model: Vigil does not start" : "the range-excess fallback scores"
+            logger.error("model not loaded; \(consequence)", metadata: ["error": "\(error.description)"])
             return .failure(error)
         }
     }
