@@ -43,4 +43,7 @@ public struct ServerConfiguration: Sendable {
     /// How often (seconds) the per-service state is also saved while running, so that a crash
     /// loses at most that much of it; 0 saves only at shutdown.
     public var stateSaveInterval: Double = 300
+    /// Seconds an alert is kept after its last sighting, counted back from the newest sighting
+    /// (or now, when earlier); 0 keeps every alert.
+    public var alertRetention: Double = 90 * 86_400
 }

@@ -83,7 +83,10 @@ public struct VigilService: Sendable {
                     loader: loader, holder: pipeline.models, state: ServiceStateFile(path: configuration.serviceStatePath, logger: logger),
                     saveInterval: configuration.stateSaveInterval, logger: logger),
                 ReloadOnHangup(loader: loader, holder: pipeline.models, logger: logger),
-            ] + (kafka?.services(pipeline: pipeline, logger: logger) ?? []),
+            ]
+                + (configuration.alertRetention > 0
+                    ? [AlertRetention(store: pipeline.store, retention: configuration.alertRetention, logger: logger)] : [])
+                + (kafka?.services(pipeline: pipeline, logger: logger) ?? []),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
     }

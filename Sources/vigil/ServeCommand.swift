@@ -63,6 +63,9 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var alertCooldown = 900.0
 
+    @Option(help: "Days an alert is kept after its last sighting (0: keep every alert); undelivered Kafka alerts stay until delivered.")
+    var alertRetention = 90.0
+
     @Option(help: "Seconds between saves of each service's window, baseline and seasons while running (0: only at shutdown).")
     var stateSaveInterval = 300.0
 
@@ -97,6 +100,9 @@ struct ServeCommand: AsyncParsableCommand {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0–65535, got \(port)") }
         if bodyLimit < 1024 || batchBodyLimit < 1024 { throw ValidationError("--body-limit and --batch-body-limit must be at least 1024 bytes") }
         if !(staleness > 0) || !(alertCooldown >= 0) { throw ValidationError("--staleness must be positive and --alert-cooldown not negative") }
+        if !(alertRetention >= 0 && alertRetention.isFinite) {
+            throw ValidationError("--alert-retention must be a number of days (0: keep every alert), got \(alertRetention)")
+        }
         if !(stateSaveInterval >= 0 && stateSaveInterval.isFinite) {
             throw ValidationError("--state-save-interval must be a number of seconds (0: only at shutdown), got \(stateSaveInterval)")
         }
@@ -139,6 +145,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.staleness = staleness * 1000
         configuration.alertCooldown = alertCooldown * 1000
         configuration.stateSaveInterval = stateSaveInterval
+        configuration.alertRetention = alertRetention * 86_400
         configuration.alertPersistence = alertKOfN.flatMap(persistence)
         configuration.requireModel = requireModel
         if let brokers = kafkaBrokers ?? environment["KAFKA_BROKER"].flatMap({ $0.isEmpty ? nil : $0 }) {

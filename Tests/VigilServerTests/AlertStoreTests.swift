@@ -51,6 +51,25 @@ import VigilDetect
         #expect(try store.openIncidents(limit: 1).map(\.alertID) == ["a1"])
     }
 
+    /// Retention counts back from the newest sighting (a replay of old metrics keeps its alerts),
+    /// or from now when that is earlier (an alert stamped in the future sweeps nothing away), and
+    /// never takes an alert still waiting for Kafka.
+    @Test func retentionKeepsRecentAndUndeliveredAlerts() async throws {
+        let day = 86_400_000.0
+        let store = try AlertStore(path: TestService.temporaryDirectory() + "/alerts.sqlite")
+        #expect(try await store.prune(retention: 30 * day, now: 400 * day) == 0)
+        try await store.record(AlertChanges(opened: [alert("old", confidence: 0.6, value: 1, at: 100 * day)]))
+        try await store.record(AlertChanges(opened: [alert("waiting", confidence: 0.6, value: 1, at: 100 * day)]), outbox: true)
+        try await store.record(AlertChanges(opened: [alert("recent", confidence: 0.6, value: 1, at: 190 * day)]))
+        // Now is far later, but the newest sighting is day 190: day 100 is 90 days before it.
+        #expect(try await store.prune(retention: 120 * day, now: 400 * day) == 0)
+        #expect(try await store.prune(retention: 60 * day, now: 400 * day) == 1)
+        #expect(try await store.alerts(matching: AlertQuery()).map(\.id).sorted() == ["recent", "waiting"])
+        // One alert from the far future: counted from now, the recent one stays.
+        try await store.record(AlertChanges(opened: [alert("future", confidence: 0.6, value: 1, at: 5000 * day)]))
+        #expect(try await store.prune(retention: 30 * day, now: 200 * day) == 0)
+    }
+
     /// An alert stored before alerts had revisions reads as revision 0.
     @Test func anAlertWithoutARevisionReadsAsTheFirst() throws {
         let body = try JSONEncoder().encode(alert("a1", confidence: 0.6, value: 80, at: 1_000))

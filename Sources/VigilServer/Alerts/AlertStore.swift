@@ -240,6 +240,20 @@ public final class AlertStore: Sendable {
         }
     }
 
+    /// Deletes the alerts last seen more than `retention` milliseconds before the newest sighting
+    /// in the store, or before `now` when that is earlier, and not waiting for Kafka; returns how
+    /// many went. Measured from the newest sighting, a replay of last year's metrics keeps its
+    /// alerts; bounded by `now`, one alert stamped in the future does not sweep the rest away.
+    @discardableResult
+    public func prune(retention: Double, now: Double) async throws -> Int {
+        try await database.write { db in
+            try db.execute(
+                sql: "DELETE FROM alert WHERE outbox = 0 AND last_seen < min(?, (SELECT max(last_seen) FROM alert)) - ?",
+                arguments: [now, retention])
+            return db.changesCount
+        }
+    }
+
     /// How many alerts are stored.
     public func count() async throws -> Int {
         try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM alert") ?? 0 }
