@@ -56,7 +56,7 @@ struct DataOptions: ParsableArguments {
             Console.note("note: ignoring non-numeric columns \(report.ignoredColumns.joined(separator: ", ")) (choose features with --features)")
         }
         if let column = report.unreadTimeColumn {
-            Console.note("note: column '\(column)' is not read as times: its first value is neither an epoch number nor an ISO 8601 date-time")
+            Console.note("note: column '\(column)' is not read as times: its values are mostly neither epoch numbers nor ISO 8601 date-times")
         }
         if report.skippedRows > 0, let problem = report.firstProblem {
             Console.note("warning: skipped \(report.skippedRows) invalid rows; the first: \(problem.problem)")

@@ -96,23 +96,23 @@ struct ScoreCommand: AsyncParsableCommand {
             pending.append((firstLine, reader.lineNumber))
         } else {
             var layout = try CSVLayout(headerLine: firstLine, source: name, features: features, labelColumn: nil)
-            // A model that reads series reads the rows' times, unless the first one given is no
-            // time (a `time` column of weekdays): then the column is not read as times.
+            // A model that reads series reads the rows' times, unless the time column's first 100
+            // values are mostly no times (a `time` column of weekdays), as `vigil train` judges it.
             layout.readsTimes = readsTimes
-            var decided = !readsTimes || layout.timePosition == nil
+            if readsTimes, let position = layout.timePosition {
+                while pending.count < 100, let line = try reader.next() { pending.append((line, reader.lineNumber)) }
+                let texts = pending.compactMap { line, _ in layout.timeText(of: layout.fields(of: line)) }
+                if !CSVLayout.timesReadable(in: texts) {
+                    layout.readsTimes = false
+                    Console.note(
+                        "note: column '\(layout.header[position])' is not read as times: its values are mostly neither epoch numbers nor ISO 8601 date-times"
+                    )
+                }
+            }
             if readsTimes { order = SeriesOrderCheck(layout: layout) }
             if readsTimes || layout.servicePosition != nil {
                 parse = { line, number, values, time, service throws(DatasetError) in
                     let fields = layout.fields(of: line)
-                    if !decided, let text = layout.timeText(of: fields), !text.isEmpty {
-                        decided = true
-                        if !CSVLayout.timesReadable(in: [text]) {
-                            layout.readsTimes = false
-                            Console.note(
-                                "note: column '\(layout.header[layout.timePosition!])' is not read as times: its first value is neither an epoch number nor an ISO 8601 date-time"
-                            )
-                        }
-                    }
                     _ = try layout.parse(fields: fields, lineNumber: number, into: &values, time: &time, service: &service)
                     order?.observe(time: time, service: service, lineNumber: number)
                 }

@@ -367,6 +367,19 @@ import Testing
         #expect(readable.status == 0, "\(readable.error)")
         let unread = try VigilRunner.run(["score", "--model", Self.model], input: row("\"2026-02-31T00:00:00Z\""))
         #expect(unread.status == 0, "\(unread.error)")
+        // CSV alike: a bad first time is named (the column is judged by its first 100 values), and
+        // a column of weekdays is not read as times.
+        let header = "timestamp,cpu_usage,memory_usage,disk_io,network_io,response_time\n"
+        let badFirst = try VigilRunner.run(
+            ["score", "--model", windowed], input: header + "2026-02-31T00:00:00Z,1,2,3,4,5\n2026-02-28T00:01:00Z,1,2,3,4,5\n")
+        #expect(badFirst.status == 1)
+        #expect(badFirst.error.contains("line 2, column 'timestamp': '2026-02-31T00:00:00Z' is not a time"), "\(badFirst.error)")
+        let weekdays = try VigilRunner.run(
+            ["score", "--model", windowed],
+            input: header.replacingOccurrences(of: "timestamp", with: "time") + "monday,1,2,3,4,5\ntuesday,1,2,3,4,5\n")
+        #expect(weekdays.status == 0, "\(weekdays.error)")
+        #expect(weekdays.error.contains("column 'time' is not read as times"), "\(weekdays.error)")
+        #expect(weekdays.output.split(separator: "\n").count == 2)
         let notJSON = try VigilRunner.run(["score", "--model", Self.model, "--format", "ndjson"], input: "{oops\n")
         #expect(notJSON.error.contains("line 1: invalid JSON: "), "\(notJSON.error)")
         // The service's parser: what it refuses, `vigil score` refuses too.
