@@ -51,7 +51,13 @@ struct DataOptions: ParsableArguments {
             return (try features.map { try dataset.selecting($0) } ?? dataset, nil)
         }
         let reader = CSVDatasetReader(features: features, labelColumn: labelColumn, skipInvalid: skipInvalid, readTimes: asSeries)
-        let (dataset, report) = try Self.advisingSkip { try reader.read(path: path!) }
+        let dataset: Dataset
+        let report: CSVDatasetReader.ReadReport
+        do {
+            (dataset, report) = try reader.read(path: path!)
+        } catch {
+            throw Self.advising(error)
+        }
         if !report.ignoredColumns.isEmpty {
             Console.note("note: ignoring non-numeric columns \(report.ignoredColumns.joined(separator: ", ")) (choose features with --features)")
         }
@@ -72,13 +78,11 @@ struct DataOptions: ParsableArguments {
 }
 
 extension DataOptions {
-    /// `body`'s result; a bad row's error gains the advice to skip such rows (`--skip-invalid`).
-    static func advisingSkip<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let error as DatasetError where error.isRowProblem {
-            throw CommandFailure("\(error.problem) (use --skip-invalid to skip such rows)")
-        }
+    /// `error` as a command reports it: a bad row's with the advice to skip such rows
+    /// (`--skip-invalid`), any other as it is.
+    static func advising(_ error: any Error) -> any Error {
+        guard let error = error as? DatasetError, error.isRowProblem else { return error }
+        return CommandFailure("\(error.problem) (use --skip-invalid to skip such rows)")
     }
 }
 

@@ -170,8 +170,7 @@ struct ScoreCommand: AsyncParsableCommand {
             } catch {
                 guard skipInvalid else {
                     scoreBatch()  // rows before the bad one are still written
-                    try DataOptions.advisingSkip { throw error }  // always throws: the error, with the advice for a bad row
-                    throw error
+                    throw DataOptions.advising(error)
                 }
                 skipped += 1
                 if firstProblem == nil { firstProblem = error }

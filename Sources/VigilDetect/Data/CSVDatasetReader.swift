@@ -79,16 +79,18 @@ public struct CSVDatasetReader: Sendable {
         let body = lines.dropFirst()
         let delimiter = CSVLayout.delimiter(of: headerLine.text)
         let sample = body.prefix(100).map { CSVLayout.split($0.text, delimiter: delimiter) }
+        // A column's first 100 values, trimmed.
+        func sampled(_ position: Int) -> [Substring] { sample.compactMap { $0.count > position ? $0[position].trimmingSpaces : nil } }
         var layout = try CSVLayout(
             headerLine: headerLine.text, source: source, features: features, labelColumn: labelColumn,
             isNumeric: { position in
-                let texts = sample.compactMap { $0.count > position ? $0[position].trimmingSpaces : nil }.filter { !$0.isEmpty }
+                let texts = sampled(position).filter { !$0.isEmpty }
                 guard !texts.isEmpty else { return true }
                 return Double(texts.filter { Double($0) != nil }.count) >= 0.5 * Double(texts.count)
             })
         var report = ReadReport()
         if let position = layout.timePosition {
-            let readable = CSVLayout.timesReadable(in: sample.compactMap { $0.count > position ? $0[position].trimmingSpaces : nil })
+            let readable = CSVLayout.timesReadable(in: sampled(position))
             layout.readsTimes = readTimes && readable
             if readTimes, !readable { report.unreadTimeColumn = layout.header[position] }
         }

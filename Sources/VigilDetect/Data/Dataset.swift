@@ -11,8 +11,8 @@ public struct Dataset: Sendable, Equatable {
     /// Where the rows came from, for messages and model metadata (a file name, `synthetic:seed`).
     public var source: String
     /// Each row's time in seconds (see ``TimeValue``), NaN where it is unknown (an empty cell);
-    /// `nil` when the rows have no time, or their times were not read. A model with a season places the rows by it (a row without one is
-    /// the next step).
+    /// `nil` when the rows have no time, or their times were not read. A model with a season
+    /// places the rows by it (a row without one is the next step).
     public var times: [Double]?
     /// Each row's service (its `service` column), `nil` when the rows do not say: whose series
     /// each row belongs to when a file holds several.

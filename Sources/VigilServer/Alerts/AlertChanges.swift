@@ -32,6 +32,14 @@ public struct AlertChanges: Sendable {
         self.escalations = escalations
     }
 
+    /// Counts `event` (the batch's `index`-th) on the open alert `id`, whose latest sighting
+    /// before it was `lastSeenBefore` (kept from the batch's first repeat, for an undo).
+    public mutating func countRepeat(of id: String, event: MetricEvent, index: Int, lastSeenBefore: Double?) {
+        repeats.append(AlertRepeat(alertID: id, timestamp: event.timestamp))
+        alertIDs[index] = id
+        if sightingsBefore[id] == nil, let lastSeenBefore { sightingsBefore[id] = (event.service, lastSeenBefore) }
+    }
+
     /// Whether there is nothing to store.
     public var isEmpty: Bool { opened.isEmpty && repeats.isEmpty && escalations.isEmpty }
 }

@@ -165,24 +165,15 @@ public final class DetectionPipeline: Sendable {
             let result = results[index]
             let severity = result.score.isAnomaly ? Severity(confidence: result.score.confidence) : nil
             let lastSeen = policy.lastSeen(of: event.service)
-            let action = policy.observe(service: event.service, anomaly: severity, timestamp: event.timestamp)
-            switch action {
-            case .repeat(let id), .escalate(let id, _):
-                if changes.sightingsBefore[id] == nil, let lastSeen { changes.sightingsBefore[id] = (event.service, lastSeen) }
-            default:
-                break
-            }
-            switch action {
+            switch policy.observe(service: event.service, anomaly: severity, timestamp: event.timestamp) {
             case .none:
                 continue
             case .repeat(let id):
-                changes.repeats.append(AlertRepeat(alertID: id, timestamp: event.timestamp))
-                changes.alertIDs[index] = id
+                changes.countRepeat(of: id, event: event, index: index, lastSeenBefore: lastSeen)
             case .escalate(let id, let previous):
-                changes.repeats.append(AlertRepeat(alertID: id, timestamp: event.timestamp))
+                changes.countRepeat(of: id, event: event, index: index, lastSeenBefore: lastSeen)
                 let alert = Alert(id: id, event: event, score: result.score, features: result.features, modelType: result.modelType)
                 changes.escalations.append(AlertChanges.Escalation(alert: alert, previous: previous))
-                changes.alertIDs[index] = id
             case .open(let severity):
                 // Decided under the lock, so two anomalies at once cannot both open an alert.
                 var alert = Alert(
