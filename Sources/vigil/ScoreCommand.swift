@@ -101,7 +101,9 @@ struct ScoreCommand: AsyncParsableCommand {
             layout.readsTimes = readsTimes
             if readsTimes, let position = layout.timePosition {
                 while pending.count < 100, let line = try reader.next() { pending.append((line, reader.lineNumber)) }
-                let texts = pending.compactMap { line, _ in layout.timeText(of: layout.fields(of: line)) }
+                let texts = pending.compactMap { line, number in
+                    (try? layout.fields(of: line, lineNumber: number)).flatMap { layout.timeText(of: $0) }
+                }
                 if !CSVLayout.timesReadable(in: texts) {
                     layout.readsTimes = false
                     Console.note(
@@ -112,7 +114,7 @@ struct ScoreCommand: AsyncParsableCommand {
             if readsTimes { order = SeriesOrderCheck(layout: layout) }
             if readsTimes || layout.servicePosition != nil {
                 parse = { line, number, values, time, service throws(DatasetError) in
-                    let fields = layout.fields(of: line)
+                    let fields = try layout.fields(of: line, lineNumber: number)
                     _ = try layout.parse(fields: fields, lineNumber: number, into: &values, time: &time, service: &service)
                     order?.observe(time: time, service: service, lineNumber: number)
                 }

@@ -94,6 +94,20 @@ import VigilDetect
         #expect(quoted.features == ["cpu"])
         #expect(quoted.values.values == [3])
     }
+
+    @Test func aQuoteLeftOpenIsNamedNotCountedAsFields() throws {
+        let text = "name,cpu\n\"a \"\"b\"\"\",3\n\"web,4\nc,5\n"
+        #expect(throws: DatasetError.unclosedQuote(source: "q.csv", line: 3)) {
+            try CSVDatasetReader().read(text: text, source: "q.csv")
+        }
+        #expect(DatasetError.unclosedQuote(source: "q.csv", line: 3).description.contains("line 3: a quoted field is not closed"))
+        let (dataset, report) = try CSVDatasetReader(skipInvalid: true).read(text: text, source: "q.csv")
+        #expect(dataset.values.values == [3, 5])
+        #expect(report.skippedRows == 1)
+        #expect(throws: DatasetError.unclosedQuote(source: "q.csv", line: nil)) {
+            try CSVDatasetReader().read(text: "\"name,cpu\nweb,3\n", source: "q.csv")
+        }
+    }
 }
 
 /// The sampling interval read from a time column: what a season of one day is made of.

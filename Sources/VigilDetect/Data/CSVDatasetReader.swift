@@ -106,8 +106,8 @@ public struct CSVDatasetReader: Sendable {
         var services: [String] = []
         var order = SeriesOrderCheck(layout: layout)
         for line in body {
-            let fields = layout.fields(of: line.text)
             do {
+                let fields = try layout.fields(of: line.text, lineNumber: line.number)
                 var time = Double.nan
                 var service: String?
                 if let label = try layout.parse(fields: fields, lineNumber: line.number, into: &values, time: &time, service: &service) {

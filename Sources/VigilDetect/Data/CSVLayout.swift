@@ -30,6 +30,7 @@ public struct CSVLayout: Sendable {
         isNumeric: (Int) -> Bool = { _ in true }
     ) throws(DatasetError) {
         let delimiter = Self.delimiter(of: headerLine)
+        guard Self.closesQuotes(headerLine) else { throw .unclosedQuote(source: source, line: nil) }
         let header = Self.split(headerLine, delimiter: delimiter).map { String($0.trimmingSpaces) }
         guard !header.isEmpty, !header.allSatisfy(\.isEmpty) else { throw .missingHeader(source: source) }
         var seen = Set<String>()
@@ -59,15 +60,18 @@ public struct CSVLayout: Sendable {
         headerLine.contains(";") && !headerLine.contains(",") ? ";" : ","
     }
 
-    /// The fields of one line.
-    public func fields(of line: String) -> [Substring] {
-        Self.split(line, delimiter: delimiter)
+    /// The fields of line `lineNumber`.
+    /// - Throws: ``DatasetError/unclosedQuote(source:line:)`` when a quoted field runs to the
+    ///   line's end (a field cannot span lines).
+    public func fields(of line: String, lineNumber: Int) throws(DatasetError) -> [Substring] {
+        guard Self.closesQuotes(line) else { throw .unclosedQuote(source: source, line: lineNumber) }
+        return Self.split(line, delimiter: delimiter)
     }
 
     /// The feature values of one line, appended to `values`, and its label.
     /// - Throws: the first problem, naming `lineNumber` and the column.
     public func parse(_ line: String, lineNumber: Int, into values: inout [Float]) throws(DatasetError) -> UInt8? {
-        try parse(fields: fields(of: line), lineNumber: lineNumber, into: &values)
+        try parse(fields: fields(of: line, lineNumber: lineNumber), lineNumber: lineNumber, into: &values)
     }
 
     /// A row's time cell, trimmed: `nil` without a time column or for a row of the wrong width.
@@ -129,6 +133,12 @@ public struct CSVLayout: Sendable {
         }
         values.append(contentsOf: parsed)
         return label
+    }
+
+    /// Whether every quoted field of `line` is closed: its quotes pair up (`""` inside a quoted
+    /// field counts twice).
+    static func closesQuotes(_ line: String) -> Bool {
+        line.utf8.reduce(true) { closed, byte in byte == UInt8(ascii: "\"") ? !closed : closed }
     }
 
     /// Splits on `delimiter`, honouring double quotes (`"a,b"` is one field; `""` is a quote).

@@ -7,6 +7,8 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     case missingColumns([String], source: String)
     case noFeatures(source: String)
     case wrongFieldCount(source: String, line: Int, expected: Int, found: Int)
+    /// A quoted field that the line (`nil`: the header) does not close.
+    case unclosedQuote(source: String, line: Int?)
     case invalidValue(source: String, line: Int, column: String, value: String)
     case invalidLabel(source: String, line: Int, column: String, value: String)
     /// A `timestamp` (or `time`) that is neither an epoch number nor an ISO 8601 date-time.
@@ -26,6 +28,7 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     public var isRowProblem: Bool {
         switch self {
         case .wrongFieldCount, .invalidValue, .invalidTime, .invalidLabel, .invalidJSON: true
+        case .unclosedQuote(_, let line): line != nil
         default: false
         }
     }
@@ -47,6 +50,8 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
             "\(source): no numeric feature columns (timestamp, time, t, label and service are never features); name them with --features"
         case .wrongFieldCount(let source, let line, let expected, let found):
             "\(source), line \(line): expected \(expected) fields, found \(found)"
+        case .unclosedQuote(let source, let line):
+            "\(source), \(line.map { "line \($0)" } ?? "the header"): a quoted field is not closed before the line ends (a field cannot span lines; a quote inside a quoted field is written \"\")"
         case .invalidValue(let source, let line, let column, let value):
             "\(source), line \(line), column '\(column)': '\(value)' is not a finite number"
         case .invalidTime(let source, let line, let column, let value):
