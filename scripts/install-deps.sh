@@ -2,7 +2,7 @@
 # Installs the system libraries Vigil links against, when they are missing (Debian/Ubuntu).
 # `install-deps.sh --tests` adds what the tests use besides (kcat, a second Kafka client).
 set -euo pipefail
-packages=(libopenblas-dev librdkafka-dev pkg-config)
+packages=(libopenblas-dev librdkafka-dev libsqlite3-dev pkg-config)
 [ "${1:-}" = "--tests" ] && packages+=(kcat)
 missing=()
 for package in "${packages[@]}"; do
