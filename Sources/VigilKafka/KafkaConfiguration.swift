@@ -3,6 +3,9 @@ import CRdKafka
 /// librdkafka properties (see its CONFIGURATION.md), with Vigil's defaults for each client kind.
 public struct KafkaConfiguration: Sendable, Equatable {
     public var properties: [String: String]
+    /// How often a client asks its brokers for metadata while its ``BrokerState`` is not
+    /// `connected` (see ``BrokerWatch``).
+    public var brokerProbeInterval: Duration = .seconds(5)
 
     public init(bootstrapServers: String, properties: [String: String] = [:]) {
         self.properties = ["bootstrap.servers": bootstrapServers, "client.id": "vigil"].merging(properties) { $1 }

@@ -13,6 +13,7 @@ import Synchronization
 public final class KafkaConsumer: Sendable {
     private let client: ClientHandle
     private let context: ConsumerContext
+    private let watch: BrokerWatch
 
     /// - Parameters:
     ///   - configuration: must set `group.id`.
@@ -40,8 +41,10 @@ public final class KafkaConsumer: Sendable {
         }
         let handle = try makeClient(RD_KAFKA_CONSUMER, conf: conf)
         rd_kafka_poll_set_consumer(handle)
-        self.client = ClientHandle(handle)
+        let client = ClientHandle(handle)
+        self.client = client
         self.context = context
+        self.watch = BrokerWatch(client: client, broker: context.broker, interval: configuration.brokerProbeInterval)
         let list = rd_kafka_topic_partition_list_new(Int32(topics.count))
         defer { rd_kafka_topic_partition_list_destroy(list) }
         for topic in topics { rd_kafka_topic_partition_list_add(list, topic, RD_KAFKA_PARTITION_UA) }
@@ -49,8 +52,13 @@ public final class KafkaConsumer: Sendable {
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(.consumer, error: error, context: "cannot subscribe to \(topics)") }
     }
 
-    /// What the consumer last learned about its brokers.
-    public var brokerState: BrokerState { context.broker.state.withLock { $0 } }
+    deinit {
+        watch.stop()
+    }
+
+    /// What the consumer last learned about its brokers (a ``BrokerWatch`` asks them whenever it
+    /// is not `connected`, so an idle topic does not leave it `connecting`).
+    public var brokerState: BrokerState { context.broker.state }
 
     /// The partitions assigned to this member now.
     public var assignment: [KafkaPartition] { context.assignment.withLock { $0 } }
@@ -143,6 +151,7 @@ public final class KafkaConsumer: Sendable {
     /// the partitions' next owner (at least once).
     @discardableResult
     public func close(timeout: Duration = .seconds(10)) async -> Bool {
+        watch.stop()
         let client = self.client
         return await runBlocking(timeout: timeout) { rd_kafka_consumer_close(client.handle) } != nil
     }
@@ -179,6 +188,7 @@ final class ConsumerContext: Sendable {
             }
         }
         if error == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
+            broker.set(.connected)  // the group coordinator answered
             assignment.withLock { $0 = partitions }
             rd_kafka_assign(handle, list)
         } else {

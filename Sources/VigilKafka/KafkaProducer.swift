@@ -7,13 +7,15 @@ import Synchronization
 /// Idempotent by default (`enable.idempotence=true`: no duplicates from librdkafka's own
 /// retries). The producer serves its own delivery reports: a task polls librdkafka without
 /// blocking (sleeping briefly when idle) for as long as the producer exists. ``flush(timeout:)``
-/// waits for what is queued.
+/// waits for what is queued. ``brokerState`` stays true while nothing is sent (a
+/// ``BrokerWatch`` asks the brokers whenever it is not `connected`).
 ///
 /// - Important: delivery handlers run on that polling task; keep them short.
 public final class KafkaProducer: Sendable {
     private let client: ClientHandle
     private let router: DeliveryRouter
     private let polling: PollingLifetime
+    private let watch: BrokerWatch
 
     public init(configuration: KafkaConfiguration) throws(KafkaError) {
         var configuration = configuration
@@ -38,6 +40,7 @@ public final class KafkaProducer: Sendable {
         self.client = client
         let polling = PollingLifetime()
         self.polling = polling
+        self.watch = BrokerWatch(client: client, broker: router.broker, interval: configuration.brokerProbeInterval)
         // The task holds the client, not the producer: the client is destroyed once both are done.
         Task.detached {
             while !polling.isStopped {
@@ -48,10 +51,11 @@ public final class KafkaProducer: Sendable {
 
     deinit {
         polling.stop()
+        watch.stop()
     }
 
     /// What the producer last learned about its brokers.
-    public var brokerState: BrokerState { router.broker.state.withLock { $0 } }
+    public var brokerState: BrokerState { router.broker.state }
 
     /// Messages queued or in flight, not yet reported (librdkafka's out-queue length, which also
     /// counts callbacks waiting to be served, such as an error event).
@@ -156,7 +160,7 @@ final class ClientHandle: @unchecked Sendable {
     }
 }
 
-/// Tells a producer's polling task to stop.
+/// Tells a client's background task (a producer's polling, a ``BrokerWatch``) to stop.
 final class PollingLifetime: Sendable {
     private let stopped = Atomic(false)
 

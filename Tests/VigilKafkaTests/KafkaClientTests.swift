@@ -127,6 +127,39 @@ import VigilKafka
         #expect(delivered.withLock { $0 } == 20)
     }
 
+    /// Whether `condition` holds within `timeout`, checked every 50 ms.
+    static func eventually(within timeout: Duration = .seconds(20), _ condition: () -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while !condition() {
+            guard ContinuousClock.now < deadline else { return false }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return true
+    }
+
+    @Test func idleClientsLearnWhetherTheirBrokersAnswer() async throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("quiet", partitions: 1)
+        var configuration = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)
+        configuration.brokerProbeInterval = .milliseconds(200)
+        let producer = try KafkaProducer(configuration: configuration)
+        var consumerConfiguration = Self.consumerConfiguration(cluster, group: Self.groupID())
+        consumerConfiguration.brokerProbeInterval = .milliseconds(200)
+        let consumer = try KafkaConsumer(configuration: consumerConfiguration, topics: ["quiet"])
+        // Nothing is sent or received: the brokers answering is all there is to learn from.
+        #expect(try await Self.eventually { producer.brokerState == .connected })
+        #expect(
+            try await Self.eventually {
+                _ = try? consumer.poll(); return consumer.brokerState == .connected
+            })
+        cluster.setBrokerDown(1)
+        #expect(try await Self.eventually { if case .failing = producer.brokerState { true } else { false } })
+        // Before the watch, an idle producer stayed `failing` until its next delivery.
+        cluster.setBrokerUp(1)
+        #expect(try await Self.eventually { producer.brokerState == .connected })
+        await consumer.close()
+    }
+
     @Test func badConfigurationNamesTheProperty() {
         #expect {
             _ = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: "x", properties: ["linger.ms": "soon"]))
