@@ -167,6 +167,13 @@ import VigilServer
             let ndjson = "\(normalVector)\n\n\(metric(value: 51))\n"
             let lines = try await client.post("/api/v1/ml/detect/batch", json: ndjson, headers: [.contentType: "application/x-ndjson"])
             #expect(lines.object["count"] as? Int == 2)
+            // A bad item is named by its index, as the results are, and by its line.
+            let bad = try await client.post(
+                "/api/v1/ml/detect/batch", json: "\(normalVector)\n\n{\"timestamp\":1764072000000,\"service\":\"web\",\"metric\":\"cpu_usage\"}\n",
+                headers: [.contentType: "application/x-ndjson"])
+            #expect(bad.status == .badRequest)
+            #expect(bad.object["field"] as? String == "[1].value")
+            #expect(bad.object["error"] as? String == "field '[1].value' is required (line 3 of the NDJSON body)")
         }
     }
 

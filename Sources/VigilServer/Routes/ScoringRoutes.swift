@@ -35,7 +35,8 @@ struct ScoringRoutes: Sendable {
     func batch(_ request: Request) async throws -> Response {
         var request = request
         let (parsed, raw) = try await request.jsonBody(limit: configuration.batchBodyLimit, allowNDJSON: true)
-        let items = try parsed.map(Self.arrayItems) ?? Self.ndjsonItems(raw)
+        // NDJSON items also know their lines: an error names both (`[1].value`, line 3).
+        let (items, lines): ([JSONValue], [Int]?) = try parsed.map { (try Self.arrayItems($0), nil) } ?? Self.ndjsonItems(raw)
         guard !items.isEmpty else { throw APIError(.badRequest, code: "empty_batch", message: "the batch holds no items") }
         guard items.count <= configuration.batchLimit else {
             throw APIError(
@@ -44,9 +45,16 @@ struct ScoringRoutes: Sendable {
         }
         let features = pipeline.features
         let decoded = try items.enumerated().map { index, item throws(APIError) -> BatchItem in
-            let fields = try RequestFields(item, path: "[\(index)]")
-            if fields.object["metric"] != nil { return .event(try fields.metricEvent(features: features)) }
-            return .vector(try fields.vector(features: features))
+            do throws(APIError) {
+                let fields = try RequestFields(item, path: "[\(index)]")
+                if fields.object["metric"] != nil { return .event(try fields.metricEvent(features: features)) }
+                return .vector(try fields.vector(features: features))
+            } catch {
+                guard let lines else { throw error }
+                var located = error
+                located.message += " (line \(lines[index]) of the NDJSON body)"
+                throw located
+            }
         }
         // Vectors are scored together through the batched model; metrics one by one, in order,
         // since each updates its service's state and may alert.
@@ -83,18 +91,21 @@ struct ScoringRoutes: Sendable {
         return items
     }
 
-    static func ndjsonItems(_ buffer: ByteBuffer) throws(APIError) -> [JSONValue] {
+    /// The items of an NDJSON body, and the line of each (blank lines are skipped).
+    static func ndjsonItems(_ buffer: ByteBuffer) throws(APIError) -> (items: [JSONValue], lines: [Int]) {
         var items: [JSONValue] = []
+        var lines: [Int] = []
         var lineNumber = 0
         for line in String(buffer: buffer).split(separator: "\n", omittingEmptySubsequences: false) {
             lineNumber += 1
             guard !line.allSatisfy(\.isWhitespace) else { continue }
             do {
                 items.append(try JSONParser.parse(String(line)))
+                lines.append(lineNumber)
             } catch {
                 throw APIError(.badRequest, code: "invalid_json", message: "line \(lineNumber): \(error.description)")
             }
         }
-        return items
+        return (items, lines)
     }
 }
