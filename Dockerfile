@@ -15,7 +15,9 @@ WORKDIR /src
 # Dependencies first, so that a change to the sources does not fetch them again.
 COPY Package.swift ./
 RUN swift package resolve
+# The manifest names the test targets too, so their folders must be there for it to load.
 COPY Sources ./Sources
+COPY Tests ./Tests
 # The Swift runtime and Foundation are linked in, so the runtime image needs no Swift.
 RUN swift build -c release --product vigil --static-swift-stdlib \
     && install -D "$(swift build -c release --show-bin-path)/vigil" /out/vigil
