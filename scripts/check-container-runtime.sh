@@ -9,7 +9,7 @@
 #
 #   scripts/check-container-runtime.sh [ROOT_DIR]   (default: .build-container/rootfs, reused)
 #
-# The first run builds from scratch (about 10 minutes on 2 cores); later ones are incremental.
+# The first run builds from scratch (3 minutes here on 2 cores); later ones are incremental.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="${1:-.build-container/rootfs}"
