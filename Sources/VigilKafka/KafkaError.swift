@@ -37,6 +37,12 @@ public struct KafkaError: Error, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Whether the message is larger than the producer's `message.max.bytes` or the broker's
+    /// limit: no retry of the same message can succeed.
+    public var isMessageTooLarge: Bool {
+        code == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE.rawValue
+    }
+
     /// Whether a retry may succeed (a broker outage, a timeout, a full queue).
     public var isRetriable: Bool {
         code == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT.rawValue || code == RD_KAFKA_RESP_ERR__TRANSPORT.rawValue

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -155,7 +156,7 @@ import VigilServer
             let parked = try await Self.read("metrics.dlq", count: 2, from: cluster)
             #expect(parked.count == 2)
             let reasons = parked.compactMap { $0.headers.first { $0.name == "vigil-error" } }.map { String(decoding: $0.value, as: UTF8.self) }
-            #expect(reasons.contains { $0.contains("not valid JSON") })
+            #expect(reasons.contains { $0.hasPrefix("the message is not valid JSON") })
             #expect(reasons.contains { $0.contains("field 'value' must be a number") })
             #expect(parked.allSatisfy { $0.keyString == "api" })
             let text = try await client.get("/metrics").text
@@ -167,6 +168,54 @@ import VigilServer
 }
 
 extension KafkaPipelineTests {
+    /// A message too large for the dead-letter topic (above the producer's message.max.bytes) is
+    /// parked cut, and the partition goes on: before, it was retried for ever, holding every
+    /// partition and the shutdown.
+    @Test func aMessageTooLargeToParkWholeIsParkedCut() async throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("metrics", partitions: 1)
+        let service = try Self.service(cluster, metrics: true)
+        let producer = try KafkaProducer(
+            configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers, properties: ["message.max.bytes": "3000000"]))
+        try await service.application().test(.live) { client in
+            let huge = Array("web|".utf8) + Array(repeating: UInt8(ascii: "z"), count: 1_500_000)
+            _ = try await producer.send(KafkaOutgoingMessage(topic: "metrics", key: "web", value: huge))
+            _ = try await producer.send(
+                KafkaOutgoingMessage(topic: "metrics", key: "web", value: Array(metric(service: "web", value: 700, tags: Self.tags).utf8)))
+            #expect(try await Self.waitUntil { try await service.pipeline.store.alerts(matching: AlertQuery(service: "web")).count == 1 })
+            let parked = try await Self.read("metrics.dlq", count: 1, from: cluster)
+            #expect(parked.count == 1)
+            #expect(parked.first?.value == Array(huge.prefix(64 * 1024)))
+            let header = parked.first?.headers.first { $0.name == "vigil-truncated-from" }
+            #expect(header.map { String(decoding: $0.value, as: UTF8.self) } == String(huge.count))
+            #expect(try await client.get("/metrics").text.contains("vigil_kafka_messages_total{result=\"dead_lettered\"} 1"))
+        }
+    }
+
+    /// While the consumer retries a message it cannot finish (here the store refuses its alert),
+    /// /health says so and /ready is 503; once it goes on, both recover.
+    @Test func aConsumerThatCannotGoOnIsNotHealthy() async throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("metrics", partitions: 1)
+        let service = try Self.service(cluster, metrics: true)
+        let database = try DatabaseQueue(path: service.configuration.alertDatabasePath)
+        try await database.write { try $0.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON alert BEGIN SELECT RAISE(ABORT, 'disk full'); END") }
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
+        try await service.application().test(.live) { client in
+            _ = try await producer.send(
+                KafkaOutgoingMessage(topic: "metrics", key: "web", value: Array(metric(service: "web", value: 700, tags: Self.tags).utf8)))
+            func kafka() async throws -> [String: Any] { try await client.get("/health").object["kafka"] as? [String: Any] ?? [:] }
+            #expect(try await Self.waitUntil { try await kafka()["consumer_stalled"] != nil })
+            #expect((try await kafka()["consumer_stalled"] as? String)?.contains("metric messages not processed") == true)
+            let ready = try await client.get("/ready")
+            #expect(ready.status == .serviceUnavailable)
+            #expect((ready.object["reasons"] as? [String])?.first?.hasPrefix("the Kafka consumer cannot go on") == true)
+            try await database.write { try $0.execute(sql: "DROP TRIGGER refuse") }
+            #expect(try await Self.waitUntil { try await service.pipeline.store.alerts(matching: AlertQuery(service: "web")).count == 1 })
+            #expect(try await Self.waitUntil { try await kafka()["consumer_stalled"] == nil })
+        }
+    }
+
     /// When another member joins the group, the partitions are revoked and the per-service state
     /// built from them is dropped; messages after the rebalance rebuild it.
     @Test func aRebalanceDropsTheStateOfRevokedPartitions() async throws {

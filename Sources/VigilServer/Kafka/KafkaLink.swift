@@ -9,6 +9,8 @@ struct KafkaLink: Sendable {
     let producer: KafkaProducer
     let consumer: KafkaConsumer?
     let partitionServices = PartitionServices()
+    /// What keeps the consumer from going on, while something does.
+    let consumerStall = ConsumerStall()
 
     init(settings: KafkaSettings, pipeline: DetectionPipeline, logger: Logger) throws(KafkaError) {
         self.settings = settings
@@ -44,24 +46,30 @@ struct KafkaLink: Sendable {
         if let consumer {
             services.append(
                 MetricsConsumer(
-                    consumer: consumer, producer: producer, pipeline: pipeline, settings: settings, services: partitionServices, logger: logger))
+                    consumer: consumer, producer: producer, pipeline: pipeline, settings: settings, services: partitionServices,
+                    stall: consumerStall, logger: logger))
         }
         return services
     }
 
-    /// `/health`'s view of Kafka, and whether it works.
-    func status(outbox: Int) -> (ok: Bool, json: String) {
+    /// `/health`'s view of Kafka, and what keeps it from working (`nil` when it works).
+    func status(outbox: Int) -> (problem: String?, json: String) {
         let producerState = producer.brokerState
         var text = "{\"producer\":\(JSONText.string(producerState.description)),\"alerts_topic\":\(JSONText.string(settings.alertsTopic))"
         text += ",\"outbox_pending\":\(outbox),\"producer_queue\":\(producer.queueDepth)"
-        var ok = producerState != .connecting || outbox == 0
-        if case .failing = producerState { ok = false }
+        var problem: String?
+        if case .failing = producerState { problem = "Kafka is not reachable" }
+        if producerState == .connecting, outbox > 0 { problem = "Kafka is not reachable" }
         if let consumer {
             let consumerState = consumer.brokerState
             text += ",\"consumer\":\(JSONText.string(consumerState.description)),\"metrics_topic\":\(JSONText.string(settings.metricsTopic ?? ""))"
             text += ",\"group\":\(JSONText.string(settings.consumerGroup)),\"assigned_partitions\":\(consumer.assignment.count)"
-            if case .failing = consumerState { ok = false }
+            if case .failing = consumerState { problem = "Kafka is not reachable" }
+            if let stalled = consumerStall.problem {
+                text += ",\"consumer_stalled\":\(JSONText.string(stalled))"
+                problem = problem ?? "the Kafka consumer cannot go on: \(stalled)"
+            }
         }
-        return (ok, text + "}")
+        return (problem, text + "}")
     }
 }

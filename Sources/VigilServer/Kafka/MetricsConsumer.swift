@@ -18,6 +18,7 @@ struct MetricsConsumer: Service {
     let pipeline: DetectionPipeline
     let settings: KafkaSettings
     let services: PartitionServices
+    let stall: ConsumerStall
     let logger: Logger
 
     /// Messages taken per round; each round's partitions are processed in parallel lanes.
@@ -41,8 +42,8 @@ struct MetricsConsumer: Service {
             }
             let byLane = Dictionary(grouping: batch) { Int($0.partition) % lanes }
             await withDiscardingTaskGroup { group in
-                for messages in byLane.values {
-                    group.addTask { await process(messages) }
+                for (lane, messages) in byLane {
+                    group.addTask { await process(messages, lane: lane) }
                 }
             }
         }
@@ -58,7 +59,7 @@ struct MetricsConsumer: Service {
     /// dead-letter topic, and stores the lane's offsets once all of that is durable. Failures are
     /// retried; when shutdown interrupts a retry, no offset is stored and the messages are read
     /// again by whoever owns the partitions next.
-    func process(_ messages: [KafkaMessage]) async {
+    func process(_ messages: [KafkaMessage], lane: Int) async {
         var events: [MetricEvent] = []
         var seen: [(service: String, partition: KafkaPartition)] = []
         var undecodable: [(message: KafkaMessage, reason: String)] = []
@@ -73,10 +74,12 @@ struct MetricsConsumer: Service {
             }
         }
         services.record(seen)
-        guard await retrying("metric messages not processed", { _ = try await pipeline.detect(batch: events) }) else { return }
+        guard await retrying("metric messages not processed", lane: lane, { _ = try await pipeline.detect(batch: events) }) else { return }
         pipeline.metrics.recordKafkaMessages(events.count, result: "processed")
         for (message, reason) in undecodable {
-            guard await retrying("undecodable metric not dead-lettered", { try await deadLetter(message, reason: reason) }) else { return }
+            guard await retrying("undecodable metric not dead-lettered", lane: lane, { try await deadLetter(message, reason: reason) }) else {
+                return
+            }
             pipeline.metrics.recordKafkaMessages(1, result: "dead_lettered")
         }
         do {
@@ -86,15 +89,18 @@ struct MetricsConsumer: Service {
         }
     }
 
-    /// Runs `work` until it succeeds, backing off between attempts; false when cancelled first.
-    private func retrying(_ problem: String, _ work: () async throws -> Void) async -> Bool {
+    /// Runs `work` until it succeeds, backing off between attempts; false when cancelled or
+    /// shutting down first.
+    private func retrying(_ problem: String, lane: Int, _ work: () async throws -> Void) async -> Bool {
         var delay: Duration = .milliseconds(100)
-        while !Task.isCancelled {
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
             do {
                 try await work()
+                stall.set(nil, lane: lane)
                 return true
             } catch {
                 logger.error("\(problem); retrying", metadata: ["error": "\(error)"])
+                stall.set("\(problem), retrying: \(error)", lane: lane)
                 try? await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(5))
             }
@@ -102,16 +108,53 @@ struct MetricsConsumer: Service {
         return false
     }
 
-    private func deadLetter(_ message: KafkaMessage, reason: String) async throws {
-        logger.warning("undecodable metric sent to \(settings.deadLetterTopic)", metadata: ["offset": "\(message.offset)", "reason": "\(reason)"])
-        _ = try await producer.send(
-            KafkaOutgoingMessage(
-                topic: settings.deadLetterTopic, key: message.keyString, value: message.value,
-                headers: [
-                    KafkaHeader(name: "vigil-error", text: reason), KafkaHeader(name: "vigil-source-topic", text: message.topic),
-                    KafkaHeader(name: "vigil-source-partition", text: String(message.partition)),
-                    KafkaHeader(name: "vigil-source-offset", text: String(message.offset)),
-                ]))
+    /// What a dead-letter copy keeps of a message too large for the dead-letter topic: its first
+    /// 64 KiB, else nothing (the headers still say what and where it was).
+    static let deadLetterCuts = [64 * 1024, 0]
+
+    /// Parks `message` in the dead-letter topic with the reason and its origin in headers. A
+    /// message too large for the dead-letter topic is parked cut, with its size in
+    /// `vigil-truncated-from`, so that it never blocks its partition.
+    private func deadLetter(_ message: KafkaMessage, reason: String) async throws(KafkaError) {
+        let headers = [
+            KafkaHeader(name: "vigil-error", text: reason), KafkaHeader(name: "vigil-source-topic", text: message.topic),
+            KafkaHeader(name: "vigil-source-partition", text: String(message.partition)),
+            KafkaHeader(name: "vigil-source-offset", text: String(message.offset)),
+        ]
+        let size = message.value.count
+        let lengths = [size] + Self.deadLetterCuts.filter { $0 < size }
+        for (attempt, length) in lengths.enumerated() {
+            let cut = length < size
+            let copy = KafkaOutgoingMessage(
+                topic: settings.deadLetterTopic, key: message.keyString, value: Array(message.value.prefix(length)),
+                headers: cut ? headers + [KafkaHeader(name: "vigil-truncated-from", text: String(size))] : headers)
+            do {
+                _ = try await producer.send(copy)
+            } catch  where error.isMessageTooLarge && attempt < lengths.count - 1 {
+                continue
+            }
+            var metadata: Logger.Metadata = ["partition": "\(message.partition)", "offset": "\(message.offset)", "reason": "\(reason)"]
+            if cut { metadata["kept_bytes"] = "\(length) of \(size)" }
+            logger.warning("undecodable metric sent to \(settings.deadLetterTopic)", metadata: metadata)
+            return
+        }
+    }
+}
+
+/// Why the consumer is retrying instead of going on (`nil` while it goes on), for `/health`: a
+/// consumer stuck on one message holds its lane's partitions, which the brokers' state alone
+/// would not show.
+final class ConsumerStall: Sendable {
+    private let problems = Mutex<[Int: String]>([:])
+
+    /// One lane's problem, or `nil` once it goes on.
+    func set(_ problem: String?, lane: Int) {
+        problems.withLock { $0[lane] = problem }
+    }
+
+    /// The problem of the first lane that has one.
+    var problem: String? {
+        problems.withLock { problems in problems.keys.min().flatMap { problems[$0] } }
     }
 }
 
@@ -139,11 +182,15 @@ final class PartitionServices: Sendable {
 /// vector `{timestamp?, service, <every feature>: number}`.
 enum KafkaMetricDecoder {
     static func event(from bytes: [UInt8], features: [String]) throws(APIError) -> MetricEvent {
+        guard !bytes.isEmpty else { throw APIError(.badRequest, code: "invalid_json", message: "the message is empty (a null or empty payload)") }
         let value: JSONValue
         do {
             value = try JSONParser.parse(bytes)
         } catch {
-            throw APIError(.badRequest, code: "invalid_json", message: error.description)
+            throw APIError(.badRequest, code: "invalid_json", message: "the message is not valid JSON: \(error.reason) at byte \(error.offset)")
+        }
+        guard case .object = value else {
+            throw APIError(.badRequest, code: "invalid_body", message: "the message must be a JSON object, found \(value.kind)")
         }
         let fields = try RequestFields(value)
         if fields.object["metric"] != nil { return try fields.metricEvent(features: features) }
