@@ -21,3 +21,10 @@ func runBlocking<T: Sendable>(timeout: Duration, _ work: @escaping @Sendable () 
     for await result in outcome.stream { return result }
     return nil
 }
+
+extension Duration {
+    /// The whole milliseconds of a timeout, as librdkafka takes them.
+    var librdkafkaMilliseconds: Int32 {
+        Int32(clamping: components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000)
+    }
+}

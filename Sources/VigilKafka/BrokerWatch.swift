@@ -9,7 +9,7 @@ final class BrokerWatch: Sendable {
 
     /// Starts watching `client` every `interval`; each probe waits at most `timeout` for an answer.
     init(client: ClientHandle, broker: BrokerStateBox, interval: Duration = .seconds(5), timeout: Duration = .seconds(3)) {
-        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = timeout.librdkafkaMilliseconds
         Task.detached { [lifetime] in
             while !lifetime.isStopped {
                 let (state, changes) = broker.versioned

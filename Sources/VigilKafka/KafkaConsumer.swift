@@ -112,26 +112,70 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// How far this member is behind on each assigned partition: the high watermark last seen
-    /// minus the next offset to read (from librdkafka's cached values; never blocks).
-    public func lag() -> [KafkaPartition: Int64] {
+    /// minus the next offset it will read. That is its position once it has read from the
+    /// partition, and until then the group's committed offset (asked once per assignment, on a
+    /// thread of its own, at most `timeout`; the low watermark when nothing was committed). A
+    /// partition whose committed offset did not come in time is left out, not guessed.
+    public func lag(timeout: Duration = .seconds(1)) async -> [KafkaPartition: Int64] {
         let partitions = assignment
         guard !partitions.isEmpty else { return [:] }
-        let list = rd_kafka_topic_partition_list_new(Int32(partitions.count))
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        for partition in partitions { rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition) }
-        guard rd_kafka_position(client.handle, list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [:] }
+        var next = offsets(of: partitions) { list in rd_kafka_position(client.handle, list) }
+        let unread = partitions.filter { (next[$0] ?? -1) < 0 }
+        let (ask, generation) = context.committed.withLock { cache in (unread.filter { cache.offsets[$0] == nil }, cache.generation) }
+        if !ask.isEmpty {
+            let client = self.client
+            let milliseconds = timeout.librdkafkaMilliseconds
+            // nil when the answer did not come in time (outer) or the query failed (inner).
+            let answer = await runBlocking(timeout: timeout + .milliseconds(100)) {
+                Self.offsets(of: ask, client: client) { list in rd_kafka_committed(client.handle, list, milliseconds) }
+            }
+            if let fetched = answer ?? nil, fetched.count == ask.count {
+                // Not when a rebalance came in between: the answer may be about an older assignment.
+                context.committed.withLock { cache in
+                    if cache.generation == generation { cache.offsets.merge(fetched) { $1 } }
+                }
+            }
+        }
+        context.committed.withLock { cache in
+            for partition in unread { next[partition] = cache.offsets[partition] }
+        }
         var lags: [KafkaPartition: Int64] = [:]
-        for index in 0..<Int(list.pointee.cnt) {
-            let element = list.pointee.elems[index]
+        for partition in partitions {
+            guard let offset = next[partition] else { continue }
             var low: Int64 = 0
             var high: Int64 = 0
-            guard rd_kafka_get_watermark_offsets(client.handle, element.topic, element.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR,
+            guard
+                rd_kafka_get_watermark_offsets(client.handle, partition.topic, partition.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR,
                 high >= 0
             else { continue }
-            let position = element.offset >= 0 ? element.offset : low
-            lags[KafkaPartition(topic: String(cString: element.topic), partition: element.partition)] = max(0, high - position)
+            lags[partition] = max(0, high - (offset >= 0 ? offset : low))
         }
         return lags
+    }
+
+    private func offsets(
+        of partitions: [KafkaPartition], _ query: (UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> rd_kafka_resp_err_t
+    ) -> [KafkaPartition: Int64] {
+        Self.offsets(of: partitions, client: client, query) ?? [:]
+    }
+
+    /// The offsets `query` fills in for `partitions` (RD_KAFKA_OFFSET_INVALID, below 0, where it
+    /// knows none), or `nil` when it fails.
+    private static func offsets(
+        of partitions: [KafkaPartition], client: ClientHandle,
+        _ query: (UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> rd_kafka_resp_err_t
+    ) -> [KafkaPartition: Int64]? {
+        guard let list = rd_kafka_topic_partition_list_new(Int32(partitions.count)) else { return nil }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for partition in partitions { rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition) }
+        guard query(list) == RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
+        var offsets: [KafkaPartition: Int64] = [:]
+        for index in 0..<Int(list.pointee.cnt) {
+            let element = list.pointee.elems[index]
+            guard element.err == RD_KAFKA_RESP_ERR_NO_ERROR else { continue }
+            offsets[KafkaPartition(topic: String(cString: element.topic), partition: element.partition)] = element.offset
+        }
+        return offsets
     }
 
     /// Commits stored offsets now and waits for the answer (on a thread of its own).
@@ -172,6 +216,9 @@ public struct KafkaPartition: Sendable, Hashable {
 final class ConsumerContext: Sendable {
     let onRevoke: @Sendable ([KafkaPartition]) -> Void
     let assignment = Mutex<[KafkaPartition]>([])
+    /// The group's committed offsets of assigned partitions not read yet (see
+    /// ``KafkaConsumer/lag(timeout:)``), and how many rebalances came before them.
+    let committed = Mutex<(offsets: [KafkaPartition: Int64], generation: Int)>(([:], 0))
     let broker = BrokerStateBox()
 
     init(onRevoke: @escaping @Sendable ([KafkaPartition]) -> Void) {
@@ -187,6 +234,7 @@ final class ConsumerContext: Sendable {
                 partitions.append(KafkaPartition(topic: String(cString: element.topic), partition: element.partition))
             }
         }
+        committed.withLock { $0 = ([:], $0.generation + 1) }
         if error == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
             broker.set(.connected)  // the group coordinator answered
             assignment.withLock { $0 = partitions }

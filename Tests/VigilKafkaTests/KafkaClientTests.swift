@@ -160,6 +160,39 @@ import VigilKafka
         await consumer.close()
     }
 
+    /// A member that has not read from a partition yet counts its lag from the group's committed
+    /// offset: after a restart, an idle partition read to its end is 0 behind, not its history.
+    @Test func lagCountsFromTheCommittedOffsetUntilAMessageIsRead() async throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("lagged", partitions: 1)
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
+        for index in 0..<50 { _ = try await producer.send(KafkaOutgoingMessage(topic: "lagged", value: Array("\(index)".utf8))) }
+        let group = Self.groupID()
+        let first = try KafkaConsumer(configuration: Self.consumerConfiguration(cluster, group: group), topics: ["lagged"])
+        #expect(try await Self.collect([first], count: 50).first?.count == 50)
+        try await first.commit()
+        await first.close()
+        for index in 50..<60 { _ = try await producer.send(KafkaOutgoingMessage(topic: "lagged", value: Array("\(index)".utf8))) }
+
+        let second = try KafkaConsumer(configuration: Self.consumerConfiguration(cluster, group: group), topics: ["lagged"])
+        let partition = KafkaPartition(topic: "lagged", partition: 0)
+        // Polled only until the assignment is served (that poll returns no message in practice;
+        // one that did would be counted from its position).
+        var read = 0
+        #expect(
+            try await Self.eventually {
+                if (try? second.poll()) != nil { read += 1 }
+                return !second.assignment.isEmpty
+            })
+        var lag: [KafkaPartition: Int64] = [:]
+        for _ in 0..<100 where lag[partition] == nil {
+            lag = await second.lag()
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(lag[partition] == Int64(10 - read))
+        await second.close()
+    }
+
     @Test func badConfigurationNamesTheProperty() {
         #expect {
             _ = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: "x", properties: ["linger.ms": "soon"]))

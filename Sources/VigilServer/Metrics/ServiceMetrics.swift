@@ -10,6 +10,8 @@ public final class ServiceMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     /// The labels and gauge of the model last reported, to zero it when another takes over.
     private let servedModel = Mutex<(labels: [(String, String)], gauge: Gauge)?>(nil)
+    /// The consumer-lag gauges last reported, one per partition.
+    private let lagGauges = Mutex<[KafkaPartition: Gauge]>([:])
     private let durationBuckets: [Duration] = [
         .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
         .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(100), .milliseconds(500), .seconds(1),
@@ -99,12 +101,26 @@ public final class ServiceMetrics: Sendable {
             descriptor: .init(metricName: "vigil_kafka_outbox", unitName: "alerts", helpText: "Alerts waiting for Kafka's delivery report")
         )
         .set(Double(outbox))
-        for (partition, value) in lag {
-            registry.makeGauge(
-                descriptor: .init(metricName: "vigil_kafka_consumer_lag", unitName: "messages", helpText: "Messages behind the high watermark"),
-                labels: [("topic", partition.topic), ("partition", String(partition.partition))]
-            ).set(Double(value))
+        let descriptor = MetricNameDescriptor(
+            metricName: "vigil_kafka_consumer_lag", unitName: "messages", helpText: "Messages behind the high watermark")
+        let gauges = Dictionary(
+            uniqueKeysWithValues: lag.map { partition, value in
+                (
+                    partition,
+                    (
+                        value,
+                        registry.makeGauge(descriptor: descriptor, labels: [("topic", partition.topic), ("partition", String(partition.partition))])
+                    )
+                )
+            })
+        for (value, gauge) in gauges.values { gauge.set(Double(value)) }
+        // A partition this member no longer reads (revoked, or its lag unknown) is not reported:
+        // its new owner reports it, and a stale series would count it twice.
+        let gone = lagGauges.withLock { previous in
+            defer { previous = gauges.mapValues(\.1) }
+            return previous.filter { gauges[$0.key] == nil }.values
         }
+        for gauge in gone { registry.unregisterGauge(gauge) }
     }
 
     /// The text exposition format, with `vigil_model_info{version, source, model_type} 1` for the

@@ -14,7 +14,8 @@ struct OperationsRoutes: Sendable {
         router.get("/metrics") { _, _ in
             if let kafka {
                 let outbox = (try? await pipeline.store.outboxCount()) ?? 0
-                pipeline.metrics.recordKafka(queueDepth: kafka.producer.queueDepth, outbox: outbox, lag: kafka.consumer?.lag() ?? [:])
+                let lag = await kafka.consumer?.lag() ?? [:]
+                pipeline.metrics.recordKafka(queueDepth: kafka.producer.queueDepth, outbox: outbox, lag: lag)
             }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
