@@ -112,6 +112,8 @@ struct ServeCommand: AsyncParsableCommand {
         if let alertKOfN, persistence(alertKOfN) == nil {
             throw ValidationError("--alert-k-of-n must be K/N with 1 ≤ K ≤ N ≤ 100, got '\(alertKOfN)'")
         }
+        // The environment's settings are checked here too, so their errors show serve's usage.
+        _ = try makeConfiguration()
     }
 
     private static func property(_ text: String) -> (name: String, value: String)? {
@@ -156,8 +158,8 @@ struct ServeCommand: AsyncParsableCommand {
             kafka.deadLetterTopic = deadLetterTopic
             for (name, value) in kafkaProperties.compactMap(Self.property) { kafka.properties[name] = value }
             configuration.kafka = kafka
-        } else if metricsTopic != nil {
-            throw ValidationError("--metrics-topic needs --kafka-brokers (or KAFKA_BROKER)")
+        } else if metricsTopic != nil || environment["VIGIL_METRICS_TOPIC"].map({ !$0.isEmpty }) == true {
+            throw ValidationError("--metrics-topic (or VIGIL_METRICS_TOPIC) needs --kafka-brokers (or KAFKA_BROKER)")
         }
         return configuration
     }

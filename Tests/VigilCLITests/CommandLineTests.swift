@@ -431,8 +431,16 @@ import Testing
         #expect(property.status != 0)
         #expect(property.error.contains("--kafka-property must be name=value, got 'security.protocol'"))
         let topic = try VigilRunner.run(["serve", "--metrics-topic", "metrics"])
-        #expect(topic.status != 0)
-        #expect(topic.error.contains("--metrics-topic needs --kafka-brokers"))
+        #expect(topic.status == 64)
+        #expect(topic.error.contains("--metrics-topic (or VIGIL_METRICS_TOPIC) needs --kafka-brokers"))
+        #expect(topic.error.contains("Usage: vigil serve"), "the usage is serve's, not the root command's")
+        // The environment's topic, too, is refused without brokers, not ignored.
+        let directory = VigilRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let variable = try VigilRunner.run(
+            ["serve", "--data-dir", directory, "--port", "0"], timeout: 30, environment: ["VIGIL_METRICS_TOPIC": "metrics", "KAFKA_BROKER": ""])
+        #expect(variable.status == 64, "\(variable.error)")
+        #expect(variable.error.contains("needs --kafka-brokers"))
     }
 
     @Test func evaluatePrintsTheFiguresAsTextOrJSON() throws {
