@@ -138,12 +138,13 @@ public final class KafkaProducer: Sendable {
         }
     }
 
-    /// Waits (up to `timeout` milliseconds, on a thread of its own) until every queued message is
+    /// Waits (up to `timeout`, on a thread of its own) until every queued message is
     /// delivered or failed; their reports are served meanwhile.
     @discardableResult
-    public func flush(timeout: Int32 = 10_000) async -> Bool {
+    public func flush(timeout: Duration = .seconds(10)) async -> Bool {
         let client = self.client
-        return await runBlocking { rd_kafka_flush(client.handle, timeout) == RD_KAFKA_RESP_ERR_NO_ERROR }
+        let milliseconds = timeout.librdkafkaMilliseconds
+        return await runBlocking { rd_kafka_flush(client.handle, milliseconds) == RD_KAFKA_RESP_ERR_NO_ERROR }
     }
 }
 

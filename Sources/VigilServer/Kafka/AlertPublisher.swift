@@ -28,6 +28,10 @@ struct AlertPublisher: Service {
     let logger: Logger
     let progress = PublishingProgress()
     var maximumInFlight = 10_000
+    /// How long a shutdown waits for the alerts in flight; what is not delivered by then stays in
+    /// the outbox for the next start. With the consumer's wait, a stop during a broker outage
+    /// fits in `docker stop`'s 10 s.
+    static let shutdownWait: Duration = .seconds(4)
     /// How often the whole outbox is scanned: retries after failures.
     var rescanInterval: Duration = .seconds(1)
 
@@ -47,7 +51,7 @@ struct AlertPublisher: Service {
         // The stream ends at graceful shutdown.
         for await _ in signal.cancelOnGracefulShutdown() { await publishPending() }
         ticker.cancel()
-        let flushed = await producer.flush(timeout: 10_000)
+        let flushed = await producer.flush(timeout: Self.shutdownWait)
         progress.deliveries.continuation.finish()
         await acknowledgements.value
         logger.info("Kafka alert publisher stopped", metadata: ["flushed": "\(flushed)", "in_flight": "\(progress.inFlightCount)"])

@@ -26,6 +26,8 @@ struct MetricsConsumer: Service {
     /// Parallel lanes: a partition always maps to the same lane, so order per partition (and so
     /// per service, when producers key by service) is kept.
     var lanes = max(2, ProcessInfo.processInfo.activeProcessorCount)
+    /// How long a shutdown waits to leave the group (see ``AlertPublisher/shutdownWait``).
+    static let shutdownWait: Duration = .seconds(4)
 
     func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
@@ -47,7 +49,7 @@ struct MetricsConsumer: Service {
                 }
             }
         }
-        if await consumer.close() {
+        if await consumer.close(timeout: Self.shutdownWait) {
             logger.info("Kafka metrics consumer left the group")
         } else {
             logger.warning(
