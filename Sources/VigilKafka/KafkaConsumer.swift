@@ -18,8 +18,10 @@ public final class KafkaConsumer: Sendable {
     /// - Parameters:
     ///   - configuration: must set `group.id`.
     ///   - onRevoke: called with the partitions this member loses, before they go to another.
+    ///   - log: receives librdkafka's log lines (`nil`: it prints them to standard error).
     public init(
-        configuration: KafkaConfiguration, topics: [String], onRevoke: @escaping @Sendable ([KafkaPartition]) -> Void = { _ in }
+        configuration: KafkaConfiguration, topics: [String], log: KafkaLogHandler? = nil,
+        onRevoke: @escaping @Sendable ([KafkaPartition]) -> Void = { _ in }
     ) throws(KafkaError) {
         guard configuration["group.id"] != nil else { throw KafkaError(.configuration(property: "group.id"), message: "a consumer needs a group id") }
         var configuration = configuration
@@ -28,8 +30,9 @@ public final class KafkaConsumer: Sendable {
         if configuration["auto.commit.interval.ms"] == nil { configuration["auto.commit.interval.ms"] = "500" }
         if configuration["auto.offset.reset"] == nil { configuration["auto.offset.reset"] = "earliest" }
         let conf = try configuration.makeConf()
-        let context = ConsumerContext(onRevoke: onRevoke)
+        let context = ConsumerContext(log: log, onRevoke: onRevoke)
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(context).toOpaque())
+        context.installLog(on: conf)
         rd_kafka_conf_set_rebalance_cb(conf) { handle, error, partitions, opaque in
             guard let handle, let opaque else { return }
             Unmanaged<ConsumerContext>.fromOpaque(opaque).takeUnretainedValue().rebalance(handle, error, partitions)
@@ -41,7 +44,7 @@ public final class KafkaConsumer: Sendable {
         }
         let handle = try makeClient(RD_KAFKA_CONSUMER, conf: conf)
         rd_kafka_poll_set_consumer(handle)
-        let client = ClientHandle(handle)
+        let client = ClientHandle(handle, context: context)
         self.client = client
         self.context = context
         self.watch = BrokerWatch(client: client, broker: context.broker, interval: configuration.brokerProbeInterval)
@@ -213,15 +216,17 @@ public struct KafkaPartition: Sendable, Hashable {
 }
 
 /// State shared with the consumer's C callbacks.
-final class ConsumerContext: Sendable {
+final class ConsumerContext: KafkaLogging {
     let onRevoke: @Sendable ([KafkaPartition]) -> Void
+    let log: KafkaLogHandler?
     let assignment = Mutex<[KafkaPartition]>([])
     /// The group's committed offsets of assigned partitions not read yet (see
     /// ``KafkaConsumer/lag(timeout:)``), and how many rebalances came before them.
     let committed = Mutex<(offsets: [KafkaPartition: Int64], generation: Int)>(([:], 0))
     let broker = BrokerStateBox()
 
-    init(onRevoke: @escaping @Sendable ([KafkaPartition]) -> Void) {
+    init(log: KafkaLogHandler?, onRevoke: @escaping @Sendable ([KafkaPartition]) -> Void) {
+        self.log = log
         self.onRevoke = onRevoke
     }
 

@@ -11,7 +11,8 @@ public final class KafkaMockCluster: @unchecked Sendable {
     public let brokerCount: Int
 
     public init(brokers: Int = 1) throws(KafkaError) {
-        let conf = try KafkaConfiguration(bootstrapServers: "", properties: ["client.id": "vigil-mock-host"]).makeConf()
+        // Errors only: the host client has no bootstrap servers, which librdkafka warns about.
+        let conf = try KafkaConfiguration(bootstrapServers: "", properties: ["client.id": "vigil-mock-host", "log_level": "3"]).makeConf()
         rd_kafka_conf_set(conf, "bootstrap.servers", nil, nil, 0)
         host = try makeClient(RD_KAFKA_PRODUCER, conf: conf)
         guard let cluster = rd_kafka_mock_cluster_new(host, Int32(brokers)) else {

@@ -17,13 +17,15 @@ public final class KafkaProducer: Sendable {
     private let polling: PollingLifetime
     private let watch: BrokerWatch
 
-    public init(configuration: KafkaConfiguration) throws(KafkaError) {
+    /// - Parameter log: receives librdkafka's log lines (`nil`: it prints them to standard error).
+    public init(configuration: KafkaConfiguration, log: KafkaLogHandler? = nil) throws(KafkaError) {
         var configuration = configuration
         if configuration["enable.idempotence"] == nil { configuration["enable.idempotence"] = "true" }
         if configuration["linger.ms"] == nil { configuration["linger.ms"] = "5" }
         let conf = try configuration.makeConf()
-        let router = DeliveryRouter()
+        let router = DeliveryRouter(log: log)
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(router).toOpaque())
+        router.installLog(on: conf)
         rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
             guard let message, let opaque else { return }
             Unmanaged<DeliveryRouter>.fromOpaque(opaque).takeUnretainedValue().deliver(message)
@@ -36,7 +38,7 @@ public final class KafkaProducer: Sendable {
             }
         }
         self.router = router
-        let client = ClientHandle(try makeClient(RD_KAFKA_PRODUCER, conf: conf))
+        let client = ClientHandle(try makeClient(RD_KAFKA_PRODUCER, conf: conf), context: router)
         self.client = client
         let polling = PollingLifetime()
         self.polling = polling
@@ -149,11 +151,17 @@ public final class KafkaProducer: Sendable {
 }
 
 /// An `rd_kafka_t`, destroyed with its owner. librdkafka handles are thread-safe.
+///
+/// It keeps the client's opaque object (its callbacks' context) alive: librdkafka may call back
+/// until `rd_kafka_destroy` returns (a log line from one of its threads, a report from a poll
+/// still running in a task that holds this handle), which may be after the Swift client is gone.
 final class ClientHandle: @unchecked Sendable {
     let handle: OpaquePointer
+    private let context: AnyObject
 
-    init(_ handle: OpaquePointer) {
+    init(_ handle: OpaquePointer, context: AnyObject) {
         self.handle = handle
+        self.context = context
     }
 
     deinit {
@@ -170,10 +178,15 @@ final class PollingLifetime: Sendable {
 }
 
 /// Routes delivery reports to the handlers registered for each message id.
-final class DeliveryRouter: Sendable {
+final class DeliveryRouter: KafkaLogging {
     typealias Handler = @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void
     private let handlers = Mutex<(next: UInt64, pending: [UInt64: Handler])>((1, [:]))
     let broker = BrokerStateBox()
+    let log: KafkaLogHandler?
+
+    init(log: KafkaLogHandler?) {
+        self.log = log
+    }
 
     func register(_ handler: @escaping Handler) -> UInt64 {
         handlers.withLock { state in

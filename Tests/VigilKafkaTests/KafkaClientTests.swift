@@ -193,6 +193,37 @@ import VigilKafka
         await second.close()
     }
 
+    /// With a log handler, librdkafka's lines (here: the broker refusing connections) reach it
+    /// as records instead of standard error.
+    @Test func librdkafkasLogLinesReachTheHandler() async throws {
+        let records = Mutex<[KafkaLogRecord]>([])
+        let port = try Self.closedPort()
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: "127.0.0.1:\(port)")) { record in
+            records.withLock { $0.append(record) }
+        }
+        #expect(try await Self.eventually { records.withLock { $0.contains { $0.facility == "FAIL" } } })
+        let failure = try #require(records.withLock { $0.first { $0.facility == "FAIL" } })
+        #expect(failure.severity == 3)
+        #expect(failure.client.hasPrefix("vigil#producer"))
+        #expect(failure.message.contains("Connection refused"))
+        _ = producer
+    }
+
+    /// A port on 127.0.0.1 that nothing listens on (bound, then closed).
+    static func closedPort() throws -> Int {
+        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+        }
+        guard bound else { throw KafkaError(.client, message: "no free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
     @Test func badConfigurationNamesTheProperty() {
         #expect {
             _ = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: "x", properties: ["linger.ms": "soon"]))

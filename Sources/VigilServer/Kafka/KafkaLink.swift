@@ -15,7 +15,8 @@ struct KafkaLink: Sendable {
     init(settings: KafkaSettings, pipeline: DetectionPipeline, logger: Logger) throws(KafkaError) {
         self.settings = settings
         let base = KafkaConfiguration(bootstrapServers: settings.brokers, properties: settings.properties)
-        producer = try KafkaProducer(configuration: base)
+        let log = Self.logHandler(logger)
+        producer = try KafkaProducer(configuration: base, log: log)
         if let topic = settings.metricsTopic {
             var configuration = base
             configuration["group.id"] = settings.consumerGroup
@@ -24,7 +25,7 @@ struct KafkaLink: Sendable {
             // next reconsiders, and at 8 MiB the consumer sat idle for much of that pause.
             if configuration["queued.max.messages.kbytes"] == nil { configuration["queued.max.messages.kbytes"] = "32768" }
             let services = partitionServices
-            consumer = try KafkaConsumer(configuration: configuration, topics: [topic]) { revoked in
+            consumer = try KafkaConsumer(configuration: configuration, topics: [topic], log: log) { revoked in
                 let forgotten = services.revoke(revoked)
                 pipeline.forget(services: forgotten)
                 logger.info(
@@ -32,6 +33,24 @@ struct KafkaLink: Sendable {
             }
         } else {
             consumer = nil
+        }
+    }
+
+    /// librdkafka's log lines through Vigil's logger (so `--log-format json` stays JSON), at the
+    /// level of their syslog severity.
+    static func logHandler(_ logger: Logger) -> KafkaLogHandler {
+        { record in
+            let level: Logger.Level =
+                switch record.severity {
+                case ...2: .critical
+                case 3: .error
+                case 4: .warning
+                case 5: .notice
+                case 6: .info
+                default: .debug
+                }
+            logger.log(
+                level: level, "Kafka: \(record.message)", metadata: ["librdkafka": "\(record.facility)", "client": "\(record.client)"])
         }
     }
 
