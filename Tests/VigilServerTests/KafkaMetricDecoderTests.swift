@@ -1,5 +1,6 @@
 import Testing
 import VigilDetect
+import VigilKafka
 
 @testable import VigilServer
 
@@ -28,5 +29,14 @@ import VigilDetect
         } throws: { error in
             "\(error)".contains("timestamp") && "\(error)".contains("ISO 8601")
         }
+    }
+
+    @Test func partitionsAreNamedTopicByTopicInOrder() {
+        let partitions = [
+            KafkaPartition(topic: "metrics", partition: 3), KafkaPartition(topic: "metrics", partition: 0),
+            KafkaPartition(topic: "more", partition: 1),
+        ]
+        #expect(MetricsConsumer.describe(partitions) == "metrics/0,3 more/1")
+        #expect(MetricsConsumer.describe([]) == "none")
     }
 }

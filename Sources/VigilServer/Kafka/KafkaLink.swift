@@ -29,7 +29,8 @@ struct KafkaLink: Sendable {
                 let forgotten = services.revoke(revoked)
                 pipeline.forget(services: forgotten)
                 logger.info(
-                    "partitions revoked; per-service state dropped", metadata: ["partitions": "\(revoked.count)", "services": "\(forgotten.count)"])
+                    "Kafka partitions revoked; per-service state dropped",
+                    metadata: ["partitions": "\(MetricsConsumer.describe(revoked))", "services": "\(forgotten.count)"])
             }
         } else {
             consumer = nil

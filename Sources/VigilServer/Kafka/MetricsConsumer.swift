@@ -30,6 +30,7 @@ struct MetricsConsumer: Service {
     static let shutdownWait: Duration = .seconds(4)
 
     func run() async throws {
+        var assigned: [KafkaPartition] = []
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             var batch: [KafkaMessage] = []
             do {
@@ -37,6 +38,12 @@ struct MetricsConsumer: Service {
             } catch {
                 logger.warning("Kafka consumer error", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .milliseconds(200))
+            }
+            // Rebalances are served by poll; say what this member reads now.
+            let assignment = consumer.assignment
+            if assignment != assigned {
+                assigned = assignment
+                logger.info("Kafka partitions assigned", metadata: ["partitions": "\(Self.describe(assignment))"])
             }
             guard !batch.isEmpty else {
                 try? await Task.sleep(for: .milliseconds(5))
@@ -55,6 +62,15 @@ struct MetricsConsumer: Service {
             logger.warning(
                 "Kafka metrics consumer did not leave the group in time (brokers unreachable?); offsets not yet committed will be read again")
         }
+    }
+
+    /// `metrics/0,1,3`, or `none`.
+    static func describe(_ partitions: [KafkaPartition]) -> String {
+        let byTopic = Dictionary(grouping: partitions, by: \.topic)
+        guard !byTopic.isEmpty else { return "none" }
+        return byTopic.keys.sorted().map { topic in
+            "\(topic)/" + byTopic[topic]!.map(\.partition).sorted().map(String.init).joined(separator: ",")
+        }.joined(separator: " ")
     }
 
     /// Detects on one lane's messages of a round, in one batch, parks the undecodable ones in the
