@@ -24,7 +24,11 @@ func runBlocking<T: Sendable>(timeout: Duration, _ work: @escaping @Sendable () 
 
 extension Duration {
     /// The whole milliseconds of a timeout, as librdkafka takes them.
+    ///
+    /// A negative duration is 0 (librdkafka reads -1 as "wait for ever"); a longer one than
+    /// Int32 milliseconds hold is their largest.
     var librdkafkaMilliseconds: Int32 {
-        Int32(clamping: components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
+        return Int32(max(0, min(milliseconds, Double(Int32.max))))
     }
 }

@@ -19,21 +19,25 @@ public enum BrokerState: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// The state shared between a client, its C callbacks and its ``BrokerWatch``. Every change
-/// counts, so that a probe's answer does not overwrite news that arrived while it waited.
+/// counts, so that a probe's answer does not overwrite news that arrived while it waited; and
+/// a failure learnt from traffic (deliveries timing out) is cleared only by traffic, since a
+/// broker answering a metadata request does not mean messages get through.
 final class BrokerStateBox: Sendable {
-    private let current = Mutex((state: BrokerState.connecting, changes: 0))
+    private let current = Mutex((state: BrokerState.connecting, changes: 0, fromTraffic: false))
 
     var state: BrokerState { current.withLock { $0.state } }
 
     /// The state, and how many changes led to it.
-    var versioned: (state: BrokerState, changes: Int) { current.withLock { $0 } }
+    var versioned: (state: BrokerState, changes: Int) { current.withLock { ($0.state, $0.changes) } }
 
-    func set(_ new: BrokerState) {
-        current.withLock { $0 = (new, $0.changes + 1) }
+    /// Sets `new`; `fromTraffic` when a delivery (not a connection event) taught it.
+    func set(_ new: BrokerState, fromTraffic: Bool = false) {
+        current.withLock { $0 = (new, $0.changes + 1, fromTraffic) }
     }
 
-    /// Sets `new` unless the state changed after `changes` (see ``versioned``).
+    /// A probe's answer: sets `new` unless the state changed after `changes` (see ``versioned``)
+    /// or is a failure learnt from traffic.
     func set(_ new: BrokerState, ifUnchangedSince changes: Int) {
-        current.withLock { if $0.changes == changes { $0 = (new, changes + 1) } }
+        current.withLock { if $0.changes == changes, !$0.fromTraffic { $0 = (new, changes + 1, false) } }
     }
 }

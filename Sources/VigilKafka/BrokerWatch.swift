@@ -5,13 +5,13 @@ import CRdKafka
 /// `connecting` from its start, or `failing` from a broker outage long over, and `/ready` would
 /// keep the service out of rotation, so that nothing ever flowed again.
 final class BrokerWatch: Sendable {
-    private let lifetime = PollingLifetime()
+    private let task: Task<Void, Never>
 
     /// Starts watching `client` every `interval`; each probe waits at most `timeout` for an answer.
     init(client: ClientHandle, broker: BrokerStateBox, interval: Duration = .seconds(5), timeout: Duration = .seconds(3)) {
         let milliseconds = timeout.librdkafkaMilliseconds
-        Task.detached { [lifetime] in
-            while !lifetime.isStopped {
+        task = Task.detached {
+            while !Task.isCancelled {
                 let (state, changes) = broker.versioned
                 if state != .connected {
                     // The call ends by itself within `milliseconds`; the thread holds the client till then.
@@ -23,9 +23,9 @@ final class BrokerWatch: Sendable {
         }
     }
 
-    /// Stops watching after the current probe.
+    /// Stops watching: at once between probes, else when the current probe ends.
     func stop() {
-        lifetime.stop()
+        task.cancel()
     }
 }
 

@@ -7,8 +7,9 @@ import Synchronization
 /// Idempotent by default (`enable.idempotence=true`: no duplicates from librdkafka's own
 /// retries). The producer serves its own delivery reports: a task polls librdkafka without
 /// blocking (sleeping briefly when idle) for as long as the producer exists. ``flush(timeout:)``
-/// waits for what is queued. ``brokerState`` stays true while nothing is sent (a
-/// ``BrokerWatch`` asks the brokers whenever it is not `connected`).
+/// waits for what is queued. ``brokerState`` follows the brokers while nothing is sent too (a
+/// ``BrokerWatch`` asks them whenever it is not `connected`), and says `failing` when
+/// deliveries time out until one gets through.
 ///
 /// - Important: delivery handlers run on that polling task; keep them short.
 public final class KafkaProducer: Sendable {
@@ -78,14 +79,21 @@ public final class KafkaProducer: Sendable {
         }
     }
 
-    /// Queues `message` and waits for its delivery report.
+    /// Queues `message` and waits for its delivery report. Cancelling the task stops the wait
+    /// (the message may still be delivered) and throws.
     public func send(_ message: KafkaOutgoingMessage) async throws(KafkaError) -> KafkaDeliveryReport {
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<KafkaDeliveryReport, KafkaError>, Never>) in
-            do throws(KafkaError) {
-                try send(message) { continuation.resume(returning: $0) }
-            } catch {
-                continuation.resume(returning: .failure(error))
+        let outcome = DeliveryOutcome()
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result<KafkaDeliveryReport, KafkaError>, Never>) in
+                outcome.wait(continuation)
+                do throws(KafkaError) {
+                    try send(message) { outcome.resolve($0) }
+                } catch {
+                    outcome.resolve(.failure(error))
+                }
             }
+        } onCancel: {
+            outcome.resolve(.failure(KafkaError(.delivery, message: "stopped waiting for the delivery report (cancelled)")))
         }
         return try result.get()
     }
@@ -157,19 +165,59 @@ public final class KafkaProducer: Sendable {
 /// still running in a task that holds this handle), which may be after the Swift client is gone.
 final class ClientHandle: @unchecked Sendable {
     let handle: OpaquePointer
-    private let context: AnyObject
+    private let context: any KafkaLogging
 
-    init(_ handle: OpaquePointer, context: AnyObject) {
+    init(_ handle: OpaquePointer, context: any KafkaLogging) {
         self.handle = handle
         self.context = context
     }
 
+    /// `rd_kafka_destroy` waits for librdkafka's threads (and, for a consumer never closed, for
+    /// it to leave its group, however long the brokers take): on a thread of its own, so that
+    /// the last release, wherever it happens, never holds one of the cooperative pool's threads.
     deinit {
-        rd_kafka_destroy(handle)
+        let remains = Remains(handle: handle, context: context)
+        Thread { withExtendedLifetime(remains.context) { rd_kafka_destroy(remains.handle) } }.start()
+    }
+
+    /// What the destroying thread takes over: the handle, used by that thread alone from then on.
+    private struct Remains: @unchecked Sendable {
+        let handle: OpaquePointer
+        let context: any KafkaLogging
     }
 }
 
-/// Tells a client's background task (a producer's polling, a ``BrokerWatch``) to stop.
+/// One delivery's outcome, from its report or from a cancellation, whichever comes first: the
+/// waiting continuation is resumed exactly once.
+final class DeliveryOutcome: Sendable {
+    typealias Outcome = Result<KafkaDeliveryReport, KafkaError>
+    private let state = Mutex<(waiter: CheckedContinuation<Outcome, Never>?, outcome: Outcome?, done: Bool)>((nil, nil, false))
+
+    func wait(_ continuation: CheckedContinuation<Outcome, Never>) {
+        let ready = state.withLock { state -> Outcome? in
+            guard let outcome = state.outcome, !state.done else {
+                state.waiter = continuation
+                return nil
+            }
+            state.done = true
+            return outcome
+        }
+        if let ready { continuation.resume(returning: ready) }
+    }
+
+    func resolve(_ outcome: Outcome) {
+        let waiter = state.withLock { state -> CheckedContinuation<Outcome, Never>? in
+            guard !state.done, state.outcome == nil else { return nil }
+            state.outcome = outcome
+            guard let waiter = state.waiter else { return nil }
+            state.done = true
+            return waiter
+        }
+        waiter?.resume(returning: outcome)
+    }
+}
+
+/// Tells a producer's polling task to stop.
 final class PollingLifetime: Sendable {
     private let stopped = Atomic(false)
 
@@ -207,10 +255,13 @@ final class DeliveryRouter: KafkaLogging {
         let id = UInt64(UInt(bitPattern: raw._private))
         guard let handler = handlers.withLock({ $0.pending.removeValue(forKey: id) }) else { return }
         if raw.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-            broker.set(.connected)
+            broker.set(.connected, fromTraffic: true)
             handler(.success(KafkaDeliveryReport(topic: String(cString: rd_kafka_topic_name(raw.rkt)), partition: raw.partition, offset: raw.offset)))
         } else {
-            handler(.failure(KafkaError(.delivery, error: raw.err, context: "delivery failed")))
+            let error = KafkaError(.delivery, error: raw.err, context: "delivery failed")
+            // Timeouts and lost connections are the brokers' state; a message too large is not.
+            if error.isRetriable { broker.set(.failing(error.message), fromTraffic: true) }
+            handler(.failure(error))
         }
     }
 }

@@ -224,6 +224,42 @@ import VigilKafka
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// Waiting for a delivery report ends when the waiting task is cancelled (a shutdown during a
+    /// broker outage), not when librdkafka gives up on the message minutes later.
+    @Test func cancellingASendStopsTheWait() async throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("alerts", partitions: 1)
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
+        _ = try await producer.send(KafkaOutgoingMessage(topic: "alerts", value: Array("warm-up".utf8)))
+        cluster.setBrokerDown(1)
+        let started = ContinuousClock.now
+        let waiting = Task { try await producer.send(KafkaOutgoingMessage(topic: "alerts", value: Array("held".utf8))) }
+        try await Task.sleep(for: .milliseconds(300))
+        waiting.cancel()
+        await #expect(throws: KafkaError.self) { try await waiting.value }
+        #expect(ContinuousClock.now - started < .seconds(5))
+        cluster.setBrokerUp(1)
+    }
+
+    /// A delivery that timed out makes the producer `failing` until a delivery gets through: a
+    /// broker answering metadata requests does not mean messages get through.
+    @Test func aDeliveryTimeoutHoldsUntilADeliveryGetsThrough() async throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("alerts", partitions: 1)
+        var configuration = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers, properties: ["message.timeout.ms": "300"])
+        configuration.brokerProbeInterval = .milliseconds(100)
+        let producer = try KafkaProducer(configuration: configuration)
+        _ = try await producer.send(KafkaOutgoingMessage(topic: "alerts", value: Array("warm-up".utf8)))
+        cluster.setBrokerDown(1)
+        await #expect(throws: KafkaError.self) { try await producer.send(KafkaOutgoingMessage(topic: "alerts", value: Array("lost".utf8))) }
+        #expect(try await Self.eventually { if case .failing = producer.brokerState { true } else { false } })
+        cluster.setBrokerUp(1)
+        try await Task.sleep(for: .seconds(1))
+        #expect(producer.brokerState != .connected, "probes alone do not clear a delivery failure")
+        _ = try await producer.send(KafkaOutgoingMessage(topic: "alerts", value: Array("through".utf8)))
+        #expect(producer.brokerState == .connected)
+    }
+
     @Test func badConfigurationNamesTheProperty() {
         #expect {
             _ = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: "x", properties: ["linger.ms": "soon"]))

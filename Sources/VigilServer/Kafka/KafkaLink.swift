@@ -72,24 +72,24 @@ struct KafkaLink: Sendable {
         return services
     }
 
-    /// `/health`'s view of Kafka, and what keeps it from working (`nil` when it works).
-    func status(outbox: Int) -> (problem: String?, json: String) {
+    /// `/health`'s view of Kafka: whether the brokers are out of reach (which `/ready` reports
+    /// too), and what keeps the consumer from going on (`/health` only: every member would stall
+    /// on the same message, and the HTTP API still works).
+    func status(outbox: Int) -> (unreachable: Bool, stalled: String?, json: String) {
         let producerState = producer.brokerState
         var text = "{\"producer\":\(JSONText.string(producerState.description)),\"alerts_topic\":\(JSONText.string(settings.alertsTopic))"
         text += ",\"outbox_pending\":\(outbox),\"producer_queue\":\(producer.queueDepth)"
-        var problem: String?
-        if case .failing = producerState { problem = "Kafka is not reachable" }
-        if producerState == .connecting, outbox > 0 { problem = "Kafka is not reachable" }
+        var unreachable = producerState == .connecting && outbox > 0
+        if case .failing = producerState { unreachable = true }
+        var stalled: String?
         if let consumer {
             let consumerState = consumer.brokerState
             text += ",\"consumer\":\(JSONText.string(consumerState.description)),\"metrics_topic\":\(JSONText.string(settings.metricsTopic ?? ""))"
             text += ",\"group\":\(JSONText.string(settings.consumerGroup)),\"assigned_partitions\":\(consumer.assignment.count)"
-            if case .failing = consumerState { problem = "Kafka is not reachable" }
-            if let stalled = consumerStall.problem {
-                text += ",\"consumer_stalled\":\(JSONText.string(stalled))"
-                problem = problem ?? "the Kafka consumer cannot go on: \(stalled)"
-            }
+            if case .failing = consumerState { unreachable = true }
+            stalled = consumerStall.problem
+            if let stalled { text += ",\"consumer_stalled\":\(JSONText.string(stalled))" }
         }
-        return (problem, text + "}")
+        return (unreachable, stalled, text + "}")
     }
 }

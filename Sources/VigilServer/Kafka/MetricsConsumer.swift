@@ -92,10 +92,16 @@ struct MetricsConsumer: Service {
             }
         }
         services.record(seen)
-        guard await retrying("metric messages not processed", lane: lane, { _ = try await pipeline.detect(batch: events) }) else { return }
+        guard await retrying("metric messages not processed", lane: lane, { [events] in _ = try await pipeline.detect(batch: events) }) else {
+            return
+        }
         pipeline.metrics.recordKafkaMessages(events.count, result: "processed")
         for (message, reason) in undecodable {
-            guard await retrying("undecodable metric not dead-lettered", lane: lane, { try await deadLetter(message, reason: reason) }) else {
+            // A dead-letter copy waits for Kafka's delivery report: a shutdown does not wait for it.
+            guard
+                await retrying(
+                    "undecodable metric not dead-lettered", lane: lane, interruptible: true, { try await deadLetter(message, reason: reason) })
+            else {
                 return
             }
             pipeline.metrics.recordKafkaMessages(1, result: "dead_lettered")
@@ -107,19 +113,25 @@ struct MetricsConsumer: Service {
         }
     }
 
-    /// Runs `work` until it succeeds, backing off between attempts; false when cancelled or
-    /// shutting down first.
-    private func retrying(_ problem: String, lane: Int, _ work: () async throws -> Void) async -> Bool {
+    /// Runs `work` until it succeeds, backing off between attempts. The first attempt always
+    /// runs; a graceful shutdown ends the waits between attempts and stops the next ones (and,
+    /// when `interruptible`, an attempt waiting on Kafka): false then, or when cancelled.
+    private func retrying(
+        _ problem: String, lane: Int, interruptible: Bool = false, _ work: @escaping @Sendable () async throws -> Void
+    ) async -> Bool {
         var delay: Duration = .milliseconds(100)
-        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+        var first = true
+        while !Task.isCancelled, first || !Task.isShuttingDownGracefully {
+            first = false
             do {
-                try await work()
+                if interruptible { try await cancelWhenGracefulShutdown(work) } else { try await work() }
                 stall.set(nil, lane: lane)
                 return true
             } catch {
+                if Task.isShuttingDownGracefully { return false }
                 logger.error("\(problem); retrying", metadata: ["error": "\(error)"])
                 stall.set("\(problem), retrying: \(error)", lane: lane)
-                try? await Task.sleep(for: delay)
+                try? await cancelWhenGracefulShutdown { [delay] in try await Task.sleep(for: delay) }
                 delay = min(delay * 2, .seconds(5))
             }
         }
@@ -160,8 +172,8 @@ struct MetricsConsumer: Service {
 }
 
 /// Why the consumer is retrying instead of going on (`nil` while it goes on), for `/health`: a
-/// consumer stuck on one message holds its lane's partitions, which the brokers' state alone
-/// would not show.
+/// consumer stuck on one message holds every partition (a round waits for all its lanes),
+/// which the brokers' state alone would not show.
 final class ConsumerStall: Sendable {
     private let problems = Mutex<[Int: String]>([:])
 

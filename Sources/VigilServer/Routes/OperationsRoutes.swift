@@ -30,9 +30,9 @@ struct OperationsRoutes: Sendable {
         }
     }
 
-    /// Kafka's state, or `"not configured"`, and what keeps it from working.
-    private func kafkaState() async -> (problem: String?, json: String) {
-        guard let kafka else { return (nil, "\"not configured\"") }
+    /// Kafka's state, or `"not configured"` (see ``KafkaLink/status(outbox:)``).
+    private func kafkaState() async -> (unreachable: Bool, stalled: String?, json: String) {
+        guard let kafka else { return (false, nil, "\"not configured\"") }
         return kafka.status(outbox: (try? await pipeline.store.outboxCount()) ?? -1)
     }
 
@@ -40,7 +40,7 @@ struct OperationsRoutes: Sendable {
         let state = pipeline.models.snapshot
         let store = await storeState()
         let kafka = await kafkaState()
-        let healthy = state.status == .ready && store.ok && kafka.problem == nil
+        let healthy = state.status == .ready && store.ok && !kafka.unreachable && kafka.stalled == nil
         var model = "{\"status\":\(JSONText.string(state.status.rawValue))"
         model += ",\"model_type\":\(JSONText.string(state.model == nil ? "fallback" : "autoencoder"))"
         if let serving = state.model {
@@ -62,7 +62,7 @@ struct OperationsRoutes: Sendable {
         var reasons: [String] = []
         if state.status != .ready { reasons.append(state.status == .loading ? "the model is still loading" : "no model could be loaded") }
         if !store.ok { reasons.append("the alert store does not answer") }
-        if let problem = await kafkaState().problem { reasons.append(problem) }
+        if await kafkaState().unreachable { reasons.append("Kafka is not reachable") }
         if reasons.isEmpty { return .json("{\"ready\":true}") }
         return .json("{\"ready\":false,\"reasons\":\(JSONText.strings(reasons))}", status: .serviceUnavailable)
     }
