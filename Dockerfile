@@ -12,7 +12,9 @@ RUN apt-get update \
         libopenblas-dev librdkafka-dev libsqlite3-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-# Dependencies first, so that a change to the sources does not fetch them again.
+# Dependencies first, so that a change to the sources does not fetch them again. No
+# Package.resolved is kept in the repository: they resolve to the newest versions that
+# Package.swift allows, as `make` does on a fresh clone.
 COPY Package.swift ./
 RUN swift package resolve
 # The manifest names the test targets too, so their folders must be there for it to load.
