@@ -18,6 +18,9 @@ public struct ServerConfiguration: Sendable {
     public var batchBodyLimit = 16 << 20
     /// The most items in one batch request.
     public var batchLimit = 10_000
+    /// How long a connection may send nothing, between requests or in the middle of one (a
+    /// stalled upload), before it is closed.
+    public var idleTimeout: Duration = .seconds(60)
     /// How old a feature value may get (event time, milliseconds) before it counts as missing.
     public var staleness: Double = 5 * 60 * 1000
     /// How long (milliseconds, event time) a service goes without an anomaly before its next one

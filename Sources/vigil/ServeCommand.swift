@@ -164,6 +164,9 @@ struct ServeCommand: AsyncParsableCommand {
         return configuration
     }
 
+    /// How long a graceful shutdown may take before what is left is cancelled.
+    static let shutdownLimit: Duration = .seconds(8)
+
     func run() async throws {
         let configuration = try makeConfiguration()
 
@@ -184,8 +187,12 @@ struct ServeCommand: AsyncParsableCommand {
             listening.raise()
             logger.info("Vigil \(Vigil.version) listening on http://\(host):\(port) (API reference at /docs)")
         }
-        let group = ServiceGroup(
-            configuration: .init(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // docker stop kills after 10 s: requests still in flight by then (a client that stopped
+        // sending its body) are cut, so that the shutdown itself still completes.
+        groupConfiguration.maximumGracefulShutdownDuration = Self.shutdownLimit
+        let group = ServiceGroup(configuration: groupConfiguration)
         do {
             try await group.run()
         } catch {

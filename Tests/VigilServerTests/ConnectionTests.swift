@@ -1,0 +1,37 @@
+import Foundation
+import HummingbirdTesting
+import Testing
+import VigilServer
+
+/// What the HTTP server does with connections that stop sending.
+@Suite struct ConnectionTests {
+    /// A client that sends a request's head and then nothing more (a stalled upload) is cut
+    /// off after the idle timeout, instead of holding its connection (and a shutdown) for ever.
+    @Test func aStalledUploadIsClosedAfterTheIdleTimeout() async throws {
+        let service = try TestService.make { $0.idleTimeout = .seconds(1) }
+        try await service.application().test(.live) { client in
+            let port = try #require(client.port)
+            let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(socket) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = UInt16(port).bigEndian
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            #expect(connected == 0)
+            let head = Array("POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{".utf8)
+            #expect(send(socket, head, head.count, 0) == head.count)
+            // The server closes the connection: recv sees the end (0) or a reset, well before 10 s.
+            var timeout = timeval(tv_sec: 10, tv_usec: 0)
+            setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            let started = ContinuousClock.now
+            var buffer = [UInt8](repeating: 0, count: 1024)
+            var received = 0
+            repeat { received = recv(socket, &buffer, buffer.count, 0) } while received > 0
+            let waited = ContinuousClock.now - started
+            #expect(waited < .seconds(5), "closed after \(waited)")
+        }
+    }
+}
