@@ -167,6 +167,11 @@ import VigilServer
             let ndjson = "\(normalVector)\n\n\(metric(value: 51))\n"
             let lines = try await client.post("/api/v1/ml/detect/batch", json: ndjson, headers: [.contentType: "application/x-ndjson"])
             #expect(lines.object["count"] as? Int == 2)
+            // Windows line ends read alike.
+            let crlf = try await client.post(
+                "/api/v1/ml/detect/batch", json: "\(normalVector)\r\n\r\n\(metric(value: 51))\r\n",
+                headers: [.contentType: "application/x-ndjson"])
+            #expect(crlf.object["count"] as? Int == 2, "\(crlf.object)")
             // A bad item is named by its index, as the results are, and by its line.
             let bad = try await client.post(
                 "/api/v1/ml/detect/batch", json: "\(normalVector)\n\n{\"timestamp\":1764072000000,\"service\":\"web\",\"metric\":\"cpu_usage\"}\n",

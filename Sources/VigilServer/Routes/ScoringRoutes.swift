@@ -96,11 +96,14 @@ struct ScoringRoutes: Sendable {
         var items: [JSONValue] = []
         var lines: [Int] = []
         var lineNumber = 0
-        for line in String(buffer: buffer).split(separator: "\n", omittingEmptySubsequences: false) {
+        // Split on the bytes: as a String, "\r\n" is one Character, which "\n" does not match.
+        let bytes = buffer.readableBytesView
+        for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             lineNumber += 1
-            guard !line.allSatisfy(\.isWhitespace) else { continue }
+            let text = line.last == UInt8(ascii: "\r") ? line.dropLast() : line[...]
+            guard !text.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }) else { continue }
             do {
-                items.append(try JSONParser.parse(String(line)))
+                items.append(try JSONParser.parse(Array(text)))
                 lines.append(lineNumber)
             } catch {
                 throw APIError(.badRequest, code: "invalid_json", message: "line \(lineNumber): \(error.description)")
