@@ -27,6 +27,10 @@ import VigilDetect
         #expect(throws: DatasetError.invalidValue(source: "m.csv", line: 2, column: "cpu", value: "nan")) {
             try CSVDatasetReader().read(text: "cpu,mem\nnan,2\n", source: "m.csv")
         }
+        // Hexadecimal is no way to write a metric: named, not read as 16.
+        #expect(throws: DatasetError.invalidValue(source: "m.csv", line: 3, column: "mem", value: "0x10")) {
+            try CSVDatasetReader().read(text: "cpu,mem\n1,2\n3,0x10\n", source: "m.csv")
+        }
         #expect(throws: DatasetError.wrongFieldCount(source: "m.csv", line: 2, expected: 2, found: 3)) {
             try CSVDatasetReader().read(text: "cpu,mem\n1,2,3\n", source: "m.csv")
         }

@@ -78,6 +78,13 @@ import VigilServer
             name: "non-numeric feature tag", uri: "/api/v1/ml/detect", body: metric(value: 1, tags: "{\"memory_usage\":\"lots\"}"),
             status: .badRequest, code: "invalid_field", field: "tags.memory_usage", mentions: "must be a number"),
         Case(
+            name: "hexadecimal feature tag", uri: "/api/v1/ml/detect", body: metric(value: 1, tags: "{\"memory_usage\":\"0x10\"}"),
+            status: .badRequest, code: "invalid_field", field: "tags.memory_usage", mentions: "must be a number"),
+        Case(
+            name: "hexadecimal timestamp text", uri: "/api/v1/ml/detect",
+            body: "{\"timestamp\":\"0x10\",\"service\":\"api\",\"metric\":\"cpu_usage\",\"value\":1}", status: .badRequest,
+            code: "invalid_field", field: "timestamp", mentions: "milliseconds since the epoch or ISO 8601 text"),
+        Case(
             name: "bad item in a batch", uri: "/api/v1/ml/detect/batch", body: "[\(normalVector), {\"cpu_usage\":true}]", status: .badRequest,
             code: "invalid_field", field: "[1].cpu_usage", mentions: "must be a number"),
         Case(name: "empty batch", uri: "/api/v1/ml/detect/batch", body: "[]", status: .badRequest, code: "empty_batch", mentions: "no items"),

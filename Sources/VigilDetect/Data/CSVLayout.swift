@@ -117,7 +117,7 @@ public struct CSVLayout: Sendable {
         var parsed = [Float](repeating: 0, count: featurePositions.count)
         for (index, position) in featurePositions.enumerated() {
             let text = fields[position].trimmingSpaces
-            guard let value = Double(text), value.isFinite, abs(value) <= Double(Float.greatestFiniteMagnitude) else {
+            guard let value = Double(decimal: text), value.isFinite, abs(value) <= Double(Float.greatestFiniteMagnitude) else {
                 throw .invalidValue(source: source, line: lineNumber, column: header[position], value: String(text))
             }
             parsed[index] = Float(value)
@@ -125,7 +125,7 @@ public struct CSVLayout: Sendable {
         var label: UInt8?
         if let labelPosition {
             let text = fields[labelPosition].trimmingSpaces
-            switch Double(text) {
+            switch Double(decimal: text) {
             case 0: label = 0
             case 1: label = 1
             default: throw .invalidLabel(source: source, line: lineNumber, column: header[labelPosition], value: String(text))

@@ -12,7 +12,7 @@ public enum TimeValue {
     /// `text` as seconds (since the epoch, or since an arbitrary origin for offsets), or `nil`
     /// when it is neither a number nor an ISO 8601 date-time.
     public static func seconds(_ text: Substring) -> Double? {
-        if let number = Double(text), number.isFinite { return seconds(epoch: number) }
+        if let number = Double(decimal: text), number.isFinite { return seconds(epoch: number) }
         return iso8601(text)
     }
 

@@ -25,7 +25,7 @@ extension RequestFields {
                 case .number:
                     tags[key] = try Self.number(tag, field: field)
                 case .string(let text):
-                    guard let parsed = Double(text.trimmingCharacters(in: .whitespaces)) else {
+                    guard let parsed = Double(decimal: text.trimmingCharacters(in: .whitespaces)) else {
                         throw .invalidField(field, "must be a number, found the string \(JSONText.string(String(text.prefix(64))))")
                     }
                     tags[key] = try Self.number(.number(parsed), field: field)

@@ -56,8 +56,8 @@ struct AlertRoutes: Sendable {
 
     /// Milliseconds since the epoch, or an ISO 8601 time read as detect reads one (``TimeValue``).
     static func time(_ text: String, field: String) throws(APIError) -> Double {
-        if let milliseconds = Double(text), milliseconds.isFinite, milliseconds >= 0 { return milliseconds }
-        if Double(text) == nil, let seconds = TimeValue.seconds(Substring(text)) { return seconds * 1000 }
+        if let milliseconds = Double(decimal: text), milliseconds.isFinite, milliseconds >= 0 { return milliseconds }
+        if Double(decimal: text) == nil, let seconds = TimeValue.seconds(Substring(text)) { return seconds * 1000 }
         throw .invalidField(field, "must be milliseconds since the epoch or an ISO 8601 time, found '\(text.prefix(64))'")
     }
 }
