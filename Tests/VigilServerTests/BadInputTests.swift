@@ -94,6 +94,12 @@ import VigilServer
         Case(
             name: "wrong content type", uri: "/predict", body: normalVector, contentType: "text/plain", status: .unsupportedMediaType,
             code: "unsupported_media_type", mentions: "application/json"),
+        Case(
+            name: "content type that only starts like JSON", uri: "/predict", body: normalVector, contentType: "application/jsonx",
+            status: .unsupportedMediaType, code: "unsupported_media_type", mentions: "application/json"),
+        Case(
+            name: "charset other than UTF-8", uri: "/predict", body: normalVector, contentType: "application/json; charset=latin1",
+            status: .unsupportedMediaType, code: "unsupported_media_type", mentions: "send UTF-8"),
         Case(name: "unknown route", uri: "/api/v1/nothing", method: .get, status: .notFound, code: "not_found", mentions: "/docs"),
         Case(name: "wrong method", uri: "/predict", method: .get, status: .methodNotAllowed, code: "method_not_allowed", mentions: "use POST"),
         Case(

@@ -167,6 +167,10 @@ import VigilServer
             let ndjson = "\(normalVector)\n\n\(metric(value: 51))\n"
             let lines = try await client.post("/api/v1/ml/detect/batch", json: ndjson, headers: [.contentType: "application/x-ndjson"])
             #expect(lines.object["count"] as? Int == 2)
+            // Parameters of the content type are fine when the charset is UTF-8.
+            let declared = try await client.post(
+                "/api/v1/ml/detect/batch", json: "[\(normalVector)]", headers: [.contentType: "Application/JSON; charset=\"UTF-8\""])
+            #expect(declared.status == .ok)
             // Windows line ends read alike.
             let crlf = try await client.post(
                 "/api/v1/ml/detect/batch", json: "\(normalVector)\r\n\r\n\(metric(value: 51))\r\n",
