@@ -14,6 +14,7 @@ enum OpenAPIDocument {
             "/predict": {
               "post": {
                 "summary": "Score one full feature vector (the model server's contract)",
+                "security": [{"bearer": []}, {}],
                 "description": "The body names every feature of the model in service (the seed's five by default). Scores only; raises no alert.",
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Vector"}}}},
                 "responses": {
@@ -26,18 +27,20 @@ enum OpenAPIDocument {
             "/api/v1/ml/detect": {
               "post": {
                 "summary": "Detect anomalies from one metric (the ML service's contract)",
+                "security": [{"bearer": []}, {}],
                 "description": "The metric updates its service's current feature vector (tags may carry other features); the vector is scored. Features the service has not sent within the staleness window are imputed with the training mean and listed in missing_features. An anomaly opens an alert, or counts on its service's open one when the service's previous anomaly came at most the cooldown (15 minutes by default) before; a more severe anomaly escalates the open alert.",
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Metric"}}}},
                 "responses": {
                   "200": {"description": "The result", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DetectResponse"}}}},
                   "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Invalid"},
-                  "413": {"$ref": "#/components/responses/Invalid"}
+                  "413": {"$ref": "#/components/responses/Invalid"}, "415": {"$ref": "#/components/responses/Invalid"}
                 }
               }
             },
             "/api/v1/ml/detect/batch": {
               "post": {
                 "summary": "Detect on up to 10,000 metrics or vectors",
+                "security": [{"bearer": []}, {}],
                 "description": "A JSON array, or NDJSON (Content-Type: application/x-ndjson). Items with a 'metric' field are metrics (as /api/v1/ml/detect); others are full vectors (as /predict). The whole batch is validated before any item is scored; results come in order.",
                 "requestBody": {"required": true, "content": {
                   "application/json": {"schema": {"type": "array", "items": {"oneOf": [{"$ref": "#/components/schemas/Metric"}, {"$ref": "#/components/schemas/Vector"}]}}},
@@ -45,20 +48,27 @@ enum OpenAPIDocument {
                 }},
                 "responses": {
                   "200": {"description": "Results in order", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BatchResponse"}}}},
-                  "400": {"$ref": "#/components/responses/Invalid"}, "413": {"$ref": "#/components/responses/Invalid"}
+                  "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Invalid"},
+                  "413": {"$ref": "#/components/responses/Invalid"}, "415": {"$ref": "#/components/responses/Invalid"}
                 }
               }
             },
             "/api/v1/ml/model-info": {
               "get": {
                 "summary": "The model in service (the seed's model-server /metrics JSON lives here)",
-                "responses": {"200": {"description": "Model facts", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ModelInfoResponse"}}}}}
+                "security": [{"bearer": []}, {}],
+                "responses": {
+                  "200": {"description": "Model facts", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ModelInfoResponse"}}}},
+                  "401": {"$ref": "#/components/responses/Invalid"}
+                }
               }
             },
             "/api/v1/ml/model/reload": {
               "post": {
                 "summary": "Reload the model bundle without downtime (as SIGHUP does)",
+                "security": [{"bearer": []}, {}],
                 "responses": {
+                  "401": {"$ref": "#/components/responses/Invalid"},
                   "200": {"description": "The new model is in service", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ModelInfoResponse"}}}},
                   "422": {"$ref": "#/components/responses/Invalid"}
                 }
@@ -67,8 +77,9 @@ enum OpenAPIDocument {
             "/api/v1/ml/alerts": {
               "get": {
                 "summary": "Stored alerts, newest first",
+                "security": [{"bearer": []}, {}],
                 "parameters": [
-                  {"name": "service", "in": "query", "schema": {"type": "string"}},
+                  {"name": "service", "in": "query", "schema": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[A-Za-z0-9._:/-]+$"}},
                   {"name": "severity", "in": "query", "schema": {"type": "string", "enum": ["medium", "high", "critical"]}},
                   {"name": "since", "in": "query", "description": "alerts opened at or after this: milliseconds since the epoch, ISO 8601 date-time, or a date (its midnight UTC)", "schema": {"type": "string"}},
                   {"name": "until", "in": "query", "description": "alerts opened at or before this: milliseconds since the epoch, ISO 8601 date-time, or a date (its midnight UTC)", "schema": {"type": "string"}},
@@ -76,7 +87,7 @@ enum OpenAPIDocument {
                 ],
                 "responses": {
                   "200": {"description": "Alerts", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AlertsResponse"}}}},
-                  "400": {"$ref": "#/components/responses/Invalid"}
+                  "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Invalid"}
                 }
               }
             },
@@ -105,17 +116,22 @@ enum OpenAPIDocument {
             "/docs": {"get": {"summary": "A readable API reference", "responses": {"200": {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}}}}}
           },
           "components": {
+            "securitySchemes": {
+              "bearer": {"type": "http", "scheme": "bearer", "description": "Only when VIGIL_API_TOKEN is set: its value, compared in constant time."}
+            },
             "responses": {
               "Invalid": {"description": "The request was refused", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             },
             "schemas": {
+              "Value": {"type": "number", "minimum": -1e12, "maximum": 1e12, "description": "a metric value: finite, within ±1e12"},
               "Vector": {
                 "type": "object",
                 "description": "One number per model feature (the default model's are shown).",
                 "required": ["cpu_usage", "memory_usage", "disk_io", "network_io", "response_time"],
                 "properties": {
-                  "cpu_usage": {"type": "number"}, "memory_usage": {"type": "number"}, "disk_io": {"type": "number"},
-                  "network_io": {"type": "number"}, "response_time": {"type": "number"}
+                  "cpu_usage": {"$ref": "#/components/schemas/Value"}, "memory_usage": {"$ref": "#/components/schemas/Value"},
+                  "disk_io": {"$ref": "#/components/schemas/Value"}, "network_io": {"$ref": "#/components/schemas/Value"},
+                  "response_time": {"$ref": "#/components/schemas/Value"}
                 },
                 "example": {"cpu_usage": 45, "memory_usage": 60, "disk_io": 55, "network_io": 48, "response_time": 52}
               },
@@ -123,11 +139,11 @@ enum OpenAPIDocument {
                 "type": "object",
                 "required": ["timestamp", "service", "metric", "value"],
                 "properties": {
-                  "timestamp": {"oneOf": [{"type": "number", "minimum": 0}, {"type": "string"}], "description": "milliseconds since the epoch (below 1e11: seconds); or text: ISO 8601 such as 2026-11-25T12:00:00Z or 2026-11-25 12:00:00.5+01:00 (UTC without an offset), or a number read as above"},
-                  "service": {"type": "string", "description": "1-128 letters, digits and - _ . : /"},
-                  "metric": {"type": "string", "description": "a model feature, unless a tag names one"},
-                  "value": {"type": "number"},
-                  "tags": {"type": "object", "description": "tags naming model features must be numbers (or numeric strings); others are ignored"}
+                  "timestamp": {"oneOf": [{"type": "number", "minimum": 0, "maximum": 1e14}, {"type": "string", "minLength": 1}], "description": "milliseconds since the epoch (below 1e11: seconds); or text: ISO 8601 such as 2026-11-25T12:00:00Z or 2026-11-25 12:00:00.5+01:00 (UTC without an offset), or a number read as above"},
+                  "service": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[A-Za-z0-9._:/-]+$", "description": "1-128 letters, digits and - _ . : /"},
+                  "metric": {"type": "string", "minLength": 1, "description": "a model feature, unless a tag names one"},
+                  "value": {"$ref": "#/components/schemas/Value"},
+                  "tags": {"type": "object", "nullable": true, "description": "tags naming model features must be numbers within ±1e12 (or decimal numbers as text); others are ignored"}
                 },
                 "example": {"timestamp": 1764072000000, "service": "checkout", "metric": "cpu_usage", "value": 97.5, "tags": {"memory_usage": 61}}
               },
