@@ -51,13 +51,14 @@ public struct VigilService: Sendable {
 
     /// Every route with its methods, for 405 answers.
     static let routes: [String: [HTTPRequest.Method]] = [
-        "/predict": [.post], "/api/v1/ml/detect": [.post], "/api/v1/ml/detect/batch": [.post], "/api/v1/ml/model-info": [.get],
-        "/api/v1/ml/model/reload": [.post], "/api/v1/ml/alerts": [.get], "/health": [.get], "/ready": [.get], "/metrics": [.get],
-        "/openapi.json": [.get], "/docs": [.get],
+        "/predict": [.post], "/api/v1/ml/detect": [.post], "/api/v1/ml/detect/batch": [.post], "/api/v1/ml/model-info": [.get, .head],
+        "/api/v1/ml/model/reload": [.post], "/api/v1/ml/alerts": [.get, .head], "/health": [.get, .head], "/ready": [.get, .head],
+        "/metrics": [.get, .head], "/openapi.json": [.get, .head], "/docs": [.get, .head],
     ]
 
     public func router() -> Router<BasicRequestContext> {
-        let router = Router()
+        // HEAD wherever GET is (RFC 9110): some health probes send it.
+        let router = Router(options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestMetricsMiddleware(metrics: pipeline.metrics, routes: Set(Self.routes.keys)))
         if !configuration.corsOrigins.isEmpty { router.add(middleware: CORSMiddleware(origins: Set(configuration.corsOrigins))) }
         router.add(

@@ -21,6 +21,18 @@ import VigilServer
         }
     }
 
+    /// HEAD is answered wherever GET is (some probes send it): the status and headers, no body.
+    @Test func headIsAnsweredLikeGetWithoutABody() async throws {
+        try await TestService.test(try TestService.make()) { client in
+            let head = try await client.execute(uri: "/ready", method: .head)
+            #expect(head.status == .ok)
+            #expect(head.body.readableBytes == 0)
+            #expect(head.headers[.contentType]?.hasPrefix("application/json") == true)
+            let post = try await client.execute(uri: "/predict", method: .head)
+            #expect(post.status == .methodNotAllowed)
+        }
+    }
+
     @Test func modelInfoCarriesTheSeedFieldsAndMeasuredFigures() async throws {
         try await TestService.test(try TestService.make()) { client in
             let info = try await client.get("/api/v1/ml/model-info").object["model"] as! [String: Any]
