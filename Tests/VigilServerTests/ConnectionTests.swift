@@ -11,21 +11,11 @@ import VigilServer
         let service = try TestService.make { $0.idleTimeout = .seconds(1) }
         try await service.application().test(.live) { client in
             let port = try #require(client.port)
-            let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let socket = try Self.connected(to: port)
             defer { close(socket) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = UInt16(port).bigEndian
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            #expect(connected == 0)
             let head = Array("POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{".utf8)
             #expect(send(socket, head, head.count, 0) == head.count)
             // The server closes the connection: recv sees the end (0) or a reset, well before 10 s.
-            var timeout = timeval(tv_sec: 10, tv_usec: 0)
-            setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             let started = ContinuousClock.now
             var buffer = [UInt8](repeating: 0, count: 1024)
             var received = 0
@@ -33,5 +23,40 @@ import VigilServer
             let waited = ContinuousClock.now - started
             #expect(waited < .seconds(5), "closed after \(waited)")
         }
+    }
+
+    /// A client asking `Expect: 100-continue` (curl, for bodies over 1 MiB) is told to go on at
+    /// once, instead of waiting a second before it sends the body anyway.
+    @Test func expectContinueIsAnsweredBeforeTheBody() async throws {
+        let service = try TestService.make()
+        try await service.application().test(.live) { client in
+            let socket = try Self.connected(to: try #require(client.port))
+            defer { close(socket) }
+            let head = Array(
+                "POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n".utf8)
+            #expect(send(socket, head, head.count, 0) == head.count)
+            var buffer = [UInt8](repeating: 0, count: 256)
+            let received = recv(socket, &buffer, buffer.count, 0)
+            #expect(String(decoding: buffer.prefix(max(0, received)), as: UTF8.self).hasPrefix("HTTP/1.1 100 Continue"))
+        }
+    }
+
+    /// A TCP connection to 127.0.0.1:`port`, with a 10 s receive timeout.
+    static func connected(to port: Int) throws -> Int32 {
+        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard result == 0 else {
+            close(socket)
+            throw POSIXError(.ECONNREFUSED)
+        }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        return socket
     }
 }
