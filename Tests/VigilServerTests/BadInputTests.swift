@@ -46,7 +46,7 @@ import VigilServer
         Case(
             name: "number out of range", uri: "/predict",
             body: "{\"cpu_usage\":1e300,\"memory_usage\":1,\"disk_io\":1,\"network_io\":1,\"response_time\":1}", status: .badRequest,
-            code: "invalid_field", field: "cpu_usage", mentions: "between"),
+            code: "invalid_field", field: "cpu_usage", mentions: "between -1e12 and 1e12"),
         Case(
             name: "duplicate key", uri: "/predict", body: "{\"cpu_usage\":1,\"cpu_usage\":2}", status: .badRequest, code: "invalid_json",
             mentions: "duplicate key"),

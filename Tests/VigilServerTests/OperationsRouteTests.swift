@@ -129,6 +129,13 @@ import VigilServer
             let right = try await client.post(
                 "/predict", json: normalVector, headers: [.contentType: "application/json", .authorization: "Bearer s3cret"])
             #expect(right.status == .ok)
+            // The scheme's name is case-insensitive; the token is not.
+            let lower = try await client.post(
+                "/predict", json: normalVector, headers: [.contentType: "application/json", .authorization: "bearer s3cret"])
+            #expect(lower.status == .ok)
+            let upperToken = try await client.post(
+                "/predict", json: normalVector, headers: [.contentType: "application/json", .authorization: "Bearer S3CRET"])
+            #expect(upperToken.status == .unauthorized)
             #expect(try await client.get("/api/v1/ml/alerts").status == .unauthorized)
             for open in ["/health", "/ready", "/metrics", "/docs", "/openapi.json"] {
                 #expect(try await client.get(open).status == .ok, "\(open) must stay open")

@@ -1,3 +1,4 @@
+import Foundation
 import VigilDetect
 
 /// Typed, validated access to one JSON object of a request body; every problem becomes an
@@ -32,8 +33,16 @@ struct RequestFields {
     static func number(_ value: JSONValue, field: String, limit: Double = valueLimit) throws(APIError) -> Double {
         guard case .number(let number) = value else { throw .invalidField(field, "must be a number, found \(value.kind)") }
         guard number.isFinite else { throw .invalidField(field, "is out of range") }
-        guard abs(number) <= limit else { throw .invalidField(field, "must be between -\(limit) and \(limit), found \(number)") }
+        guard abs(number) <= limit else {
+            throw .invalidField(field, "must be between -\(Self.scientific(limit)) and \(Self.scientific(limit)), found \(number)")
+        }
         return number
+    }
+
+    /// `limit` as people write such bounds: 1e12, not 1000000000000.0.
+    static func scientific(_ limit: Double) -> String {
+        let exponent = Int(log10(limit).rounded())
+        return limit == pow(10, Double(exponent)) ? "1e\(exponent)" : "\(limit)"
     }
 
     func optionalNumber(_ key: String, limit: Double = valueLimit) throws(APIError) -> Double? {
