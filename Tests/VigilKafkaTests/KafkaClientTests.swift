@@ -105,11 +105,7 @@ import VigilKafka
     }
 
     @Test func deliveriesWaitForABrokerThatComesBack() async throws {
-        let cluster = try KafkaMockCluster()
-        try cluster.createTopic("alerts", partitions: 1)
-        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
-        _ = try await producer.send(KafkaOutgoingMessage(topic: "alerts", value: Array("warm-up".utf8)))
-        cluster.setBrokerDown(1)
+        let (cluster, producer) = try await Self.producerWithItsBrokerDown()
         let delivered = Mutex(0)
         for index in 0..<20 {
             try producer.send(KafkaOutgoingMessage(topic: "alerts", value: Array("\(index)".utf8))) { result in
@@ -125,6 +121,21 @@ import VigilKafka
         let deadline = ContinuousClock.now + .seconds(30)
         while delivered.withLock({ $0 }) < 20, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         #expect(delivered.withLock { $0 } == 20)
+    }
+
+    /// A mock cluster with topic `alerts` and a producer that delivered to it once, after which
+    /// the cluster's only broker went down.
+    static func producerWithItsBrokerDown(
+        _ configure: (inout KafkaConfiguration) -> Void = { _ in }
+    ) async throws -> (KafkaMockCluster, KafkaProducer) {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("alerts", partitions: 1)
+        var configuration = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)
+        configure(&configuration)
+        let producer = try KafkaProducer(configuration: configuration)
+        _ = try await producer.send(KafkaOutgoingMessage(topic: "alerts", value: Array("warm-up".utf8)))
+        cluster.setBrokerDown(1)
+        return (cluster, producer)
     }
 
     /// Whether `condition` holds within `timeout`, checked every 50 ms.
@@ -227,11 +238,7 @@ import VigilKafka
     /// Waiting for a delivery report ends when the waiting task is cancelled (a shutdown during a
     /// broker outage), not when librdkafka gives up on the message minutes later.
     @Test func cancellingASendStopsTheWait() async throws {
-        let cluster = try KafkaMockCluster()
-        try cluster.createTopic("alerts", partitions: 1)
-        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
-        _ = try await producer.send(KafkaOutgoingMessage(topic: "alerts", value: Array("warm-up".utf8)))
-        cluster.setBrokerDown(1)
+        let (cluster, producer) = try await Self.producerWithItsBrokerDown()
         let started = ContinuousClock.now
         let waiting = Task { try await producer.send(KafkaOutgoingMessage(topic: "alerts", value: Array("held".utf8))) }
         try await Task.sleep(for: .milliseconds(300))
@@ -244,13 +251,10 @@ import VigilKafka
     /// A delivery that timed out makes the producer `failing` until a delivery gets through: a
     /// broker answering metadata requests does not mean messages get through.
     @Test func aDeliveryTimeoutHoldsUntilADeliveryGetsThrough() async throws {
-        let cluster = try KafkaMockCluster()
-        try cluster.createTopic("alerts", partitions: 1)
-        var configuration = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers, properties: ["message.timeout.ms": "300"])
-        configuration.brokerProbeInterval = .milliseconds(100)
-        let producer = try KafkaProducer(configuration: configuration)
-        _ = try await producer.send(KafkaOutgoingMessage(topic: "alerts", value: Array("warm-up".utf8)))
-        cluster.setBrokerDown(1)
+        let (cluster, producer) = try await Self.producerWithItsBrokerDown { configuration in
+            configuration["message.timeout.ms"] = "300"
+            configuration.brokerProbeInterval = .milliseconds(100)
+        }
         await #expect(throws: KafkaError.self) { try await producer.send(KafkaOutgoingMessage(topic: "alerts", value: Array("lost".utf8))) }
         #expect(try await Self.eventually { if case .failing = producer.brokerState { true } else { false } })
         cluster.setBrokerUp(1)
