@@ -20,6 +20,10 @@ struct ErrorMiddleware: RouterMiddleware {
             return try error.response(from: request, context: context)
         } catch let error as any HTTPResponseError {
             return try translate(error, request: request).response(from: request, context: context)
+        } catch is CancellationError {
+            // The shutdown's time ran out while this request was still coming in (or running).
+            logger.info("request cut short by the shutdown", metadata: ["path": "\(request.uri.path)"])
+            throw CancellationError()
         } catch {
             logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(String(reflecting: error))"])
             return try APIError(.internalServerError, code: "internal_error", message: "internal error; the server log has the details")

@@ -43,7 +43,7 @@ enum OpenAPIDocument {
                 "security": [{"bearer": []}, {}],
                 "description": "A JSON array, or NDJSON (Content-Type: application/x-ndjson). Items with a 'metric' field are metrics (as /api/v1/ml/detect); others are full vectors (as /predict). The whole batch is validated before any item is scored; results come in order.",
                 "requestBody": {"required": true, "content": {
-                  "application/json": {"schema": {"type": "array", "items": {"oneOf": [{"$ref": "#/components/schemas/Metric"}, {"$ref": "#/components/schemas/Vector"}]}}},
+                  "application/json": {"schema": {"type": "array", "minItems": 1, "maxItems": 10000, "items": {"oneOf": [{"$ref": "#/components/schemas/Metric"}, {"$ref": "#/components/schemas/Vector"}]}}},
                   "application/x-ndjson": {"schema": {"type": "string"}}
                 }},
                 "responses": {
@@ -81,8 +81,8 @@ enum OpenAPIDocument {
                 "parameters": [
                   {"name": "service", "in": "query", "schema": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[A-Za-z0-9._:/-]+$"}},
                   {"name": "severity", "in": "query", "schema": {"type": "string", "enum": ["medium", "high", "critical"]}},
-                  {"name": "since", "in": "query", "description": "alerts opened at or after this: milliseconds since the epoch, ISO 8601 date-time, or a date (its midnight UTC)", "schema": {"type": "string"}},
-                  {"name": "until", "in": "query", "description": "alerts opened at or before this: milliseconds since the epoch, ISO 8601 date-time, or a date (its midnight UTC)", "schema": {"type": "string"}},
+                  {"name": "since", "in": "query", "description": "alerts opened at or after this: milliseconds since the epoch, ISO 8601 date-time, or a date (its midnight UTC)", "schema": {"type": "string", "minLength": 1, "pattern": "^[0-9][0-9T:.+ Z-]*$"}},
+                  {"name": "until", "in": "query", "description": "alerts opened at or before this: milliseconds since the epoch, ISO 8601 date-time, or a date (its midnight UTC)", "schema": {"type": "string", "minLength": 1, "pattern": "^[0-9][0-9T:.+ Z-]*$"}},
                   {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}
                 ],
                 "responses": {
@@ -139,7 +139,7 @@ enum OpenAPIDocument {
                 "type": "object",
                 "required": ["timestamp", "service", "metric", "value"],
                 "properties": {
-                  "timestamp": {"oneOf": [{"type": "number", "minimum": 0, "maximum": 1e14}, {"type": "string", "minLength": 1}], "description": "milliseconds since the epoch (below 1e11: seconds); or text: ISO 8601 such as 2026-11-25T12:00:00Z or 2026-11-25 12:00:00.5+01:00 (UTC without an offset), or a number read as above"},
+                  "timestamp": {"oneOf": [{"type": "number", "minimum": 0, "maximum": 1e14}, {"type": "string", "minLength": 1, "pattern": "^[0-9][0-9T:.+ Z-]*$"}], "description": "milliseconds since the epoch (below 1e11: seconds); or text: ISO 8601 such as 2026-11-25T12:00:00Z or 2026-11-25 12:00:00.5+01:00 (UTC without an offset), or a number read as above"},
                   "service": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[A-Za-z0-9._:/-]+$", "description": "1-128 letters, digits and - _ . : /"},
                   "metric": {"type": "string", "minLength": 1, "description": "a model feature, unless a tag names one"},
                   "value": {"$ref": "#/components/schemas/Value"},
