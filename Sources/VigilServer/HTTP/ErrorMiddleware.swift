@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NIOHTTP1
 
 /// Turns every error into a JSON answer: ``APIError``s as they are, Hummingbird's errors (404,
 /// 413, …) in the same shape, a wrong method into 405 with `Allow`, and anything else into a
@@ -20,6 +21,11 @@ struct ErrorMiddleware: RouterMiddleware {
             return try error.response(from: request, context: context)
         } catch let error as any HTTPResponseError {
             return try translate(error, request: request).response(from: request, context: context)
+        } catch let error as HTTPParserError {
+            // The client's fault (a body cut short when its connection went quiet and was closed):
+            // nobody is left to answer.
+            logger.info("request ended early", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            throw error
         } catch is CancellationError {
             // The shutdown's time ran out while this request was still coming in (or running).
             logger.info("request cut short by the shutdown", metadata: ["path": "\(request.uri.path)"])
