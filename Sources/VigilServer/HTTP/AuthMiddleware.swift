@@ -13,9 +13,10 @@ struct AuthMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
         guard request.method != .options, path.hasPrefix("/api/") || path == "/predict" else { return try await next(request, context) }
-        // The scheme's name is case-insensitive (RFC 9110); the token is not.
+        // The scheme's name is case-insensitive and may be followed by several spaces (RFC 9110);
+        // the token is compared as sent.
         guard let header = request.headers[.authorization], header.prefix(7).lowercased() == "bearer ",
-            Self.constantTimeEqual(Array(header.utf8.dropFirst(7)), token)
+            Self.constantTimeEqual(Array(header.utf8.dropFirst(7).drop { $0 == UInt8(ascii: " ") }), token)
         else {
             var error = APIError(.unauthorized, code: "unauthorized", message: "this endpoint needs the header 'Authorization: Bearer <token>'")
             error.headers[.wwwAuthenticate] = "Bearer"
