@@ -122,7 +122,7 @@ public final class KafkaConsumer: Sendable {
     public func lag(timeout: Duration = .seconds(1)) async -> [KafkaPartition: Int64] {
         let partitions = assignment
         guard !partitions.isEmpty else { return [:] }
-        var next = offsets(of: partitions) { list in rd_kafka_position(client.handle, list) }
+        var next = Self.offsets(of: partitions, client: client) { list in rd_kafka_position(client.handle, list) } ?? [:]
         let unread = partitions.filter { (next[$0] ?? -1) < 0 }
         let (ask, generation) = context.committed.withLock { cache in (unread.filter { cache.offsets[$0] == nil }, cache.generation) }
         if !ask.isEmpty {
@@ -154,12 +154,6 @@ public final class KafkaConsumer: Sendable {
             lags[partition] = max(0, high - (offset >= 0 ? offset : low))
         }
         return lags
-    }
-
-    private func offsets(
-        of partitions: [KafkaPartition], _ query: (UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> rd_kafka_resp_err_t
-    ) -> [KafkaPartition: Int64] {
-        Self.offsets(of: partitions, client: client, query) ?? [:]
     }
 
     /// The offsets `query` fills in for `partitions` (RD_KAFKA_OFFSET_INVALID, below 0, where it

@@ -15,7 +15,7 @@ import Synchronization
 public final class KafkaProducer: Sendable {
     private let client: ClientHandle
     private let router: DeliveryRouter
-    private let polling: PollingLifetime
+    private let polling: Task<Void, Never>
     private let watch: BrokerWatch
 
     /// - Parameter log: receives librdkafka's log lines (`nil`: it prints them to standard error).
@@ -41,19 +41,17 @@ public final class KafkaProducer: Sendable {
         self.router = router
         let client = ClientHandle(try makeClient(RD_KAFKA_PRODUCER, conf: conf), context: router)
         self.client = client
-        let polling = PollingLifetime()
-        self.polling = polling
         self.watch = BrokerWatch(client: client, broker: router.broker, interval: configuration.brokerProbeInterval)
         // The task holds the client, not the producer: the client is destroyed once both are done.
-        Task.detached {
-            while !polling.isStopped {
+        polling = Task.detached {
+            while !Task.isCancelled {
                 if rd_kafka_poll(client.handle, 0) == 0 { try? await Task.sleep(for: .milliseconds(5)) }
             }
         }
     }
 
     deinit {
-        polling.stop()
+        polling.cancel()
         watch.stop()
     }
 
@@ -191,38 +189,26 @@ final class ClientHandle: @unchecked Sendable {
 /// waiting continuation is resumed exactly once.
 final class DeliveryOutcome: Sendable {
     typealias Outcome = Result<KafkaDeliveryReport, KafkaError>
-    private let state = Mutex<(waiter: CheckedContinuation<Outcome, Never>?, outcome: Outcome?, done: Bool)>((nil, nil, false))
+    /// The continuation while it waits, and the outcome once there is one (the first wins).
+    private let state = Mutex<(waiter: CheckedContinuation<Outcome, Never>?, outcome: Outcome?)>((nil, nil))
 
     func wait(_ continuation: CheckedContinuation<Outcome, Never>) {
         let ready = state.withLock { state -> Outcome? in
-            guard let outcome = state.outcome, !state.done else {
-                state.waiter = continuation
-                return nil
-            }
-            state.done = true
-            return outcome
+            if state.outcome == nil { state.waiter = continuation }
+            return state.outcome
         }
         if let ready { continuation.resume(returning: ready) }
     }
 
     func resolve(_ outcome: Outcome) {
         let waiter = state.withLock { state -> CheckedContinuation<Outcome, Never>? in
-            guard !state.done, state.outcome == nil else { return nil }
+            guard state.outcome == nil else { return nil }
             state.outcome = outcome
-            guard let waiter = state.waiter else { return nil }
-            state.done = true
-            return waiter
+            defer { state.waiter = nil }
+            return state.waiter
         }
         waiter?.resume(returning: outcome)
     }
-}
-
-/// Tells a producer's polling task to stop.
-final class PollingLifetime: Sendable {
-    private let stopped = Atomic(false)
-
-    var isStopped: Bool { stopped.load(ordering: .acquiring) }
-    func stop() { stopped.store(true, ordering: .releasing) }
 }
 
 /// Routes delivery reports to the handlers registered for each message id.

@@ -26,10 +26,10 @@ struct ErrorMiddleware: RouterMiddleware {
             // nobody is left to answer.
             logger.info("request ended early", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
             throw error
-        } catch is CancellationError {
+        } catch let error as CancellationError {
             // The shutdown's time ran out while this request was still coming in (or running).
             logger.info("request cut short by the shutdown", metadata: ["path": "\(request.uri.path)"])
-            throw CancellationError()
+            throw error
         } catch {
             logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(String(reflecting: error))"])
             return try APIError(.internalServerError, code: "internal_error", message: "internal error; the server log has the details")

@@ -103,21 +103,16 @@ public final class ServiceMetrics: Sendable {
         .set(Double(outbox))
         let descriptor = MetricNameDescriptor(
             metricName: "vigil_kafka_consumer_lag", unitName: "messages", helpText: "Messages behind the high watermark")
-        let gauges = Dictionary(
-            uniqueKeysWithValues: lag.map { partition, value in
-                (
-                    partition,
-                    (
-                        value,
-                        registry.makeGauge(descriptor: descriptor, labels: [("topic", partition.topic), ("partition", String(partition.partition))])
-                    )
-                )
-            })
-        for (value, gauge) in gauges.values { gauge.set(Double(value)) }
+        var gauges: [KafkaPartition: Gauge] = [:]
+        for (partition, value) in lag {
+            let gauge = registry.makeGauge(descriptor: descriptor, labels: [("topic", partition.topic), ("partition", String(partition.partition))])
+            gauge.set(Double(value))
+            gauges[partition] = gauge
+        }
         // A partition this member no longer reads (revoked, or its lag unknown) is not reported:
         // its new owner reports it, and a stale series would count it twice.
         let gone = lagGauges.withLock { previous in
-            defer { previous = gauges.mapValues(\.1) }
+            defer { previous = gauges }
             return previous.filter { gauges[$0.key] == nil }.values
         }
         for gauge in gone { registry.unregisterGauge(gauge) }
