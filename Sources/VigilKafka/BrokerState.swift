@@ -24,6 +24,12 @@ public enum BrokerState: Sendable, Equatable, CustomStringConvertible {
 /// broker answering a metadata request does not mean messages get through.
 final class BrokerStateBox: Sendable {
     private let current = Mutex((state: BrokerState.connecting, changes: 0, fromTraffic: false))
+    /// The client's `bootstrap.servers`, to name in ``allBrokersDown()``.
+    let bootstrapServers: String
+
+    init(bootstrapServers: String) {
+        self.bootstrapServers = bootstrapServers
+    }
 
     var state: BrokerState { current.withLock { $0.state } }
 
@@ -33,6 +39,12 @@ final class BrokerStateBox: Sendable {
     /// Sets `new`; `fromTraffic` when a delivery (not a connection event) taught it.
     func set(_ new: BrokerState, fromTraffic: Bool = false) {
         current.withLock { $0 = (new, $0.changes + 1, fromTraffic) }
+    }
+
+    /// librdkafka reported every broker down. Its own reason ("2/2 brokers are down") counts
+    /// the group coordinator's connection as a broker, which misleads with a single broker.
+    func allBrokersDown() {
+        set(.failing("no broker answers (bootstrap.servers \(bootstrapServers))"))
     }
 
     /// A probe's answer: sets `new` unless the state changed after `changes` (see ``versioned``)

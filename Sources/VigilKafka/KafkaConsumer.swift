@@ -30,17 +30,16 @@ public final class KafkaConsumer: Sendable {
         if configuration["auto.commit.interval.ms"] == nil { configuration["auto.commit.interval.ms"] = "500" }
         if configuration["auto.offset.reset"] == nil { configuration["auto.offset.reset"] = "earliest" }
         let conf = try configuration.makeConf()
-        let context = ConsumerContext(log: log, onRevoke: onRevoke)
+        let context = ConsumerContext(bootstrapServers: configuration["bootstrap.servers"] ?? "", log: log, onRevoke: onRevoke)
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(context).toOpaque())
         context.installLog(on: conf)
         rd_kafka_conf_set_rebalance_cb(conf) { handle, error, partitions, opaque in
             guard let handle, let opaque else { return }
             Unmanaged<ConsumerContext>.fromOpaque(opaque).takeUnretainedValue().rebalance(handle, error, partitions)
         }
-        rd_kafka_conf_set_error_cb(conf) { _, error, reason, opaque in
+        rd_kafka_conf_set_error_cb(conf) { _, error, _, opaque in
             guard let opaque, Int32(error) == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN.rawValue else { return }
-            Unmanaged<ConsumerContext>.fromOpaque(opaque).takeUnretainedValue().broker.set(
-                .failing(reason.map { String(cString: $0) } ?? "all brokers are down"))
+            Unmanaged<ConsumerContext>.fromOpaque(opaque).takeUnretainedValue().broker.allBrokersDown()
         }
         let handle = try makeClient(RD_KAFKA_CONSUMER, conf: conf)
         rd_kafka_poll_set_consumer(handle)
@@ -217,9 +216,10 @@ final class ConsumerContext: KafkaLogging {
     /// The group's committed offsets of assigned partitions not read yet (see
     /// ``KafkaConsumer/lag(timeout:)``), and how many rebalances came before them.
     let committed = Mutex<(offsets: [KafkaPartition: Int64], generation: Int)>(([:], 0))
-    let broker = BrokerStateBox()
+    let broker: BrokerStateBox
 
-    init(log: KafkaLogHandler?, onRevoke: @escaping @Sendable ([KafkaPartition]) -> Void) {
+    init(bootstrapServers: String, log: KafkaLogHandler?, onRevoke: @escaping @Sendable ([KafkaPartition]) -> Void) {
+        self.broker = BrokerStateBox(bootstrapServers: bootstrapServers)
         self.log = log
         self.onRevoke = onRevoke
     }

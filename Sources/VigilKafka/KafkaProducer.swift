@@ -24,19 +24,16 @@ public final class KafkaProducer: Sendable {
         if configuration["enable.idempotence"] == nil { configuration["enable.idempotence"] = "true" }
         if configuration["linger.ms"] == nil { configuration["linger.ms"] = "5" }
         let conf = try configuration.makeConf()
-        let router = DeliveryRouter(log: log)
+        let router = DeliveryRouter(bootstrapServers: configuration["bootstrap.servers"] ?? "", log: log)
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(router).toOpaque())
         router.installLog(on: conf)
         rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
             guard let message, let opaque else { return }
             Unmanaged<DeliveryRouter>.fromOpaque(opaque).takeUnretainedValue().deliver(message)
         }
-        rd_kafka_conf_set_error_cb(conf) { _, error, reason, opaque in
-            guard let opaque else { return }
-            let router = Unmanaged<DeliveryRouter>.fromOpaque(opaque).takeUnretainedValue()
-            if Int32(error) == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN.rawValue {
-                router.broker.set(.failing(reason.map { String(cString: $0) } ?? "all brokers are down"))
-            }
+        rd_kafka_conf_set_error_cb(conf) { _, error, _, opaque in
+            guard let opaque, Int32(error) == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN.rawValue else { return }
+            Unmanaged<DeliveryRouter>.fromOpaque(opaque).takeUnretainedValue().broker.allBrokersDown()
         }
         self.router = router
         let client = ClientHandle(try makeClient(RD_KAFKA_PRODUCER, conf: conf), context: router)
@@ -215,10 +212,11 @@ final class DeliveryOutcome: Sendable {
 final class DeliveryRouter: KafkaLogging {
     typealias Handler = @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void
     private let handlers = Mutex<(next: UInt64, pending: [UInt64: Handler])>((1, [:]))
-    let broker = BrokerStateBox()
+    let broker: BrokerStateBox
     let log: KafkaLogHandler?
 
-    init(log: KafkaLogHandler?) {
+    init(bootstrapServers: String, log: KafkaLogHandler?) {
+        self.broker = BrokerStateBox(bootstrapServers: bootstrapServers)
         self.log = log
     }
 
