@@ -5,19 +5,30 @@ import VigilKafka
 
 /// The Prometheus gauges Vigil sets itself.
 @Suite struct ServiceMetricsTests {
-    /// A partition this member stops reporting (revoked by a rebalance) leaves the exposition:
+    let first = KafkaPartition(topic: "metrics", partition: 0)
+    let second = KafkaPartition(topic: "metrics", partition: 1)
+    let metrics = ServiceMetrics()
+
+    func exposition() -> String { String(decoding: metrics.exposition(model: nil), as: UTF8.self) }
+
+    /// A partition this member no longer owns (revoked by a rebalance) leaves the exposition:
     /// its new owner reports it, and a stale series would count its lag twice.
-    @Test func lagOfAPartitionNoLongerReportedIsRemoved() {
-        let metrics = ServiceMetrics()
-        let first = KafkaPartition(topic: "metrics", partition: 0)
-        let second = KafkaPartition(topic: "metrics", partition: 1)
-        func text() -> String { String(decoding: metrics.exposition(model: nil), as: UTF8.self) }
-        metrics.recordKafka(queueDepth: 0, outbox: 0, lag: [first: 3, second: 187])
-        #expect(text().contains("vigil_kafka_consumer_lag_messages{topic=\"metrics\",partition=\"1\"} 187"))
-        metrics.recordKafka(queueDepth: 0, outbox: 0, lag: [first: 4])
-        #expect(text().contains("vigil_kafka_consumer_lag_messages{topic=\"metrics\",partition=\"0\"} 4"))
-        #expect(!text().contains("partition=\"1\""))
-        metrics.recordKafka(queueDepth: 0, outbox: 0, lag: [first: 0, second: 5])
-        #expect(text().contains("vigil_kafka_consumer_lag_messages{topic=\"metrics\",partition=\"1\"} 5"))
+    @Test func lagOfAPartitionNoLongerOwnedIsRemoved() {
+        metrics.recordKafka(queueDepth: 0, outbox: 0, lag: [first: 3, second: 187], assigned: [first, second])
+        #expect(exposition().contains("vigil_kafka_consumer_lag_messages{topic=\"metrics\",partition=\"1\"} 187"))
+        metrics.recordKafka(queueDepth: 0, outbox: 0, lag: [first: 4], assigned: [first])
+        #expect(exposition().contains("vigil_kafka_consumer_lag_messages{topic=\"metrics\",partition=\"0\"} 4"))
+        #expect(!exposition().contains("partition=\"1\""))
+        metrics.recordKafka(queueDepth: 0, outbox: 0, lag: [first: 0, second: 5], assigned: [first, second])
+        #expect(exposition().contains("vigil_kafka_consumer_lag_messages{topic=\"metrics\",partition=\"1\"} 5"))
+    }
+
+    /// A partition still owned whose lag is unknown this time (its committed offset did not come
+    /// in time) keeps the value last reported instead of leaving a gap in the series.
+    @Test func lagNotKnownThisTimeKeepsTheLastValue() {
+        metrics.recordKafka(queueDepth: 0, outbox: 0, lag: [first: 3, second: 187], assigned: [first, second])
+        metrics.recordKafka(queueDepth: 0, outbox: 0, lag: [first: 4], assigned: [first, second])
+        #expect(exposition().contains("vigil_kafka_consumer_lag_messages{topic=\"metrics\",partition=\"0\"} 4"))
+        #expect(exposition().contains("vigil_kafka_consumer_lag_messages{topic=\"metrics\",partition=\"1\"} 187"))
     }
 }

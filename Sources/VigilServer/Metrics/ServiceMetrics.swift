@@ -20,6 +20,7 @@ public final class ServiceMetrics: Sendable {
     /// Counters with fixed labels, made once: the per-message paths then skip the registry lookup.
     private let predictionCounters: [String: Counter]
     private let kafkaMessageCounters: [String: Counter]
+    private let kafkaMisKeyedCounter: Counter
 
     public init() {
         predictionCounters = Self.counters(
@@ -28,6 +29,9 @@ public final class ServiceMetrics: Sendable {
         kafkaMessageCounters = Self.counters(
             in: registry, .init(metricName: "vigil_kafka_messages", unitName: "total", helpText: "Metric messages consumed from Kafka"),
             label: "result", values: ["processed", "dead_lettered"])
+        kafkaMisKeyedCounter = registry.makeCounter(
+            descriptor: .init(
+                metricName: "vigil_kafka_miskeyed_messages", unitName: "total", helpText: "Metric messages whose Kafka key is not their service"))
     }
 
     /// One counter of `descriptor` per value of its single `label`, keyed by that value.
@@ -91,8 +95,15 @@ public final class ServiceMetrics: Sendable {
         kafkaMessageCounters[result]?.increment(by: Int64(count))
     }
 
+    /// Counts metric messages whose Kafka key is not their service (see `MessageKeyCheck`).
+    func recordKafkaMisKeyed(_ count: Int) {
+        kafkaMisKeyedCounter.increment(by: Int64(count))
+    }
+
     /// Sets the Kafka gauges: producer queue, outbox backlog and consumer lag per partition.
-    func recordKafka(queueDepth: Int, outbox: Int, lag: [KafkaPartition: Int64]) {
+    /// `lag` may lack partitions of `assigned` (their committed offset not known in time): those
+    /// keep the value last reported, so that a slow query does not cut the series.
+    func recordKafka(queueDepth: Int, outbox: Int, lag: [KafkaPartition: Int64], assigned: [KafkaPartition]) {
         registry.makeGauge(
             descriptor: .init(metricName: "vigil_kafka_producer_queue", unitName: "messages", helpText: "Messages queued in librdkafka")
         )
@@ -103,17 +114,20 @@ public final class ServiceMetrics: Sendable {
         .set(Double(outbox))
         let descriptor = MetricNameDescriptor(
             metricName: "vigil_kafka_consumer_lag", unitName: "messages", helpText: "Messages behind the high watermark")
-        var gauges: [KafkaPartition: Gauge] = [:]
-        for (partition, value) in lag {
-            let gauge = registry.makeGauge(descriptor: descriptor, labels: [("topic", partition.topic), ("partition", String(partition.partition))])
-            gauge.set(Double(value))
-            gauges[partition] = gauge
-        }
-        // A partition this member no longer reads (revoked, or its lag unknown) is not reported:
-        // its new owner reports it, and a stale series would count it twice.
-        let gone = lagGauges.withLock { previous in
-            defer { previous = gauges }
-            return previous.filter { gauges[$0.key] == nil }.values
+        let owned = Set(assigned)
+        // A partition this member no longer reads is not reported: its new owner reports it, and
+        // a stale series would count it twice.
+        let gone = lagGauges.withLock { gauges in
+            for (partition, value) in lag where owned.contains(partition) {
+                let gauge =
+                    gauges[partition]
+                    ?? registry.makeGauge(descriptor: descriptor, labels: [("topic", partition.topic), ("partition", String(partition.partition))])
+                gauge.set(Double(value))
+                gauges[partition] = gauge
+            }
+            let gone = gauges.filter { !owned.contains($0.key) }
+            for partition in gone.keys { gauges[partition] = nil }
+            return gone.values
         }
         for gauge in gone { registry.unregisterGauge(gauge) }
     }

@@ -15,7 +15,8 @@ struct OperationsRoutes: Sendable {
             if let kafka {
                 let outbox = (try? await pipeline.store.outboxCount()) ?? 0
                 let lag = await kafka.consumer?.lag() ?? [:]
-                pipeline.metrics.recordKafka(queueDepth: kafka.producer.queueDepth, outbox: outbox, lag: lag)
+                pipeline.metrics.recordKafka(
+                    queueDepth: kafka.producer.queueDepth, outbox: outbox, lag: lag, assigned: kafka.consumer?.assignment ?? [])
             }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
