@@ -114,6 +114,9 @@ import VigilServer
         Case(
             name: "unknown alert filter", uri: "/api/v1/ml/alerts?colour=red", method: .get, status: .badRequest, code: "invalid_parameter",
             field: "colour", mentions: "unknown query parameter"),
+        Case(
+            name: "alert filter given twice", uri: "/api/v1/ml/alerts?limit=5&limit=abc", method: .get, status: .badRequest,
+            code: "invalid_parameter", field: "limit", mentions: "more than once"),
     ]
 
     @Test(arguments: cases)

@@ -28,10 +28,17 @@ struct AlertRoutes: Sendable {
     static func query(from request: Request) throws(APIError) -> AlertQuery {
         let parameters = request.uri.queryParameters
         var query = AlertQuery()
-        for (key, _) in parameters where !Self.parameters.contains(String(key)) {
-            throw APIError(
-                .badRequest, code: "invalid_parameter",
-                message: "unknown query parameter '\(key)' (use \(Self.parameters.sorted().joined(separator: ", ")))", field: String(key))
+        var given: Set<Substring> = []
+        for (key, _) in parameters {
+            guard Self.parameters.contains(String(key)) else {
+                throw APIError(
+                    .badRequest, code: "invalid_parameter",
+                    message: "unknown query parameter '\(key)' (use \(Self.parameters.sorted().joined(separator: ", ")))", field: String(key))
+            }
+            guard given.insert(key).inserted else {
+                throw APIError(
+                    .badRequest, code: "invalid_parameter", message: "query parameter '\(key)' is given more than once", field: String(key))
+            }
         }
         if let service = parameters["service"].map(String.init) {
             if let problem = MetricEvent.nameProblem(service) { throw .invalidField("service", problem) }
