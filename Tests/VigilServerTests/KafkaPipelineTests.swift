@@ -162,7 +162,28 @@ import VigilServer
             let text = try await client.get("/metrics").text
             #expect(text.contains("vigil_kafka_messages_total{result=\"processed\"} 2"))
             #expect(text.contains("vigil_kafka_messages_total{result=\"dead_lettered\"} 2"))
+            #expect(text.contains("vigil_kafka_miskeyed_messages_total 0"))
             #expect(text.contains("vigil_kafka_consumer_lag_messages{topic=\"metrics\""))
+        }
+    }
+
+    /// Messages not keyed by their service are processed, and counted: their service's metrics
+    /// spread over partitions (and instances), which Vigil cannot fix but an operator can.
+    @Test func metricsNotKeyedByTheirServiceAreCounted() async throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("metrics", partitions: 2)
+        let service = try Self.service(cluster, metrics: true)
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
+        try await service.application().test(.live) { client in
+            for (key, name) in [("api", "api"), (nil, "web"), ("host-1", "db")] {
+                let event = metric(service: name, value: 55, timestamp: 1_764_072_000_000)
+                _ = try await producer.send(KafkaOutgoingMessage(topic: "metrics", key: key, value: Array(event.utf8)))
+            }
+            #expect(
+                try await Self.waitUntil {
+                    try await client.get("/metrics").text.contains("vigil_kafka_messages_total{result=\"processed\"} 3")
+                })
+            #expect(try await client.get("/metrics").text.contains("vigil_kafka_miskeyed_messages_total 2"))
         }
     }
 }

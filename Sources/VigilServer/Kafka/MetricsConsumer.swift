@@ -19,6 +19,7 @@ struct MetricsConsumer: Service {
     let settings: KafkaSettings
     let services: PartitionServices
     let stall: ConsumerStall
+    let keyCheck = MessageKeyCheck()
     let logger: Logger
 
     /// Messages taken per round; each round's partitions are processed in parallel lanes.
@@ -81,12 +82,19 @@ struct MetricsConsumer: Service {
         var events: [MetricEvent] = []
         var seen: [(service: String, partition: KafkaPartition)] = []
         var undecodable: [(message: KafkaMessage, reason: String)] = []
+        var misKeyed = 0
         let features = pipeline.features
         for message in messages {
             do throws(APIError) {
                 let event = try KafkaMetricDecoder.event(from: message.value, features: features)
                 events.append(event)
                 seen.append((event.service, KafkaPartition(topic: message.topic, partition: message.partition)))
+                if message.keyString != event.service {
+                    misKeyed += 1
+                    if let problem = keyCheck.firstProblem(of: message, service: event.service) {
+                        logger.warning("\(problem) (counted in vigil_kafka_miskeyed_messages_total; warned once)")
+                    }
+                }
             } catch {
                 undecodable.append((message, error.message))
             }
@@ -96,6 +104,7 @@ struct MetricsConsumer: Service {
             return
         }
         pipeline.metrics.recordKafkaMessages(events.count, result: "processed")
+        if misKeyed > 0 { pipeline.metrics.recordKafkaMisKeyed(misKeyed) }
         for (message, reason) in undecodable {
             // A dead-letter copy waits for Kafka's delivery report: a shutdown does not wait for it.
             guard
