@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import ServiceLifecycle
-import Synchronization
 import VigilDetect
 import VigilKafka
 
@@ -177,67 +176,5 @@ struct MetricsConsumer: Service {
             logger.warning("undecodable metric sent to \(settings.deadLetterTopic)", metadata: metadata)
             return
         }
-    }
-}
-
-/// Why the consumer is retrying instead of going on (`nil` while it goes on), for `/health`: a
-/// consumer stuck on one message holds every partition (a round waits for all its lanes),
-/// which the brokers' state alone would not show.
-final class ConsumerStall: Sendable {
-    private let problems = Mutex<[Int: String]>([:])
-
-    /// One lane's problem, or `nil` once it goes on.
-    func set(_ problem: String?, lane: Int) {
-        problems.withLock { $0[lane] = problem }
-    }
-
-    /// The problem of the first lane that has one.
-    var problem: String? {
-        problems.withLock { problems in problems.keys.min().flatMap { problems[$0] } }
-    }
-}
-
-/// Which services were seen on which partitions, so a revocation can drop their state.
-final class PartitionServices: Sendable {
-    private let map = Mutex<[KafkaPartition: Set<String>]>([:])
-
-    func record(_ seen: [(service: String, partition: KafkaPartition)]) {
-        map.withLock { map in
-            for (service, partition) in seen { map[partition, default: []].insert(service) }
-        }
-    }
-
-    /// Forgets and returns the services of `partitions`.
-    func revoke(_ partitions: [KafkaPartition]) -> Set<String> {
-        map.withLock { map in
-            partitions.reduce(into: Set<String>()) { services, partition in
-                services.formUnion(map.removeValue(forKey: partition) ?? [])
-            }
-        }
-    }
-}
-
-/// The metric messages Vigil reads: the seed's `{timestamp, service, metric, value, tags?}`, or a
-/// vector `{timestamp?, service, <every feature>: number}`.
-enum KafkaMetricDecoder {
-    static func event(from bytes: [UInt8], features: [String]) throws(APIError) -> MetricEvent {
-        guard !bytes.isEmpty else { throw APIError(.badRequest, code: "invalid_json", message: "the message is empty (a null or empty payload)") }
-        let value: JSONValue
-        do {
-            value = try JSONParser.parse(bytes)
-        } catch {
-            throw APIError(.badRequest, code: "invalid_json", message: "the message is not valid JSON: \(error.reason) at byte \(error.offset)")
-        }
-        guard case .object = value else {
-            throw APIError(.badRequest, code: "invalid_body", message: "the message must be a JSON object, found \(value.kind)")
-        }
-        let fields = try RequestFields(value)
-        if fields.object["metric"] != nil { return try fields.metricEvent(features: features) }
-        let service = try fields.name(of: "service")
-        let timestamp = try fields.timestamp() ?? Date().timeIntervalSince1970 * 1000
-        let values = try fields.vector(features: features)
-        return MetricEvent(
-            timestamp: timestamp, service: service, metric: features[0], value: values[0],
-            tags: Dictionary(uniqueKeysWithValues: zip(features, values).dropFirst().map { ($0, $1) }))
     }
 }
