@@ -45,6 +45,9 @@ public struct KafkaMessage: Sendable, Equatable {
 
     /// The key as UTF-8 text.
     public var keyString: String? { key.map { String(decoding: $0, as: UTF8.self) } }
+
+    /// Whether the key is `text` in UTF-8 (compared without decoding it).
+    public func hasKey(_ text: String) -> Bool { key?.elementsEqual(text.utf8) ?? false }
 }
 
 /// One message header.

@@ -11,14 +11,16 @@ final class MessageKeyCheck: Sendable {
     /// Why `message`, carrying `service`'s metric, is mis-keyed, the first time one is; nil for
     /// a message keyed by its service and for every mis-keyed one after the first.
     func firstProblem(of message: KafkaMessage, service: String) -> String? {
-        let key = message.keyString
-        guard key != service,
-            warned.withLock({ warned in
-                defer { warned = true }; return !warned
-            })
-        else { return nil }
-        let found = key.map { "the key '\($0.prefix(64))'" } ?? "no key"
+        guard !message.hasKey(service), isFirst() else { return nil }
+        let found = message.keyString.map { "the key '\($0.prefix(64))'" } ?? "no key"
         return "a metric message of service '\(service)' has \(found) (partition \(message.topic)/\(message.partition)):"
             + " key metric messages by service, or a service's metrics spread over partitions and instances, out of order"
+    }
+
+    private func isFirst() -> Bool {
+        warned.withLock { warned in
+            defer { warned = true }
+            return !warned
+        }
     }
 }

@@ -88,7 +88,7 @@ struct MetricsConsumer: Service {
                 let event = try KafkaMetricDecoder.event(from: message.value, features: features)
                 events.append(event)
                 seen.append((event.service, KafkaPartition(topic: message.topic, partition: message.partition)))
-                if message.keyString != event.service {
+                if !message.hasKey(event.service) {
                     misKeyed += 1
                     if let problem = keyCheck.firstProblem(of: message, service: event.service) {
                         logger.warning("\(problem) (counted in vigil_kafka_miskeyed_messages_total; warned once)")
