@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import VigilKafka
 import VigilServer
 
 /// Real responses checked against the schemas of `/openapi.json`: the document must not drift
@@ -114,6 +115,37 @@ import VigilServer
             #expect((alerts.object["alerts"] as? [Any])?.count == 1)
             let schema = validator.responseSchema("/api/v1/ml/alerts", "get", 200)!
             #expect(validator.problems(try JSONParser.parse(alerts.text), schema).isEmpty)
+        }
+    }
+
+    /// `/health` with Kafka configured (producer and consumer) matches its schema too.
+    @Test func healthWithKafkaMatchesItsDocumentedSchema() async throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("metrics", partitions: 1)
+        let service = try KafkaPipelineTests.service(cluster, metrics: true)
+        try await service.application().test(.live) { client in
+            let validator = SchemaValidator(document: try JSONParser.parse(try await client.get("/openapi.json").text))
+            let response = try await client.get("/health")
+            let health = try JSONParser.parse(response.text)
+            guard case .object(let object) = health, case .object(let kafka)? = object["kafka"] else {
+                Issue.record("no Kafka object in /health: \(response.text)")
+                return
+            }
+            #expect(kafka["consumer"] != nil)
+            let schema = try #require(validator.responseSchema("/health", "get", Int(response.status.code)))
+            let problems = validator.problems(health, schema)
+            #expect(problems.isEmpty, "\(problems)")
+        }
+    }
+
+    /// The reference page names each field's type, also where the schema refers to another or
+    /// offers alternatives.
+    @Test func theReferencePageNamesFieldTypes() async throws {
+        try await TestService.test(try TestService.make()) { client in
+            let page = try await client.get("/docs").text
+            #expect(page.contains("<code>cpu_usage</code> number, required"))
+            #expect(page.contains("<code>timestamp</code> number or string"))
+            #expect(page.contains("<code>tags</code> object or null"))
         }
     }
 }

@@ -77,7 +77,8 @@ enum DocumentationPage {
             text += "<ul>"
             for name in properties.keys.sorted() {
                 let property = properties[name] as? [String: Any] ?? [:]
-                text += "<li><code>\(escape(name))</code> \(escape(property["type"] as? String ?? ""))\(required.contains(name) ? ", required" : "")"
+                text +=
+                    "<li><code>\(escape(name))</code> \(escape(typeName(property, schemas: schemas)))\(required.contains(name) ? ", required" : "")"
                 if let note = property["description"] as? String { text += ": \(escape(note))" }
                 text += "</li>"
             }
@@ -89,6 +90,27 @@ enum DocumentationPage {
             text += "<p>Example:</p><pre>\(escape(String(decoding: data, as: UTF8.self)))</pre>"
         }
         return text
+    }
+
+    /// A property's type as a reader names it: `number`, `array of string`, `number or string`,
+    /// `object or null`, or a named object schema (`Metric`); a reference to a plain schema
+    /// (`Value`) reads as its type.
+    static func typeName(_ schema: [String: Any], schemas: [String: Any]) -> String {
+        if let reference = schema["$ref"] as? String {
+            let name = String(reference.split(separator: "/").last ?? "")
+            guard let resolved = schemas[name] as? [String: Any], resolved["properties"] == nil else { return name }
+            return typeName(resolved, schemas: schemas)
+        }
+        var name: String
+        if let options = (schema["oneOf"] ?? schema["anyOf"]) as? [[String: Any]] {
+            name = options.map { typeName($0, schemas: schemas) }.joined(separator: " or ")
+        } else if let type = schema["type"] as? String {
+            name = type
+            if type == "array", let items = schema["items"] as? [String: Any] { name += " of \(typeName(items, schemas: schemas))" }
+        } else {
+            name = "any"
+        }
+        return schema["nullable"] as? Bool == true ? name + " or null" : name
     }
 
     private static func escape(_ text: String) -> String {

@@ -213,7 +213,8 @@ enum OpenAPIDocument {
                     "description": "The highest of the incident so far: an open alert escalates when a more severe anomaly counts on it, and metadata and top_features then describe that anomaly."
                   },
                   "source": {"type": "string"}, "service": {"type": "string"},
-                  "timestamp": {"type": "number"}, "last_seen": {"type": "number"}, "count": {"type": "integer"},
+                  "timestamp": {"type": "number", "description": "the incident's first anomaly (with --alert-k-of-n, the first of those that made it persistent), milliseconds since the epoch"},
+                  "last_seen": {"type": "number"}, "count": {"type": "integer"},
                   "revision": {
                     "type": "integer", "minimum": 0,
                     "description": "0 when the alert opens, one more at each escalation; Kafka consumers keep the highest revision of each id."
@@ -243,7 +244,16 @@ enum OpenAPIDocument {
                     "model_source": {"type": "string"}, "version": {"type": "string"}, "generation": {"type": "integer"}, "last_error": {"type": "string"}
                   }},
                   "sinks": {"type": "object", "required": ["alert_store"], "properties": {"alert_store": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "enum": ["ok", "error"]}, "error": {"type": "string"}}}}},
-                  "kafka": {"type": "string"}
+                  "kafka": {"oneOf": [
+                    {"type": "string", "enum": ["not configured"]},
+                    {"type": "object", "required": ["producer", "alerts_topic", "outbox_pending", "producer_queue"], "properties": {
+                      "producer": {"type": "string", "description": "connecting, connected, or failing: the reason"},
+                      "alerts_topic": {"type": "string"}, "outbox_pending": {"type": "integer"}, "producer_queue": {"type": "integer"},
+                      "consumer": {"type": "string", "description": "with a metrics topic: connecting, connected, or failing: the reason"},
+                      "metrics_topic": {"type": "string"}, "group": {"type": "string"}, "assigned_partitions": {"type": "integer"},
+                      "consumer_stalled": {"type": "string", "description": "why the consumer is retrying instead of going on"}
+                    }}
+                  ]}
                 }
               },
               "Ready": {
