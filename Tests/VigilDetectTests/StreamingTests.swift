@@ -17,8 +17,14 @@ import VigilDetect
         _ = assembler.update(with: MetricEvent(timestamp: 0, service: "a", metric: "cpu", value: 90))
         let later = assembler.update(with: MetricEvent(timestamp: 5000, service: "a", metric: "mem", value: 70))
         #expect(later == .init(values: [50, 70], missing: ["cpu"]))
+        // A late event is judged by its own value in the current vector, which keeps the newer one.
         let late = assembler.update(with: MetricEvent(timestamp: 4900, service: "a", metric: "mem", value: 10))
-        #expect(late.values[1] == 70)
+        #expect(late == .init(values: [50, 10], missing: ["cpu"]))
+        let next = assembler.update(with: MetricEvent(timestamp: 5100, service: "a", metric: "cpu", value: 80))
+        #expect(next == .init(values: [80, 70], missing: []))
+        // One older than the staleness window before the newest event counts as missing.
+        let older = assembler.update(with: MetricEvent(timestamp: 3000, service: "a", metric: "mem", value: 10))
+        #expect(older == .init(values: [80, 60], missing: ["mem"]))
     }
 
     @Test func aBatchUpdateMatchesOneUpdatePerEvent() {
@@ -31,7 +37,7 @@ import VigilDetect
         ]
         let batched = FeatureAssembler(features: ["cpu", "mem"], defaults: [50, 60], staleness: 1000).update(with: events)
         #expect(batched == events.map { assembler.update(with: $0) })
-        #expect(batched[3] == .init(values: [90, 70], missing: []))
+        #expect(batched[3] == .init(values: [90, 10], missing: []))
     }
 
     @Test func capacityForgetsTheLeastRecentlyUpdatedService() {
@@ -59,55 +65,55 @@ import VigilDetect
     /// a quiet cooldown ends it.
     @Test func aServicesAnomaliesLessThanTheCooldownApartCountOnOneAlert() {
         var policy = AlertPolicy(cooldown: 60_000)
-        #expect(policy.observe(service: "a", anomaly: nil, timestamp: 0) == .none)
-        #expect(policy.observe(service: "a", anomaly: .medium, timestamp: 1000) == .open(severity: .medium))
+        #expect(policy.observe(service: "a", severity: nil, timestamp: 0) == .none)
+        #expect(policy.observe(service: "a", severity: .medium, timestamp: 1000) == .open(severity: .medium))
         policy.opened("x", service: "a", at: 1000, severity: .medium)
-        #expect(policy.observe(service: "a", anomaly: .medium, timestamp: 30_000) == .repeat(alertID: "x"))
-        #expect(policy.observe(service: "b", anomaly: .medium, timestamp: 30_000) == .open(severity: .medium))
+        #expect(policy.observe(service: "a", severity: .medium, timestamp: 30_000) == .repeat(alertID: "x"))
+        #expect(policy.observe(service: "b", severity: .medium, timestamp: 30_000) == .open(severity: .medium))
         // Every 50 s for ten minutes: still the same incident.
         for second in stride(from: 80, through: 630, by: 50) {
-            #expect(policy.observe(service: "a", anomaly: .medium, timestamp: Double(second) * 1000) == .repeat(alertID: "x"))
+            #expect(policy.observe(service: "a", severity: .medium, timestamp: Double(second) * 1000) == .repeat(alertID: "x"))
         }
         // Normal points do not end it; a minute without an anomaly does.
-        #expect(policy.observe(service: "a", anomaly: nil, timestamp: 650_000) == .none)
-        #expect(policy.observe(service: "a", anomaly: .medium, timestamp: 689_999) == .repeat(alertID: "x"))
-        #expect(policy.observe(service: "a", anomaly: .medium, timestamp: 751_000) == .open(severity: .medium))
+        #expect(policy.observe(service: "a", severity: nil, timestamp: 650_000) == .none)
+        #expect(policy.observe(service: "a", severity: .medium, timestamp: 689_999) == .repeat(alertID: "x"))
+        #expect(policy.observe(service: "a", severity: .medium, timestamp: 751_000) == .open(severity: .medium))
     }
 
     /// A metric scraped every cooldown: its anomalies, exactly the cooldown apart, are one
     /// incident (a 5-minute scrape with a 5-minute cooldown used to open an alert per point).
     @Test func anomaliesExactlyTheCooldownApartAreOneIncident() {
         var policy = AlertPolicy(cooldown: 300_000)
-        #expect(policy.observe(service: "a", anomaly: .medium, timestamp: 0) == .open(severity: .medium))
+        #expect(policy.observe(service: "a", severity: .medium, timestamp: 0) == .open(severity: .medium))
         policy.opened("x", service: "a", at: 0, severity: .medium)
         for step in 1...3 {
-            #expect(policy.observe(service: "a", anomaly: .medium, timestamp: Double(step) * 300_000) == .repeat(alertID: "x"))
+            #expect(policy.observe(service: "a", severity: .medium, timestamp: Double(step) * 300_000) == .repeat(alertID: "x"))
         }
-        #expect(policy.observe(service: "a", anomaly: .medium, timestamp: 1_200_001) == .open(severity: .medium))
+        #expect(policy.observe(service: "a", severity: .medium, timestamp: 1_200_001) == .open(severity: .medium))
     }
 
     /// A late event (a host whose clock lags, a retried message) belongs to the incident it falls
     /// in, and one long before it is an alert of its own that does not take over.
     @Test func lateAnomaliesCountOnTheIncidentTheyBelongTo() {
         var policy = AlertPolicy(cooldown: 60_000)
-        #expect(policy.observe(service: "a", anomaly: .medium, timestamp: 100_000) == .open(severity: .medium))
+        #expect(policy.observe(service: "a", severity: .medium, timestamp: 100_000) == .open(severity: .medium))
         policy.opened("x", service: "a", at: 100_000, severity: .medium)
-        #expect(policy.observe(service: "a", anomaly: .medium, timestamp: 98_000) == .repeat(alertID: "x"))
-        #expect(policy.observe(service: "a", anomaly: .medium, timestamp: 150_000) == .repeat(alertID: "x"))
-        #expect(policy.observe(service: "a", anomaly: .medium, timestamp: 10_000) == .open(severity: .medium))
+        #expect(policy.observe(service: "a", severity: .medium, timestamp: 98_000) == .repeat(alertID: "x"))
+        #expect(policy.observe(service: "a", severity: .medium, timestamp: 150_000) == .repeat(alertID: "x"))
+        #expect(policy.observe(service: "a", severity: .medium, timestamp: 10_000) == .open(severity: .medium))
         policy.opened("old", service: "a", at: 10_000, severity: .medium)
-        #expect(policy.observe(service: "a", anomaly: .medium, timestamp: 200_000) == .repeat(alertID: "x"))
+        #expect(policy.observe(service: "a", severity: .medium, timestamp: 200_000) == .repeat(alertID: "x"))
     }
 
     /// Persistence decides when an alert opens; once open, every anomaly of the incident counts
     /// on it, however sparse.
     @Test func anOpenAlertTakesEveryAnomalyWhateverThePersistence() {
         var policy = AlertPolicy(cooldown: 300_000, persistence: (k: 3, n: 5))
-        for minute in 0..<3 { _ = policy.observe(service: "a", anomaly: .medium, timestamp: Double(minute) * 60_000) }
+        for minute in 0..<3 { _ = policy.observe(service: "a", severity: .medium, timestamp: Double(minute) * 60_000) }
         policy.opened("x", service: "a", at: 120_000, severity: .medium)
         // Then one anomaly every three minutes: never 3 of 5, never 5 minutes apart.
         for minute in stride(from: 3, to: 30, by: 1) {
-            let action = policy.observe(service: "a", anomaly: minute % 3 == 2 ? .medium : nil, timestamp: Double(minute) * 60_000)
+            let action = policy.observe(service: "a", severity: minute % 3 == 2 ? .medium : nil, timestamp: Double(minute) * 60_000)
             #expect(action == (minute % 3 == 2 ? .repeat(alertID: "x") : .none), "minute \(minute)")
         }
     }
@@ -116,8 +122,8 @@ import VigilDetect
     /// severe or less is a repeat, and the next incident starts from its own first severity.
     @Test func aMoreSevereAnomalyEscalatesTheOpenAlert() {
         var policy = AlertPolicy(cooldown: 60_000)
-        func observe(_ severity: Severity, at seconds: Double) -> AlertPolicy.Action {
-            policy.observe(service: "a", anomaly: severity, timestamp: seconds * 1000)
+        func observe(_ severity: Severity, at seconds: Double) -> AlertPolicy.Decision {
+            policy.observe(service: "a", severity: severity, timestamp: seconds * 1000)
         }
         #expect(observe(.medium, at: 0) == .open(severity: .medium))
         policy.opened("x", service: "a", at: 0, severity: .medium)
@@ -138,28 +144,77 @@ import VigilDetect
 
     @Test func kOfNNeedsPersistentAnomalies() {
         var policy = AlertPolicy(cooldown: 0, persistence: (k: 2, n: 3))
-        #expect(policy.observe(service: "a", anomaly: .medium, timestamp: 0) == .none)
-        #expect(policy.observe(service: "a", anomaly: nil, timestamp: 1) == .none)
-        #expect(policy.observe(service: "a", anomaly: .medium, timestamp: 2) == .open(severity: .medium))
-        #expect(policy.observe(service: "a", anomaly: nil, timestamp: 3) == .none)
-        #expect(policy.observe(service: "a", anomaly: nil, timestamp: 4) == .none)
-        #expect(policy.observe(service: "a", anomaly: .medium, timestamp: 5) == .none)
+        #expect(policy.observe(service: "a", severity: .medium, timestamp: 0) == .none)
+        #expect(policy.observe(service: "a", severity: nil, timestamp: 1) == .none)
+        #expect(policy.observe(service: "a", severity: .medium, timestamp: 2) == .open(severity: .medium))
+        #expect(policy.observe(service: "a", severity: nil, timestamp: 3) == .none)
+        #expect(policy.observe(service: "a", severity: nil, timestamp: 4) == .none)
+        #expect(policy.observe(service: "a", severity: .medium, timestamp: 5) == .none)
     }
 
     /// Under persistence the alert opens at the worst of the anomalies that made it persistent,
-    /// not at the last one's.
+    /// not at the last one's, describes that anomaly, is timed at the first and counts them all.
     @Test func aPersistentIncidentOpensAtItsWorstAnomaly() {
         var policy = AlertPolicy(cooldown: 300_000, persistence: (k: 3, n: 5))
-        let points: [Severity?] = [.critical, nil, .medium, .medium]
-        let actions = points.enumerated().map { minute, anomaly in
-            policy.observe(service: "a", anomaly: anomaly, timestamp: Double(minute) * 60_000)
+        let points: [(cpu: Double, confidence: Double)?] = [(500, 0.95), nil, (130, 0.3), (140, 0.4)]
+        let actions = points.enumerated().map { minute, point in
+            let time = Double(minute) * 60_000
+            return policy.observe(
+                service: "a", anomaly: point.map { Self.anomaly(cpu: $0.cpu, confidence: $0.confidence, at: time) }, timestamp: time)
         }
-        #expect(actions == [.none, .none, .none, .open(severity: .critical)])
+        #expect(actions.dropLast().allSatisfy { $0 == .none })
+        guard case .open(let alert) = actions.last else {
+            Issue.record("no alert opened: \(actions)")
+            return
+        }
+        #expect(alert.severity == .critical)
+        #expect(alert.metadata.value == 500)
+        #expect(alert.metadata.confidence == 0.95)
+        #expect(alert.timestamp == 0)
+        #expect(alert.lastSeen == 180_000)
+        #expect(alert.count == 3)
+        // Once opened, the incident's next anomaly counts on it.
+        policy.opened("x", service: "a", at: alert.timestamp, lastSeen: alert.lastSeen, severity: alert.severity)
+        #expect(policy.observe(service: "a", severity: .medium, timestamp: 240_000) == .repeat(alertID: "x"))
+    }
+
+    /// The alert an anomalous CPU reading of service `a` would open.
+    static func anomaly(cpu: Double, confidence: Double, at timestamp: Double) -> Alert {
+        let score = Score(
+            anomalyScore: confidence, isAnomaly: true, confidence: confidence, reconstructionError: 1, threshold: 0.5, featureScores: [1])
+        return Alert(
+            id: "", event: MetricEvent(timestamp: timestamp, service: "a", metric: "cpu", value: cpu), score: score, features: ["cpu"],
+            modelType: "autoencoder")
     }
 
     @Test func severityFollowsTheSeedsConfidenceBands() {
         #expect(Severity(confidence: 0.95) == .critical)
         #expect(Severity(confidence: 0.8) == .high)
         #expect(Severity(confidence: 0.7) == .medium)
+    }
+}
+
+extension AlertPolicy {
+    /// What the policy decided, with an opened alert reduced to its severity.
+    enum Decision: Equatable {
+        case none
+        case open(severity: Severity)
+        case `repeat`(alertID: String)
+        case escalate(alertID: String, previous: Severity)
+    }
+
+    /// Feeds the policy an anomaly of `severity` (an alert of that severity), or a normal point.
+    mutating func observe(service: String, severity: Severity?, timestamp: Double) -> Decision {
+        let anomaly = severity.map { severity in
+            var alert = AlertPolicyTests.anomaly(cpu: 100, confidence: 0.5, at: timestamp)
+            alert.severity = severity
+            return alert
+        }
+        switch observe(service: service, anomaly: anomaly, timestamp: timestamp) {
+        case .none: return .none
+        case .open(let alert): return .open(severity: alert.severity)
+        case .repeat(let id): return .repeat(alertID: id)
+        case .escalate(let id, let previous): return .escalate(alertID: id, previous: previous)
+        }
     }
 }

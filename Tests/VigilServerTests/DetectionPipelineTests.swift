@@ -112,6 +112,29 @@ import VigilServer
         #expect(stored.first?.severity == .critical)
     }
 
+    /// With `--alert-k-of-n`, the alert describes the worst anomaly that made the incident
+    /// persistent, not the one that completed it; it is timed at the first and counts them all.
+    @Test func aPersistentAlertDescribesItsWorstAnomaly() async throws {
+        let medium = try #require(TestService.cpu(flaggedAs: .medium))
+        let critical = try #require(TestService.cpu(flaggedAs: .critical))
+        let service = try TestService.make { $0.alertPersistence = (k: 3, n: 5) }
+        let tags = ["memory_usage": 50.0, "disk_io": 50, "network_io": 50, "response_time": 50]
+        let start = 1_764_072_000_000.0
+        for (minute, value) in [critical, 50, medium, 50, medium, medium].enumerated() {
+            _ = try await service.pipeline.detect(
+                MetricEvent(timestamp: start + Double(minute) * 60_000, service: "db", metric: "cpu_usage", value: value, tags: tags))
+        }
+        let stored = try await service.pipeline.store.alerts(matching: AlertQuery())
+        #expect(stored.count == 1)
+        let alert = try #require(stored.first)
+        #expect(alert.severity == .critical)
+        #expect(alert.metadata.value == critical)
+        #expect(alert.metadata.confidence > 0.9)
+        #expect(alert.timestamp == start)
+        #expect(alert.count == 4, "three when it opened at the fifth point, then the sixth")
+        #expect(alert.lastSeen == start + 5 * 60_000)
+    }
+
     @Test func aBatchGivesTheResultsAndAlertsOfOneDetectionPerEvent() async throws {
         let one = try TestService.make().pipeline
         let batched = try TestService.make().pipeline

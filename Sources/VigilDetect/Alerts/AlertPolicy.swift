@@ -6,7 +6,8 @@
 ///   alert, however often its metrics are scraped. An anomaly stamped a little before the
 ///   alert's first (a late event, a host whose clock lags) counts on it too.
 /// - Persistence: optionally, a new alert opens only when `k` of the service's last `n` points
-///   were anomalous; while an alert is open, every anomaly counts on it.
+///   were anomalous; it then describes the worst of them, is timed at the first and counts them
+///   all. While an alert is open, every anomaly counts on it.
 /// - Escalation: an anomaly more severe than any before it in the open alert's incident
 ///   escalates the alert (it is published again), so that an incident that opened as medium and
 ///   turns critical reaches whoever acts on critical alerts.
@@ -19,9 +20,10 @@ public struct AlertPolicy: Sendable {
     public enum Action: Sendable, Equatable {
         /// Nothing to record.
         case none
-        /// Open a new alert with this severity: the anomaly's, or with persistence the highest of
-        /// the anomalies that made it persistent.
-        case open(severity: Severity)
+        /// Open this alert (the caller gives it an id): the anomaly's, or with persistence the
+        /// worst of the anomalies that made it persistent, timed at their first, counting them
+        /// all, last seen at their latest.
+        case open(Alert)
         /// Count a repeat on the open alert with this id.
         case `repeat`(alertID: String)
         /// Count a repeat on the open alert with this id, and raise its severity (it was
@@ -44,8 +46,8 @@ public struct AlertPolicy: Sendable {
     }
 
     private var openAlerts: [String: OpenAlert] = [:]
-    /// Each service's last `n` points (their severity when anomalous) under persistence.
-    private var recent: [String: (points: [Severity?], latest: Double)] = [:]
+    /// Each service's last `n` points (the alert each would open when anomalous) under persistence.
+    private var recent: [String: (points: [Alert?], latest: Double)] = [:]
 
     public init(cooldown: Double = 900_000, persistence: (k: Int, n: Int)? = nil, capacity: Int = 100_000) {
         self.cooldown = cooldown
@@ -53,44 +55,56 @@ public struct AlertPolicy: Sendable {
         self.capacity = capacity
     }
 
-    /// What to do with a point of `service` at `timestamp` (milliseconds): `anomaly` is its
-    /// severity when it is anomalous, `nil` when it is normal.
-    public mutating func observe(service: String, anomaly severity: Severity?, timestamp: Double) -> Action {
-        var opening = severity
+    /// What to do with a point of `service` at `timestamp` (milliseconds): `anomaly` is the
+    /// alert it would open when it is anomalous, `nil` when it is normal.
+    public mutating func observe(service: String, anomaly: Alert?, timestamp: Double) -> Action {
+        var opening = anomaly
         if let persistence {
             var window = recent[service] ?? ([], timestamp)
-            window.points.append(severity)
+            window.points.append(anomaly)
             if window.points.count > persistence.n { window.points.removeFirst(window.points.count - persistence.n) }
             window.latest = max(window.latest, timestamp)
             if recent[service] == nil { recent.makeRoom(capacity: capacity) { $0.latest } }
             recent[service] = window
-            let anomalies = window.points.compactMap { $0 }
-            opening = anomalies.count >= persistence.k ? anomalies.max() : nil
+            opening = Self.persistent(window.points.compactMap { $0 }, k: persistence.k)
         }
-        guard let severity else { return .none }
+        guard let severity = anomaly?.severity else { return .none }
         if let open = openAlerts[service], timestamp > open.openedAt - cooldown, timestamp <= open.lastSeen + cooldown {
             openAlerts[service]!.lastSeen = max(open.lastSeen, timestamp)
             guard severity > open.severity else { return .repeat(alertID: open.id) }
             openAlerts[service]!.severity = severity
             return .escalate(alertID: open.id, previous: open.severity)
         }
-        return opening.map { .open(severity: $0) } ?? .none
+        return opening.map { .open($0) } ?? .none
     }
 
-    /// Records that the alert `id` was opened for `service` at `timestamp` with `severity`. An
-    /// alert seen at a later time (this one came from an event long before it) stays the one
-    /// tracked.
-    public mutating func opened(_ id: String, service: String, at timestamp: Double, severity: Severity) {
+    /// The alert `anomalies` open when at least `k`: the worst (the most severe, then the highest
+    /// score, then the first), timed at the first, counting them all, last seen at the latest.
+    private static func persistent(_ anomalies: [Alert], k: Int) -> Alert? {
+        guard anomalies.count >= k, var alert = anomalies.first else { return nil }
+        for candidate in anomalies.dropFirst()
+        where (candidate.severity, candidate.metadata.anomalyScore) > (alert.severity, alert.metadata.anomalyScore) {
+            alert = candidate
+        }
+        alert.timestamp = anomalies.map(\.timestamp).min()!
+        alert.lastSeen = anomalies.map(\.lastSeen).max()!
+        alert.count = anomalies.count
+        return alert
+    }
+
+    /// Records that the alert `id` was opened for `service` at `timestamp` with `severity`, and
+    /// last seen at `lastSeen` (its opening time by default). An alert seen at a later time (this
+    /// one came from an event long before it) stays the one tracked.
+    public mutating func opened(_ id: String, service: String, at timestamp: Double, lastSeen: Double? = nil, severity: Severity) {
         if let open = openAlerts[service], open.lastSeen > timestamp { return }
         if openAlerts[service] == nil { openAlerts.makeRoom(capacity: capacity) { $0.lastSeen } }
-        openAlerts[service] = OpenAlert(id: id, openedAt: timestamp, lastSeen: timestamp, severity: severity)
+        openAlerts[service] = OpenAlert(id: id, openedAt: timestamp, lastSeen: max(lastSeen ?? timestamp, timestamp), severity: severity)
     }
 
     /// Takes up the alert `id`, stored before a restart, as `service`'s open alert: its incident
     /// goes on when the service's next anomaly comes within the cooldown of `lastSeen`.
     public mutating func resume(_ id: String, service: String, openedAt: Double, lastSeen: Double, severity: Severity) {
-        opened(id, service: service, at: openedAt, severity: severity)
-        if openAlerts[service]?.id == id { openAlerts[service]!.lastSeen = max(lastSeen, openedAt) }
+        opened(id, service: service, at: openedAt, lastSeen: lastSeen, severity: severity)
     }
 
     /// Takes back the alert `id` opened for `service` when it could not be stored, so that it

@@ -62,11 +62,13 @@ public final class FeatureAssembler: Sendable {
         /// The vectors of the last three seasons before the current time step.
         var season: SeasonalReference?
 
-        /// Takes `value` for the feature at `position` unless a newer reading is already held.
-        mutating func observe(_ value: Double, at position: Int, time: Double) {
-            guard time >= seenAt[position] else { return }
+        /// Takes `value` for the feature at `position` unless a newer reading is already held;
+        /// whether it took it.
+        mutating func observe(_ value: Double, at position: Int, time: Double) -> Bool {
+            guard time >= seenAt[position] else { return false }
             values[position] = value
             seenAt[position] = time
+            return true
         }
     }
 
@@ -136,13 +138,24 @@ public final class FeatureAssembler: Sendable {
             service.history.insert(finished, at: 0)
             if service.history.count >= window.length { service.history.removeLast() }
         }
-        if let position = positions[event.metric] { service.observe(event.value, at: position, time: event.timestamp) }
+        // Values older than the service's newest reading of their feature are not kept.
+        var late: [(position: Int, value: Double)] = []
+        if let position = positions[event.metric], !service.observe(event.value, at: position, time: event.timestamp) {
+            late.append((position, event.value))
+        }
         for (name, value) in event.tags where name != event.metric {
-            if let position = positions[name] { service.observe(value, at: position, time: event.timestamp) }
+            if let position = positions[name], !service.observe(value, at: position, time: event.timestamp) { late.append((position, value)) }
         }
         service.newest = max(service.newest, event.timestamp)
         if stored == nil { services.makeRoom(capacity: capacity, time: \.newest) }
         services[event.service] = service
+        guard !late.isEmpty else { return assemble(service) }
+        // A late event is judged by its own values in the service's current vector: scoring the
+        // vector without them would judge the newer readings again under the late event's name.
+        for (position, value) in late {
+            service.values[position] = value
+            service.seenAt[position] = event.timestamp
+        }
         return assemble(service)
     }
 

@@ -163,23 +163,24 @@ public final class DetectionPipeline: Sendable {
         var changes = AlertChanges()
         for (index, event) in events.enumerated() where results[index].score.isAnomaly || policy.persistence != nil {
             let result = results[index]
-            let severity = result.score.isAnomaly ? Severity(confidence: result.score.confidence) : nil
+            let anomaly =
+                result.score.isAnomaly
+                ? Alert(id: "", event: event, score: result.score, features: result.features, modelType: result.modelType) : nil
             let lastSeen = policy.lastSeen(of: event.service)
-            switch policy.observe(service: event.service, anomaly: severity, timestamp: event.timestamp) {
+            switch policy.observe(service: event.service, anomaly: anomaly, timestamp: event.timestamp) {
             case .none:
                 continue
             case .repeat(let id):
                 changes.countRepeat(of: id, event: event, index: index, lastSeenBefore: lastSeen)
             case .escalate(let id, let previous):
                 changes.countRepeat(of: id, event: event, index: index, lastSeenBefore: lastSeen)
-                let alert = Alert(id: id, event: event, score: result.score, features: result.features, modelType: result.modelType)
+                var alert = anomaly!
+                alert.id = id
                 changes.escalations.append(AlertChanges.Escalation(alert: alert, previous: previous))
-            case .open(let severity):
+            case .open(var alert):
                 // Decided under the lock, so two anomalies at once cannot both open an alert.
-                var alert = Alert(
-                    id: newAlertID(at: event.timestamp), event: event, score: result.score, features: result.features, modelType: result.modelType)
-                alert.severity = severity
-                policy.opened(alert.id, service: event.service, at: event.timestamp, severity: severity)
+                alert.id = newAlertID(at: alert.timestamp)
+                policy.opened(alert.id, service: event.service, at: alert.timestamp, lastSeen: alert.lastSeen, severity: alert.severity)
                 changes.opened.append(alert)
                 changes.alertIDs[index] = alert.id
             }
