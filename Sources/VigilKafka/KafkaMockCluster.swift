@@ -31,6 +31,10 @@ public final class KafkaMockCluster: @unchecked Sendable {
 
     /// Creates `topic` with `partitions` partitions (topics are otherwise auto-created with 4).
     public func createTopic(_ topic: String, partitions: Int, replicationFactor: Int = 1) throws(KafkaError) {
+        // librdkafka asserts (the process aborts) on a count below 1.
+        guard partitions >= 1, replicationFactor >= 1, partitions <= Int(Int32.max) else {
+            throw KafkaError(.mock, message: "cannot create \(topic): it needs at least one partition and one replica")
+        }
         let error = rd_kafka_mock_topic_create(cluster, topic, Int32(partitions), Int32(replicationFactor))
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(.mock, error: error, context: "cannot create \(topic)") }
     }

@@ -36,7 +36,11 @@ struct CalibrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         var bundle = try ModelBundle.load(from: model)
+        try ModelBundle.checkSaving(to: model)
         var dataset = try data.load(features: bundle.features, asSeries: bundle.window.isTemporal)
+        guard dataset.rowCount >= DetectorTrainer.minimumRows else {
+            throw DatasetError.tooFewRows(source: dataset.source, found: dataset.rowCount, needed: DetectorTrainer.minimumRows)
+        }
         if data.isSynthetic { dataset.labels = nil }
         var trainer = DetectorTrainer()
         trainer.contamination = contamination ?? (data.isSynthetic ? SeedProfile.contamination : 0.01)
@@ -48,6 +52,14 @@ struct CalibrateCommand: AsyncParsableCommand {
         history.noteUnused(by: series, input: dataset.source)
         let errors = bundle.reconstructionErrors(inputs: inputs)
         let calibration = trainer.calibrate(errors: errors, labels: ignoreLabels ? nil : dataset.labels)
+        if dataset.labels != nil, !ignoreLabels, calibration.method == .contamination {
+            Console.note("note: the rows hold no labeled anomaly, so the threshold comes from --contamination \(trainer.contamination)")
+        }
+        if calibration.method == .contamination, Double(dataset.rowCount) * trainer.contamination < 10 {
+            Console.note(
+                "warning: \(dataset.rowCount) rows at --contamination \(trainer.contamination) put the threshold among fewer than 10 rows; calibrate on more rows for a steadier threshold"
+            )
+        }
         let previous = bundle.calibration.map { " (was \($0.threshold.fixed4))" } ?? ""
         bundle.calibration = calibration
         try bundle.save(to: model)

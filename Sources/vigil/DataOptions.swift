@@ -14,8 +14,11 @@ struct DataOptions: ParsableArguments {
     @Option(name: .customLong("data-seed"), help: "The generator seed for --synthetic.")
     var dataSeed: UInt64 = 42
 
-    @Option(help: "The 0/1 label column, if the file has one.")
-    var labelColumn = "label"
+    @Option(help: "The 0/1 label column (default: 'label', when the file has one).")
+    var labelColumn: String?
+
+    /// The label column read: the one given, or `label`.
+    var labelColumnName: String { labelColumn ?? "label" }
 
     @Flag(
         help:
@@ -50,13 +53,16 @@ struct DataOptions: ParsableArguments {
             let dataset = SeedProfile.generate(samples: synthetic, generator: &generator)
             return (try features.map { try dataset.selecting($0) } ?? dataset, nil)
         }
-        let reader = CSVDatasetReader(features: features, labelColumn: labelColumn, skipInvalid: skipInvalid, readTimes: asSeries)
+        let reader = CSVDatasetReader(features: features, labelColumn: labelColumnName, skipInvalid: skipInvalid, readTimes: asSeries)
         let dataset: Dataset
         let report: CSVDatasetReader.ReadReport
         do {
             (dataset, report) = try reader.read(path: path!)
         } catch {
             throw Self.advising(error)
+        }
+        if let labelColumn, dataset.labels == nil {
+            throw CommandFailure("\(path!) has no column named '\(labelColumn)' (--label-column)")
         }
         if !report.ignoredColumns.isEmpty {
             Console.note("note: ignoring non-numeric columns \(report.ignoredColumns.joined(separator: ", ")) (choose features with --features)")

@@ -30,7 +30,8 @@ struct EvaluateCommand: AsyncParsableCommand {
         let detector = try AnomalyDetector(bundle: bundle, path: model)
         let dataset = try data.load(features: bundle.features, asSeries: bundle.window.isTemporal)
         guard let labels = dataset.labels else {
-            throw CommandFailure("\(dataset.source) has no '\(data.labelColumn)' column: evaluation needs 0/1 labels (--label-column names another)")
+            throw CommandFailure(
+                "\(dataset.source) has no '\(data.labelColumnName)' column: evaluation needs 0/1 labels (--label-column names another)")
         }
         let earlier = try history.rows(for: bundle, input: dataset.source)
         // Each service's rows are its own series, the history's its past (as in `vigil score`);
@@ -48,13 +49,14 @@ struct EvaluateCommand: AsyncParsableCommand {
         let c = report.confusion
         let width = max(String(report.rows).count, 8)
         func cell(_ value: Int) -> String { String(repeating: " ", count: max(0, width - String(value).count)) + String(value) }
+        let (flagged, labelled) = (c.truePositives + c.falsePositives > 0, report.anomalies > 0)
         return """
             Model:     \(model) (trained on \(source), threshold \(report.threshold.fixed4))
             Data:      \(dataset.source): \(report.rows) rows, \(report.anomalies) anomalous
-            Precision: \(c.precision.fixed4)
-            Recall:    \(c.recall.fixed4)
+            Precision: \(flagged ? c.precision.fixed4 : "n/a (no row flagged)")
+            Recall:    \(labelled ? c.recall.fixed4 : "n/a (no anomalies)")
             F1:        \(c.f1.fixed4) (point-wise)
-            FAR / MAR: \(c.falseAlarmRate.fixed4) / \(c.missedAlarmRate.fixed4) (normal rows flagged / anomalous rows missed)
+            FAR / MAR: \(c.falseAlarmRate.fixed4) / \(labelled ? c.missedAlarmRate.fixed4 : "n/a") (normal rows flagged / anomalous rows missed)
             Point-adjusted F1: \(report.pointAdjusted.f1.fixed4) (a hit anywhere in a labelled run counts for all of it: inflated)
             ROC-AUC:   \(report.rocAUC.map(\.fixed4) ?? "n/a (one class only)")
             PR-AUC:    \(report.prAUC.map(\.fixed4) ?? "n/a (no anomalies)")
@@ -71,14 +73,14 @@ struct EvaluateCommand: AsyncParsableCommand {
             var rows: Int
             var anomalies: Int
             var threshold: Double
-            var precision: Double
-            var recall: Double
+            var precision: Nullable
+            var recall: Nullable
             var f1: Double
             var falseAlarmRate: Double
-            var missedAlarmRate: Double
+            var missedAlarmRate: Nullable
             var pointAdjustedF1: Double
-            var rocAUC: Double?
-            var prAUC: Double?
+            var rocAUC: Nullable
+            var prAUC: Nullable
             var confusionMatrix: ConfusionMatrix
 
             enum CodingKeys: String, CodingKey {
@@ -91,11 +93,22 @@ struct EvaluateCommand: AsyncParsableCommand {
                 case confusionMatrix = "confusion_matrix"
             }
         }
+        /// A figure written as `null` where it is undefined (a recall without anomalies).
+        struct Nullable: Encodable {
+            let value: Double?
+
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.singleValueContainer()
+                if let value { try container.encode(value) } else { try container.encodeNil() }
+            }
+        }
         let c = report.confusion
+        let (flagged, labelled) = (c.truePositives + c.falsePositives > 0, report.anomalies > 0)
         let output = Output(
             model: model, data: dataset.source, rows: report.rows, anomalies: report.anomalies, threshold: report.threshold,
-            precision: c.precision, recall: c.recall, f1: c.f1, falseAlarmRate: c.falseAlarmRate,
-            missedAlarmRate: c.missedAlarmRate, pointAdjustedF1: report.pointAdjusted.f1, rocAUC: report.rocAUC, prAUC: report.prAUC,
+            precision: Nullable(value: flagged ? c.precision : nil), recall: Nullable(value: labelled ? c.recall : nil), f1: c.f1,
+            falseAlarmRate: c.falseAlarmRate, missedAlarmRate: Nullable(value: labelled ? c.missedAlarmRate : nil),
+            pointAdjustedF1: report.pointAdjusted.f1, rocAUC: Nullable(value: report.rocAUC), prAUC: Nullable(value: report.prAUC),
             confusionMatrix: c)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

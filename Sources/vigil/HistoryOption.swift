@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import VigilDetect
 import VigilML
 
@@ -8,7 +9,7 @@ import VigilML
 struct HistoryOption: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "A CSV of the rows that come just before the input, in time order: they fill the model's window, baseline and seasons (three seasons for the seasonal comparison) without being scored. With a service column, each service's rows are its own past.",
+            "A CSV (or NDJSON) of the rows that come just before the input, in time order: they fill the model's window, baseline and seasons (three seasons for the seasonal comparison) without being scored. With a service column, each service's rows are its own past.",
             valueName: "file"))
     var history: String?
 
@@ -33,12 +34,44 @@ struct HistoryOption: ParsableArguments {
             }
             return none
         }
+        let text: String
+        do {
+            text = try String(contentsOfFile: history, encoding: .utf8)
+        } catch {
+            throw DatasetError.unreadable(path: history)
+        }
+        if text.drop(while: { $0.isWhitespace }).first == "{" { return try Self.ndjsonRows(text, source: history, features: bundle.features) }
         let reader = CSVDatasetReader(features: bundle.features, labelColumn: nil)
-        let (dataset, report) = try reader.read(path: history)
+        let (dataset, report) = try reader.read(text: text, source: history)
         if let line = report.firstOutOfOrderLine {
             throw CommandFailure("--history \(history), line \(line): the time goes backwards; the rows must be in time order")
         }
         return (dataset.values, dataset.times, dataset.services)
+    }
+
+    /// The rows of an NDJSON history (one object per line naming the features, as `vigil score`
+    /// reads them), with their times and services when every line has them.
+    private static func ndjsonRows(_ text: String, source: String, features: [String]) throws -> (
+        values: Matrix, times: [Double]?, services: [String]?
+    ) {
+        var values: [Float] = []
+        var times: [Double] = []
+        var services: [String?] = []
+        var latest: [String: Double] = [:]
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where !line.allSatisfy(\.isWhitespace) {
+            let (time, service) = try JSONRecord.parse(String(line), lineNumber: index + 1, source: source, features: features, into: &values)
+            if time < latest[service ?? "", default: -.infinity] {
+                throw CommandFailure("--history \(source), line \(index + 1): the time goes backwards; the rows must be in time order")
+            }
+            if !time.isNaN { latest[service ?? ""] = time }
+            times.append(time)
+            services.append(service)
+        }
+        let rows = times.count
+        let allTimed = !times.contains { $0.isNaN }
+        let allNamed = !services.contains(nil)
+        return (Matrix(rows: rows, columns: features.count, values: values), allTimed ? times : nil, allNamed ? services.map { $0! } : nil)
     }
 
     /// Says which of the history's services `input` never named (their rows were not used).

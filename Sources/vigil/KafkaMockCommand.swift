@@ -26,8 +26,8 @@ struct KafkaMockCommand: AsyncParsableCommand {
 
     func validate() throws {
         if !(1...9).contains(brokers) { throw ValidationError("--brokers must be 1–9") }
-        for topic in topics where topic.split(separator: ":").count != 2 || Int(topic.split(separator: ":")[1]) == nil {
-            throw ValidationError("--topic must be NAME:PARTITIONS, got '\(topic)'")
+        for topic in topics where topic.split(separator: ":").count != 2 || !(1...10_000).contains(Int(topic.split(separator: ":")[1]) ?? 0) {
+            throw ValidationError("--topic must be NAME:PARTITIONS with 1 to 10000 partitions, got '\(topic)'")
         }
     }
 

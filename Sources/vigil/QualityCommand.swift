@@ -129,6 +129,14 @@ struct QualityCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CommandFailure("\(directory) is not a directory: give the benchmark data directory (as ../shared/data: asd/, smd/, skab/, nab/)")
+        }
+        let present = ["asd", "smd", "skab", "nab"].filter { selected.contains($0) && FileManager.default.fileExists(atPath: "\(directory)/\($0)") }
+        if present.isEmpty, selected != ["seed"] {
+            throw CommandFailure("\(directory) holds none of asd/, smd/, skab/, nab/: give the benchmark data directory (or --only seed)")
+        }
         // One recipe per family, with the command line's overrides.
         let servers = Dictionary(
             uniqueKeysWithValues: QualityReport.Family.allCases.map { ($0, recipe(Recipe.servers.trainer(rowsPerDay: $0.rowsPerDay))) })

@@ -43,13 +43,12 @@ struct QualityReport {
             The seed's recipe: `vigil train --synthetic` (contamination 0.2, trim 0.2, per-feature
             evidence), unlabeled; tested on a fresh labeled draw of 20,000 (seed 7). Target: F1 ≥ 0.98.
 
-            | precision | recall | F1 | ROC-AUC | PR-AUC |
-            | ---: | ---: | ---: | ---: | ---: |
 
             """
         if skipped.contains("seed") { text += "Not run (`--only`).\n" }
         if let seed {
             let c = seed.confusion
+            text += "| precision | recall | F1 | ROC-AUC | PR-AUC |\n| ---: | ---: | ---: | ---: | ---: |\n"
             text += "| \(f(c.precision)) | \(f(c.recall)) | **\(f(c.f1))** | \(f(seed.rocAUC)) | \(f(seed.prAUC)) |\n"
             text += "\n" + verdict(c.f1, goal: 0.98) + "\n"
         }

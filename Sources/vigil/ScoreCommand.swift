@@ -59,9 +59,11 @@ struct ScoreCommand: AsyncParsableCommand {
         if source == "-" {
             handle = .standardInput
         } else {
-            guard let file = FileHandle(forReadingAtPath: source) else {
-                throw DatasetError.unreadable(
-                    path: source, reason: FileManager.default.fileExists(atPath: source) ? "permission denied" : "no such file")
+            var isDirectory: ObjCBool = false
+            guard !(FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory) && isDirectory.boolValue),
+                let file = FileHandle(forReadingAtPath: source)
+            else {
+                throw DatasetError.unreadable(path: source)
             }
             handle = file
         }

@@ -132,9 +132,22 @@ struct TrainCommand: AsyncParsableCommand {
         if let season, season != 0, !(2...TemporalWindow.maximumSeasonLength).contains(season) {
             throw ValidationError("--season must be 0 (none) or in 2...\(TemporalWindow.maximumSeasonLength) rows, got \(season)")
         }
+        if let names = selectedFeatures {
+            if names.contains(where: \.isEmpty) { throw ValidationError("--features has an empty name in '\(features ?? "")'") }
+            if let twice = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
+                throw ValidationError("--features names '\(twice)' twice")
+            }
+        }
+    }
+
+    /// The names `--features` gives, trimmed.
+    private var selectedFeatures: [String]? {
+        features.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { String($0.trimmingCharacters(in: .whitespaces)) } }
     }
 
     func run() async throws {
+        // Before the training, not after it: a bundle that cannot be saved wastes the run.
+        try ModelBundle.checkSaving(to: out)
         let chosen = recipe.flatMap(Recipe.init(rawValue:)) ?? (data.isSynthetic ? .synthetic : .servers)
         var trainer = chosen.trainer
         trainer.configuration.epochs = epochs
@@ -158,9 +171,8 @@ struct TrainCommand: AsyncParsableCommand {
         if let dropout { trainer.dropout = dropout }
         trainer.seed = seed
 
-        let selected = features.map { $0.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces)) } }
         let (loaded, interval) = try data.loadWithInterval(
-            features: selected, asSeries: trainer.window.isTemporal || (season ?? 0) > 0, training: true)
+            features: selectedFeatures, asSeries: trainer.window.isTemporal || (season ?? 0) > 0, training: true)
         var dataset = loaded
         if let season {
             trainer.window.seasonLength = season > 0 ? season : nil
@@ -188,7 +200,8 @@ struct TrainCommand: AsyncParsableCommand {
         Console.note("Network: \(units.joined(separator: "-")) (dropout \(String(format: "%g", trainer.dropout)))")
         var progress = TrainingProgress()
         let started = Date()
-        let (bundle, history) = try trainer.train(dataset) { progress.handle($0) }
+        var (bundle, history) = try trainer.train(dataset) { progress.handle($0) }
+        if let path = data.path { bundle.training.source = "csv:" + URL(fileURLWithPath: path).lastPathComponent }
         try bundle.save(to: out)
         if dataset.labels != nil, !ignoreLabels, bundle.calibration?.method == .contamination {
             Console.note("note: the held-out rows hold no labeled anomaly, so the threshold comes from --contamination \(trainer.contamination)")

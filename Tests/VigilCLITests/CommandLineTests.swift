@@ -90,6 +90,17 @@ import Testing
         #expect(continued.status == 0, "\(continued.error)")
         let tail = try errors(continued.output)
         #expect(zip(tail, alone.api.suffix(4)).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, $1) }, "\(tail) vs \(alone.api.suffix(4))")
+        // The history may be NDJSON, as the input may.
+        let ndjsonHistory = VigilRunner.temporaryDirectory() + "/api-history.ndjson"
+        let objects = api.prefix(4).map { line in
+            let v = line.dropLast().split(separator: ",")
+            return
+                "{\"service\":\"api\",\"cpu_usage\":\(v[1]),\"memory_usage\":\(v[2]),\"disk_io\":\(v[3]),\"network_io\":\(v[4]),\"response_time\":\(v[5])}\n"
+        }
+        try objects.joined().write(toFile: ndjsonHistory, atomically: true, encoding: .utf8)
+        let fromNDJSON = try VigilRunner.run(["score", "--model", path, "--history", ndjsonHistory, "-"], input: unnamed)
+        #expect(fromNDJSON.status == 0, "\(fromNDJSON.error)")
+        #expect(try errors(fromNDJSON.output) == tail)
         // A history of a service the input never names is reported, not silently dropped.
         let unmatched = try VigilRunner.run(["score", "--model", path, "--history", history, "-"], input: header + db.joined())
         #expect(unmatched.error.contains("note: --history rows of api were not used"), "\(unmatched.error)")

@@ -42,7 +42,7 @@ import VigilServer
         Case(
             name: "number overflowing a double", uri: "/predict",
             body: "{\"cpu_usage\":1e400,\"memory_usage\":1,\"disk_io\":1,\"network_io\":1,\"response_time\":1}", status: .badRequest,
-            code: "invalid_field", field: "cpu_usage", mentions: "out of range"),
+            code: "invalid_field", field: "cpu_usage", mentions: "out of range: it must be between -1e12 and 1e12"),
         Case(
             name: "number out of range", uri: "/predict",
             body: "{\"cpu_usage\":1e300,\"memory_usage\":1,\"disk_io\":1,\"network_io\":1,\"response_time\":1}", status: .badRequest,
@@ -66,7 +66,7 @@ import VigilServer
             status: .badRequest, code: "missing_field", field: "timestamp", mentions: "required"),
         Case(
             name: "negative timestamp", uri: "/api/v1/ml/detect", body: metric(value: 1, timestamp: -5), status: .badRequest,
-            code: "invalid_field", field: "timestamp", mentions: "negative"),
+            code: "invalid_field", field: "timestamp", mentions: "must be from 0 to 1e14"),
         Case(
             name: "timestamp text that is no date", uri: "/api/v1/ml/detect",
             body: "{\"timestamp\":\"yesterday\",\"service\":\"api\",\"metric\":\"cpu_usage\",\"value\":1}", status: .badRequest,

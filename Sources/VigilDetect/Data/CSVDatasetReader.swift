@@ -53,8 +53,7 @@ public struct CSVDatasetReader: Sendable {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            let reason = FileManager.default.fileExists(atPath: path) ? "not readable as UTF-8 text" : "no such file"
-            throw .unreadable(path: path, reason: reason)
+            throw .unreadable(path: path)
         }
         return try read(text: text, source: path)
     }

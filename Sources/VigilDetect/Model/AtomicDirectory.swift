@@ -43,6 +43,29 @@ enum AtomicDirectory {
         }
     }
 
+    /// Fails when `write(to: path, …)` certainly would (`path` is a file, or its parent cannot
+    /// be created or written in), so that a command finds out before its long work, not after.
+    static func checkWritable(_ path: String) throws(BundleError) {
+        let fileManager = FileManager.default
+        let target = URL(fileURLWithPath: path).standardizedFileURL
+        var isDirectory: ObjCBool = false
+        if fileManager.fileExists(atPath: target.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw .writeFailed(path: path, reason: "it exists and is not a directory")
+        }
+        let parent = target.deletingLastPathComponent()
+        do {
+            try fileManager.createDirectory(at: parent, withIntermediateDirectories: true)
+        } catch {
+            throw .writeFailed(path: path, reason: "cannot create the directory \(parent.path)")
+        }
+        // The staging directory `write` would make, made and removed at once.
+        let probe = parent.appendingPathComponent(".\(target.lastPathComponent).probe-\(getpid())")
+        guard mkdir(probe.path, 0o700) == 0 else {
+            throw .writeFailed(path: path, reason: "cannot write in \(parent.path): \(String(cString: strerror(errno)))")
+        }
+        rmdir(probe.path)
+    }
+
     private struct WriteError: Error {
         let message: String
         init(_ message: String) { self.message = message }

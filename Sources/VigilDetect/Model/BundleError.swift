@@ -1,8 +1,11 @@
+import Foundation
 public import VigilML
 
 /// Why a model bundle could not be loaded or saved. Each case names the file and the field.
 public enum BundleError: Error, Equatable, CustomStringConvertible {
     case notFound(path: String)
+    /// A file given where the bundle's directory is expected (`--model model/model.json`).
+    case notADirectory(path: String)
     case missingFile(path: String)
     case unreadable(path: String, reason: String)
     case invalidManifest(path: String, reason: String)
@@ -20,6 +23,8 @@ public enum BundleError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .notFound(let path):
             "no model bundle at \(path) (train one with `vigil train --out \(path)`)"
+        case .notADirectory(let path):
+            "\(path) is a file: a model bundle is the directory holding model.json and model.safetensors (give \(Self.directory(of: path)))"
         case .missingFile(let path):
             "model bundle incomplete: \(path) is missing"
         case .unreadable(let path, let reason):
@@ -45,5 +50,10 @@ public enum BundleError: Error, Equatable, CustomStringConvertible {
         case .writeFailed(let path, let reason):
             "cannot write the model bundle to \(path): \(reason)"
         }
+    }
+
+    private static func directory(of path: String) -> String {
+        let parent = (path as NSString).deletingLastPathComponent
+        return parent.isEmpty ? "." : parent
     }
 }

@@ -11,9 +11,8 @@ extension ModelBundle {
     ///   format version, a wrong shape, a feature-count mismatch, truncated or corrupted weights.
     public static func load(from path: String) throws(BundleError) -> ModelBundle {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw .notFound(path: path)
-        }
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .notFound(path: path) }
+        guard isDirectory.boolValue else { throw .notADirectory(path: path) }
         let directory = URL(fileURLWithPath: path)
         let manifestPath = directory.appendingPathComponent(manifestFileName).path
         let weightsPath = directory.appendingPathComponent(weightsFileName).path
@@ -65,19 +64,53 @@ extension ModelBundle {
     /// A decoding error as a user reads it: the field path and what is wrong there.
     private static func describe(_ error: any Error) -> String {
         func field(_ path: [any CodingKey]) -> String {
-            path.isEmpty ? "the document" : "field '" + path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") + "'"
+            guard !path.isEmpty else { return "the document" }
+            // `layers[0].activation`: an index follows its array's name without a dot.
+            let name = path.reduce(into: "") { name, key in
+                if let index = key.intValue { name += "[\(index)]" } else { name += (name.isEmpty ? "" : ".") + key.stringValue }
+            }
+            return "field '\(name)'"
         }
         switch error as? DecodingError {
         case .keyNotFound(let key, let context)?:
             return "\(field(context.codingPath + [key])) is missing"
         case .typeMismatch(let type, let context)?:
-            return "\(field(context.codingPath)) should be \(type)"
+            return "\(field(context.codingPath)) should be \(kind(type))"
         case .valueNotFound(let type, let context)?:
-            return "\(field(context.codingPath)) is null, expected \(type)"
+            return "\(field(context.codingPath)) is null, expected \(kind(type))"
+        case .dataCorrupted(let context)? where context.codingPath.isEmpty:
+            return "not valid JSON"
         case .dataCorrupted(let context)?:
-            return context.codingPath.isEmpty ? "not valid JSON" : "\(field(context.codingPath)): \(context.debugDescription)"
+            // A name outside an enumeration (Foundation says "Cannot initialize … from invalid String value …").
+            if let choices = choices(at: context.codingPath.last?.stringValue),
+                let found = context.debugDescription.components(separatedBy: "invalid String value ").last,
+                context.debugDescription.contains("invalid String value ")
+            {
+                return "\(field(context.codingPath)) must be one of \(choices.joined(separator: ", ")), found '\(found)'"
+            }
+            return "\(field(context.codingPath)): \(context.debugDescription)"
         default:
             return "not valid JSON"
+        }
+    }
+
+    /// A Swift type as a manifest's reader knows it: "a number", not "Double".
+    private static func kind(_ type: Any.Type) -> String {
+        switch type {
+        case is Double.Type, is Float.Type: "a number"
+        case is Int.Type, is UInt64.Type: "a whole number"
+        case is String.Type: "a string"
+        case is Bool.Type: "true or false"
+        default: "\(type)".hasPrefix("Array") ? "an array" : "\(type)".hasPrefix("Dictionary") ? "an object" : "\(type)"
+        }
+    }
+
+    /// The names a manifest field with a fixed set of values accepts.
+    private static func choices(at key: String?) -> [String]? {
+        switch key {
+        case "activation": Activation.allCases.map(\.rawValue)
+        case "method": Calibration.Method.allCases.map(\.rawValue)
+        default: nil
         }
     }
 
@@ -113,7 +146,7 @@ extension ModelBundle {
             throw .invalidManifest(path: path, reason: "field 'feature_means' is missing; a window with a baseline starts from it")
         }
         if window.baselineHalfLife != nil, manifest.formatVersion < 2 {
-            throw .invalidManifest(path: path, reason: "a window with a baseline needs format_version 2, found \(manifest.formatVersion)")
+            throw .invalidManifest(path: path, reason: "a window with a baseline needs format_version 2 or later, found \(manifest.formatVersion)")
         }
         if let problem = manifest.robust?.problem(features: inputs) {
             throw .invalidManifest(path: path, reason: "field 'robust_profile': \(problem)")
@@ -129,7 +162,7 @@ extension ModelBundle {
                 throw .invalidManifest(path: path, reason: "field 'seasonal_profile': \(problem)")
             }
             if manifest.formatVersion < 3 {
-                throw .invalidManifest(path: path, reason: "a window with a season needs format_version 3, found \(manifest.formatVersion)")
+                throw .invalidManifest(path: path, reason: "a window with a season needs format_version 3 or later, found \(manifest.formatVersion)")
             }
         }
         if let problem = manifest.calibration?.problem { throw .invalidManifest(path: path, reason: "field 'calibration': \(problem)") }
@@ -179,6 +212,12 @@ extension ModelBundle {
     /// Writes the bundle to directory `path`, atomically: the files go to a sibling temporary
     /// directory, which then replaces `path` in one rename. A crash mid-save leaves the old
     /// bundle (or none) and a stray temporary directory, never half a bundle.
+    /// Fails when ``save(to:)`` certainly would at `path` (a file there, or a directory that
+    /// cannot be written in): for commands to check before they train.
+    public static func checkSaving(to path: String) throws(BundleError) {
+        try AtomicDirectory.checkWritable(path)
+    }
+
     public func save(to path: String) throws(BundleError) {
         let manifest = BundleManifest(
             formatVersion: requiredFormatVersion, vigilVersion: vigilVersion, features: features, window: window, architecture: network.architecture,

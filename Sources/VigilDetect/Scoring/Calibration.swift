@@ -8,7 +8,7 @@
 /// - `confidence` is how far the score lies from the decision boundary: 0.5 at the threshold,
 ///   1 at either end of the scale.
 public struct Calibration: Sendable, Equatable, Codable {
-    public enum Method: String, Sendable, Codable {
+    public enum Method: String, Sendable, Codable, CaseIterable {
         /// The `1 − contamination` quantile of the held-out errors.
         case contamination
         /// The F1-optimal threshold on labeled held-out rows.

@@ -57,7 +57,8 @@ public enum Safetensors {
         let payload = data.count - headerEnd
         var tensors: [String: Tensor] = [:]
         var metadata: [String: String] = [:]
-        for (name, value) in header {
+        // In name order, so that a damaged file is reported the same way each time.
+        for (name, value) in header.sorted(by: { $0.key < $1.key }) {
             if name == "__metadata__" {
                 guard let entries = value as? [String: String] else { throw .invalidHeader("__metadata__ must map strings to strings") }
                 metadata = entries

@@ -56,9 +56,14 @@ extension RequestFields {
                     "must be milliseconds since the epoch or ISO 8601 text, found the string \(JSONText.string(String(text.prefix(64))))")
             }
             milliseconds = seconds * 1000
+        case .number(let number):
+            guard number.isFinite, number >= 0, number <= Self.timestampLimit else {
+                throw .invalidField(
+                    name("timestamp"), "must be from 0 to 1e14 (milliseconds since the epoch; below 1e11, seconds), found \(number)")
+            }
+            milliseconds = number < 1e11 ? number * 1000 : number
         default:
-            milliseconds = try Self.number(value, field: name("timestamp"), limit: Self.timestampLimit)
-            if milliseconds < 1e11 { milliseconds *= 1000 }
+            throw .invalidField(name("timestamp"), "must be milliseconds since the epoch or ISO 8601 text, found \(value.kind)")
         }
         guard milliseconds >= 0 else { throw .invalidField(name("timestamp"), "must not be negative") }
         guard milliseconds <= Self.timestampLimit else { throw .invalidField(name("timestamp"), "is after the year 5138") }

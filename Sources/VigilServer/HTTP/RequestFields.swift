@@ -32,10 +32,9 @@ struct RequestFields {
 
     static func number(_ value: JSONValue, field: String, limit: Double = valueLimit) throws(APIError) -> Double {
         guard case .number(let number) = value else { throw .invalidField(field, "must be a number, found \(value.kind)") }
-        guard number.isFinite else { throw .invalidField(field, "is out of range") }
-        guard abs(number) <= limit else {
-            throw .invalidField(field, "must be between -\(Self.scientific(limit)) and \(Self.scientific(limit)), found \(number)")
-        }
+        let range = "between -\(Self.scientific(limit)) and \(Self.scientific(limit))"
+        guard number.isFinite else { throw .invalidField(field, "is out of range: it must be \(range)") }
+        guard abs(number) <= limit else { throw .invalidField(field, "must be \(range), found \(number)") }
         return number
     }
 

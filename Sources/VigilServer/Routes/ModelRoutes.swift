@@ -55,9 +55,10 @@ struct ModelRoutes: Sendable {
         return text + "}"
     }
 
-    /// `csv:/home/me/data.csv` → `csv:data.csv`: no internal paths in responses.
+    /// `csv:/home/me/data.csv` → `csv:data.csv`, and a bare path (bundles trained before the
+    /// `csv:` prefix) → its file name: no internal paths in responses.
     static func redactSource(_ source: String) -> String {
-        guard let colon = source.firstIndex(of: ":") else { return source }
+        guard let colon = source.firstIndex(of: ":") else { return URL(fileURLWithPath: source).lastPathComponent }
         let prefix = source[...colon]
         return prefix + URL(fileURLWithPath: String(source[source.index(after: colon)...])).lastPathComponent
     }

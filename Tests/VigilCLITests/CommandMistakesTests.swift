@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+
+/// Mistakes a user makes on the command line, each named in one line before any long work: a
+/// file where a directory belongs and the reverse, a duplicated feature, a label column that is
+/// not there, too few rows, an empty data directory.
+@Suite struct CommandMistakesTests {
+    let directory = VigilRunner.temporaryDirectory()
+    static let header = "cpu_usage,memory_usage,disk_io,network_io,response_time"
+
+    /// `rows` rows of the model's five features, with a `label` column when `labels`.
+    func csv(_ name: String, rows: Int, labels: Bool = false) throws -> String {
+        var text = Self.header + (labels ? ",label\n" : "\n")
+        for i in 0..<rows { text += "\(40 + i % 20),\(50 + i % 7),\(45 + i % 11),\(50 + i % 5),\(48 + i % 9)" + (labels ? ",0\n" : "\n") }
+        let path = "\(directory)/\(name)"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func expectFailure(_ arguments: [String], mentions text: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let result = try VigilRunner.run(arguments, timeout: 120)
+        #expect(result.status == 1 || result.status == 64, "\(arguments): status \(result.status)", sourceLocation: sourceLocation)
+        #expect(result.error.contains(text), "\(arguments): \(result.error)", sourceLocation: sourceLocation)
+        #expect(!result.error.contains("Epoch 1/"), "\(arguments): trained before failing", sourceLocation: sourceLocation)
+    }
+
+    @Test func trainRefusesWhatItCouldNotUseBeforeTraining() throws {
+        let data = try csv("history.csv", rows: 200)
+        try expectFailure(
+            ["train", "--data", data, "--features", "cpu_usage,cpu_usage", "--out", directory + "/m"], mentions: "names 'cpu_usage' twice")
+        try expectFailure(
+            ["train", "--data", data, "--label-column", "anomaly", "--out", directory + "/m"], mentions: "has no column named 'anomaly'")
+        try expectFailure(["train", "--data", directory, "--out", directory + "/m"], mentions: "it is a directory, not a file")
+        try expectFailure(["train", "--data", data, "--out", data], mentions: "exists and is not a directory")
+    }
+
+    @Test func aBundleIsADirectoryAndItsSourceIsAFileName() throws {
+        let data = try csv("history.csv", rows: 200)
+        let model = directory + "/m"
+        let trained = try VigilRunner.run(["train", "--data", data, "--epochs", "2", "--out", model])
+        #expect(trained.status == 0, "\(trained.error)")
+        // No internal path in the bundle (model-info shows it).
+        #expect(try String(contentsOfFile: model + "/model.json", encoding: .utf8).contains("\"source\" : \"csv:history.csv\""))
+        try expectFailure(["score", "--model", model + "/model.json", data], mentions: "is a file: a model bundle is the directory")
+        try expectFailure(["score", "--model", model, directory], mentions: "it is a directory, not a file")
+        try expectFailure(["calibrate", "--model", model, "--data", try csv("one.csv", rows: 1)], mentions: "1 usable rows; at least 20 are needed")
+    }
+
+    /// A figure that has no meaning on the data (recall without anomalies) is said to have none.
+    @Test func evaluateWithoutAnomaliesHasNoRecall() throws {
+        let model = directory + "/m"
+        #expect(try VigilRunner.run(["train", "--data", try csv("history.csv", rows: 200), "--epochs", "2", "--out", model]).status == 0)
+        let data = try csv("normal.csv", rows: 100, labels: true)
+        let text = try VigilRunner.run(["evaluate", "--model", model, "--data", data])
+        #expect(text.output.contains("Recall:    n/a (no anomalies)"), "\(text.output)")
+        let json = try VigilRunner.run(["evaluate", "--model", model, "--data", data, "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any]
+        #expect(object?["recall"] is NSNull)
+        #expect(object?["roc_auc"] is NSNull)
+    }
+
+    @Test func qualityAndKafkaMockNameWhatIsWrong() throws {
+        try expectFailure(["quality", directory + "/nonexistent"], mentions: "is not a directory: give the benchmark data directory")
+        try expectFailure(["quality", directory, "--out", directory + "/Q.md"], mentions: "holds none of asd/, smd/, skab/, nab/")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/Q.md"))
+        try expectFailure(["kafka-mock", "--topic", "metrics:0"], mentions: "1 to 10000 partitions")
+    }
+
+    /// A bundle whose manifest names an activation Vigil does not have says which it has.
+    @Test func anUnknownActivationListsTheKnownOnes() throws {
+        let model = directory + "/m"
+        #expect(try VigilRunner.run(["train", "--synthetic", "300", "--epochs", "1", "--out", model]).status == 0)
+        let manifest = model + "/model.json"
+        let text = try String(contentsOfFile: manifest, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"relu\"", with: "\"gelu\"").write(toFile: manifest, atomically: true, encoding: .utf8)
+        try expectFailure(
+            ["score", "--model", model, try csv("x.csv", rows: 3)],
+            mentions: "field 'architecture.layers[0].activation' must be one of relu, linear, tanh, sigmoid, found 'gelu'")
+    }
+}
