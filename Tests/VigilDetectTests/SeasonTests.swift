@@ -279,7 +279,7 @@ import VigilML
                 return "\(error)"
             }
         }
-        #expect(try refusal { $0["format_version"] = 2 }.contains("a window with a season needs format_version 3, found 2"))
+        #expect(try refusal { $0["format_version"] = 2 }.contains("a window with a season needs format_version 3 or later, found 2"))
         #expect(try refusal { $0["seasonal_profile"] = nil }.contains("field 'seasonal_profile' is missing"))
         #expect(try refusal { $0["seasonal_profile"] = ["mean": [0], "scale": [1], "weight": 1] }.contains("1 means and 1 scales for 2 features"))
     }
