@@ -32,6 +32,10 @@ struct TrainingProgress {
             Console.note("Epoch \(epoch): reducing learning rate to \(String(format: "%.1e", rate))")
         case .stoppedEarly(let epoch, let best):
             Console.note("Epoch \(epoch): early stopping; restoring the weights of epoch \(best)")
+        case .diverged(let epoch, let best) where best > 0:
+            Console.note("Epoch \(epoch): the loss is no longer finite; restoring the weights of epoch \(best)")
+        case .diverged(let epoch, _):
+            Console.note("Epoch \(epoch): the loss is not finite")
         case .refitting(let rows, let total):
             Console.note("Refitting without the \(total - rows) of \(total) training rows the first model found worst")
         }

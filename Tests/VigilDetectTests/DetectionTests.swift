@@ -149,6 +149,21 @@ import VigilML
         }
         #expect(try train() == train())
     }
+
+    /// Training that could only end badly is refused with what to change, not saved as a model
+    /// (or stopped by a precondition).
+    @Test func trainingThatCannotWorkIsRefusedWithTheReason() throws {
+        var generator = SeededGenerator(seed: 3)
+        let data = SeedProfile.generate(samples: 24, generator: &generator)
+        let dataset = Dataset(features: data.features, values: data.values, source: "small.csv")
+        var trainer = DetectorTrainer()
+        trainer.validationFraction = 0.99
+        #expect(throws: DatasetError.noTrainingRows(source: "small.csv", heldOut: 24)) { try trainer.train(dataset) }
+        trainer = DetectorTrainer()
+        trainer.configuration.learningRate = 1e6
+        trainer.configuration.epochs = 2
+        #expect(throws: DatasetError.trainingDiverged(source: "small.csv")) { try trainer.train(dataset) }
+    }
 }
 
 @Suite struct CalibrationTests {

@@ -21,4 +21,13 @@ import VigilDetect
         let value = RankingMetrics.averagePrecision(scores: [0.1, 0.4, 0.35, 0.8], labels: [0, 0, 1, 1])!
         #expect(abs(value - 5.0 / 6) < 1e-12)
     }
+
+    /// A NaN score (a diverged model) ranks as the most anomalous: the sweeps end, and the
+    /// figures are those of that ranking.
+    @Test func aNaNScoreRanksHighestAndEndsTheSweeps() {
+        #expect(RankingMetrics.rocAUC(scores: [0.1, .nan, 0.4], labels: [0, 1, 0]) == 1)
+        #expect(RankingMetrics.averagePrecision(scores: [0.1, .nan, 0.4], labels: [0, 1, 0]) == 1)
+        let calibration = Calibration(errors: [0.1, .nan, 0.4, 0.2], labels: [0, 1, 0, 0])
+        #expect(calibration?.validation?.f1 == 1)
+    }
 }

@@ -47,12 +47,38 @@ import Testing
         #expect(firstHistory.epochs.map(\.loss) == secondHistory.epochs.map(\.loss))
     }
 
-    @Test func earlyStoppingRestoresTheBestEpoch() {
+    @Test func earlyStoppingStopsAfterPatienceEpochsWithoutImprovement() {
         var stopping = EarlyStopping(.init(patience: 2))
         #expect(stopping.observe(1.0) == .improved)
         #expect(stopping.observe(0.5) == .improved)
         #expect(stopping.observe(0.6) == .keepGoing)
         #expect(stopping.observe(0.7) == .stop)
+    }
+
+    /// An improvement must beat the best by more than min_delta; a worse loss never counts.
+    @Test func earlyStoppingNeedsAnImprovementLargerThanMinimumDelta() {
+        var stopping = EarlyStopping(.init(patience: 3, minimumDelta: 0.1))
+        #expect(stopping.observe(1.0) == .improved)
+        #expect(stopping.observe(1.05) == .keepGoing)
+        #expect(stopping.observe(0.95) == .keepGoing)
+        #expect(stopping.observe(0.85) == .improved)
+        #expect(stopping.best == 0.85)
+    }
+
+    /// A fit whose loss is never finite says so, instead of passing its weights off as trained.
+    @Test func aFitThatDivergesFromTheStartSaysSo() {
+        var generator = SeededGenerator(seed: 1)
+        var network = Sequential(architecture: .seedAutoencoder(inputDimension: 3), generator: &generator)
+        let data = Matrix(rows: 64, columns: 3, values: (0..<192).map { Float($0 % 7) })
+        var configuration = TrainingConfiguration.seed
+        configuration.epochs = 3
+        configuration.learningRate = 1e6
+        var events: [String] = []
+        let history = Trainer(configuration: configuration).fit(&network, inputs: data, generator: &generator) { event in
+            if case .diverged(let epoch, let best) = event { events.append("diverged \(epoch) \(best)") }
+        }
+        #expect(history.diverged)
+        #expect(events == ["diverged 1 0"])
     }
 
     @Test func plateauHalvesTheRateDownToTheFloor() {

@@ -15,6 +15,10 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     case invalidTime(source: String, line: Int, column: String, value: String)
     case invalidJSON(source: String, line: Int, reason: String)
     case tooFewRows(source: String, found: Int, needed: Int)
+    /// The validation hold-out took every row.
+    case noTrainingRows(source: String, heldOut: Int)
+    /// No epoch ended with a finite loss (extreme values, or too high a learning rate).
+    case trainingDiverged(source: String)
     /// A model with a season learns how each feature changes from one season to the next, so its
     /// history must span several seasons.
     case tooShortForSeason(source: String, rows: Int, season: Int, seasonsNeeded: Int)
@@ -62,6 +66,10 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
             "\(source), line \(line): \(reason)"
         case .tooFewRows(let source, let found, let needed):
             "\(source): \(found) usable rows; at least \(needed) are needed"
+        case .noTrainingRows(let source, let heldOut):
+            "\(source): holding out \(heldOut) rows for validation leaves none to train on; give more rows (of each service, with --hold-out latest) or a smaller --validation-split"
+        case .trainingDiverged(let source):
+            "\(source): training diverged (the loss was NaN or infinite from the first epoch on); lower --learning-rate, or look for extreme values in the data"
         case .noSeasonToLearnFrom(let source, let season, let learnable):
             "\(source): once the validation rows are held out, \(learnable) training rows have three seasons of \(season) rows before them, fewer than a season; train on a longer history, hold out a smaller share, or choose a shorter --season (or none)"
         case .tooShortForSeason(let source, let rows, let season, let seasons):

@@ -64,15 +64,11 @@ public enum RankingMetrics {
         let positives = labels.reduce(0) { $0 + Int($1) }
         let negatives = labels.count - positives
         guard positives > 0, negatives > 0 else { return nil }
-        let order = scores.indices.sorted { scores[$0] < scores[$1] }
         var positiveRankSum = 0.0
-        var index = 0
-        while index < order.count {
-            var end = index
-            while end + 1 < order.count, scores[order[end + 1]] == scores[order[index]] { end += 1 }
-            let averageRank = Double(index + end) / 2 + 1
-            for k in index...end where labels[order[k]] == 1 { positiveRankSum += averageRank }
-            index = end + 1
+        TiedRuns(scores, descending: false).forEach { run in
+            // Tied scores share the average of their ranks (1-based).
+            let averageRank = Double(run.startIndex + run.endIndex - 1) / 2 + 1
+            for index in run where labels[index] == 1 { positiveRankSum += averageRank }
         }
         return (positiveRankSum - Double(positives) * Double(positives + 1) / 2) / (Double(positives) * Double(negatives))
     }
@@ -83,19 +79,13 @@ public enum RankingMetrics {
         precondition(scores.count == labels.count, "scores and labels differ in count")
         let positives = labels.reduce(0) { $0 + Int($1) }
         guard positives > 0 else { return nil }
-        let order = scores.indices.sorted { scores[$0] > scores[$1] }
         var truePositives = 0
         var previousRecall = 0.0
         var area = 0.0
-        var index = 0
-        while index < order.count {
-            let score = scores[order[index]]
-            while index < order.count, scores[order[index]] == score {
-                truePositives += Int(labels[order[index]])
-                index += 1
-            }
+        TiedRuns(scores, descending: true).forEach { run in
+            truePositives += run.reduce(0) { $0 + Int(labels[$1]) }
             let recall = Double(truePositives) / Double(positives)
-            let precision = Double(truePositives) / Double(index)
+            let precision = Double(truePositives) / Double(run.endIndex)
             area += (recall - previousRecall) * precision
             previousRecall = recall
         }

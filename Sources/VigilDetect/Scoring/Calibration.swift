@@ -67,19 +67,14 @@ public struct Calibration: Sendable, Equatable, Codable {
         precondition(errors.count == labels.count && !errors.isEmpty, "errors and labels must pair up")
         let positives = labels.reduce(0) { $0 + Int($1) }
         guard positives > 0 else { return nil }
-        let order = errors.indices.sorted { errors[$0] > errors[$1] }
+        let runs = TiedRuns(errors, descending: true)
+        let order = runs.order
         var truePositives = 0
         var best = (f1: -1.0, cut: 0, truePositives: 0)
-        var index = 0
-        while index < order.count {
-            // Every row with the same error falls on the same side of a threshold.
-            let error = errors[order[index]]
-            while index < order.count, errors[order[index]] == error {
-                truePositives += Int(labels[order[index]])
-                index += 1
-            }
-            let f1 = 2 * Double(truePositives) / Double(index + positives)
-            if f1 > best.f1 { best = (f1, index, truePositives) }
+        runs.forEach { run in
+            truePositives += run.reduce(0) { $0 + Int(labels[$1]) }
+            let f1 = 2 * Double(truePositives) / Double(run.endIndex + positives)
+            if f1 > best.f1 { best = (f1, run.endIndex, truePositives) }
         }
         let above = Double(errors[order[best.cut - 1]])
         let below = best.cut < order.count ? Double(errors[order[best.cut]]) : 0

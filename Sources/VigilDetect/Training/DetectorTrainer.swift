@@ -92,6 +92,7 @@ public struct DetectorTrainer: Sendable {
             let rest = (0..<inputs.rowCount).filter { !held.contains($0) }
             order = latest + generator.permutation(rest.count).map { rest[$0] }
         }
+        guard validationCount < inputs.rowCount else { throw .noTrainingRows(source: dataset.source, heldOut: validationCount) }
         let validation = inputs.subset(order[0..<validationCount])
         let training = inputs.subset(order[validationCount...])
         let features = dataset.features
@@ -103,6 +104,7 @@ public struct DetectorTrainer: Sendable {
         }
 
         var (bundle, history) = fit(features, means: means, training, validation: validation, generator: &generator, progress: progress)
+        guard !history.diverged else { throw .trainingDiverged(source: dataset.source) }
         if let trimFraction, trimFraction > 0 {
             // Dirty history: the rows the first model finds worst (by all its evidence, the
             // season weighed in) are likeliest anomalies. Drop them and fit again, so that they
@@ -113,6 +115,7 @@ public struct DetectorTrainer: Sendable {
             let kept = errors.indices.filter { Double(errors[$0]) <= cut }
             progress(.refitting(rows: kept.count, of: training.rowCount))
             (bundle, history) = fit(features, means: means, training.subset(kept), validation: validation, generator: &generator, progress: progress)
+            guard !history.diverged else { throw .trainingDiverged(source: dataset.source) }
         }
         let last = history.epochs.last
         bundle.training = TrainingMetadata(

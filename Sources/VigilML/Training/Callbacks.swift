@@ -24,7 +24,7 @@ public struct EarlyStopping: Sendable {
 
     mutating func observe(_ loss: Float) -> Decision {
         wait += 1
-        if loss - configuration.minimumDelta < best {
+        if loss < best - configuration.minimumDelta {
             best = loss
             wait = 0
             return .improved

@@ -22,7 +22,8 @@ public struct Trainer: Sendable {
     /// Fits `network` to map `inputs` to `targets` (to `inputs` itself when `targets` is `nil`:
     /// an autoencoder), monitoring `validation` (inputs, targets) when given.
     ///
-    /// - Returns: the history; `network` holds the best epoch's weights.
+    /// - Returns: the history; `network` holds the best epoch's weights (when no epoch ended
+    ///   with a finite loss, ``TrainingHistory/diverged``, it holds unusable ones).
     public func fit(
         _ network: inout Sequential,
         inputs: Matrix,
@@ -73,9 +74,9 @@ public struct Trainer: Sendable {
 
             let monitored = validationLoss ?? trainingLoss
             guard monitored.isFinite else {
-                // Diverged: keep the best weights so far and stop.
+                // Diverged: keep the best weights so far (none before the first finite epoch) and stop.
                 history.stoppedEarly = true
-                progress(.stoppedEarly(epoch: epoch, bestEpoch: history.bestEpoch))
+                progress(.diverged(epoch: epoch, bestEpoch: history.bestEpoch))
                 break
             }
             if monitored < history.bestLoss {

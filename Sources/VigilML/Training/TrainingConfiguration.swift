@@ -50,6 +50,9 @@ public enum TrainingEvent: Sendable {
     case stoppedEarly(epoch: Int, bestEpoch: Int)
     /// A second fit starts, on `rows` of the `of` training rows (the rest were set aside).
     case refitting(rows: Int, of: Int)
+    /// The loss became NaN or infinite at `epoch`; the fit ended there, with the weights of
+    /// `bestEpoch` (0: none was finite, see ``TrainingHistory/diverged``).
+    case diverged(epoch: Int, bestEpoch: Int)
 }
 
 /// What a fit did.
@@ -60,4 +63,7 @@ public struct TrainingHistory: Sendable, Equatable {
     /// The monitored loss of ``bestEpoch``.
     public var bestLoss: Float = .infinity
     public var stoppedEarly = false
+
+    /// Whether no epoch ended with a finite loss: the network holds no usable weights.
+    public var diverged: Bool { bestEpoch == 0 && !epochs.isEmpty }
 }
