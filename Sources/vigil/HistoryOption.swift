@@ -57,16 +57,15 @@ struct HistoryOption: ParsableArguments {
         var values: [Float] = []
         var times: [Double] = []
         var services: [String?] = []
-        var latest: [String: Double] = [:]
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-        where !line.allSatisfy(\.isWhitespace) {
+        var order = SeriesOrderCheck()
+        for (index, line) in LineEnding.lines(of: text).enumerated() where !line.allSatisfy(\.isWhitespace) {
             let (time, service) = try JSONRecord.parse(String(line), lineNumber: index + 1, source: source, features: features, into: &values)
-            if time < latest[service ?? "", default: -.infinity] {
-                throw CommandFailure("--history \(source), line \(index + 1): the time goes backwards; the rows must be in time order")
-            }
-            if !time.isNaN { latest[service ?? ""] = time }
+            order.observe(time: time, service: service, lineNumber: index + 1)
             times.append(time)
             services.append(service)
+        }
+        if let line = order.firstOutOfOrderLine {
+            throw CommandFailure("--history \(source), line \(line): the time goes backwards; the rows must be in time order")
         }
         let rows = times.count
         let allTimed = !times.contains { $0.isNaN }

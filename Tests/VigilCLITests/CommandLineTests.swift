@@ -97,7 +97,8 @@ import Testing
             return
                 "{\"service\":\"api\",\"cpu_usage\":\(v[1]),\"memory_usage\":\(v[2]),\"disk_io\":\(v[3]),\"network_io\":\(v[4]),\"response_time\":\(v[5])}\n"
         }
-        try objects.joined().write(toFile: ndjsonHistory, atomically: true, encoding: .utf8)
+        // With CRLF line ends, which Swift's Characters would take for one.
+        try objects.joined().replacingOccurrences(of: "\n", with: "\r\n").write(toFile: ndjsonHistory, atomically: true, encoding: .utf8)
         let fromNDJSON = try VigilRunner.run(["score", "--model", path, "--history", ndjsonHistory, "-"], input: unnamed)
         #expect(fromNDJSON.status == 0, "\(fromNDJSON.error)")
         #expect(try errors(fromNDJSON.output) == tail)

@@ -3,6 +3,12 @@ import Testing
 import VigilDetect
 
 @Suite struct CSVDatasetReaderTests {
+    /// Every reader of whole files splits lines alike: LF, CRLF and a lone CR, a byte order mark dropped.
+    @Test func linesSplitOnEveryLineEnd() {
+        #expect(LineEnding.lines(of: "\u{FEFF}a\r\nb\rc\n\nd") == ["a", "b", "c", "", "d"])
+        #expect(LineEnding.lines(of: "x\r\n") == ["x"])
+    }
+
     @Test func defaultFeaturesAreTheNumericColumnsButReservedOnes() throws {
         let text = """
             timestamp,service,cpu,mem,host,label

@@ -59,20 +59,8 @@ public struct CSVDatasetReader: Sendable {
     }
 
     public func read(text: String, source: String) throws(DatasetError) -> (dataset: Dataset, report: ReadReport) {
-        var lines: [(number: Int, text: String)] = []
-        var number = 0
-        let utf8 = text.utf8
-        var start = utf8.startIndex
-        // A UTF-8 byte order mark (as spreadsheets write it) is not part of the header.
-        if utf8.starts(with: [0xEF, 0xBB, 0xBF]) { start = utf8.index(start, offsetBy: 3) }
-        // Byte by byte: Foundation's line enumeration goes through UTF-16 and costs more than
-        // all the parsing.
-        while start != utf8.endIndex {
-            let end = LineEnding.first(in: utf8[start...], more: false) ?? (utf8.endIndex, utf8.endIndex)
-            number += 1
-            let line = text[start..<end.text]
-            if !line.trimmingSpaces.isEmpty { lines.append((number, String(line))) }
-            start = end.next
+        let lines = LineEnding.lines(of: text).enumerated().compactMap { index, line in
+            line.trimmingSpaces.isEmpty ? nil : (number: index + 1, text: String(line))
         }
         guard let headerLine = lines.first else { throw .missingHeader(source: source) }
         let body = lines.dropFirst()

@@ -85,10 +85,10 @@ struct TimestampedSeries {
 
     static func read(path: String) throws(DatasetError) -> TimestampedSeries {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw .unreadable(path: path, reason: FileManager.default.fileExists(atPath: path) ? "not UTF-8 text" : "no such file")
+            throw .unreadable(path: path)
         }
         var series = TimestampedSeries(timestamps: [], values: [])
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, line) in LineEnding.lines(of: text).enumerated() {
             let number = index + 1
             let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !trimmed.isEmpty, number > 1 else { continue }  // the header
