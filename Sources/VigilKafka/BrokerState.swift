@@ -6,7 +6,7 @@ public enum BrokerState: Sendable, Equatable, CustomStringConvertible {
     case connecting
     /// A broker answered (a delivery, a fetch, an assignment or a metadata request succeeded).
     case connected
-    /// librdkafka reported every broker down, or another client-wide error.
+    /// librdkafka reported every broker down, or deliveries failed for want of a broker.
     case failing(String)
 
     public var description: String {

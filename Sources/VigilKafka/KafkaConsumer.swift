@@ -72,18 +72,14 @@ public final class KafkaConsumer: Sendable {
         defer { rd_kafka_message_destroy(message) }
         let error = message.pointee.err
         if error == RD_KAFKA_RESP_ERR__PARTITION_EOF { return nil }
-        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(.consumer, error: error, context: "consuming failed") }
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            // librdkafka's own text names more than the code does (which topic is unknown, say).
+            let topic = message.pointee.rkt.map { "\(String(cString: rd_kafka_topic_name($0)))/\(message.pointee.partition): " } ?? ""
+            throw KafkaError(
+                .consumer, code: error.rawValue, message: "consuming failed: \(topic)\(String(cString: rd_kafka_message_errstr(message)))")
+        }
         context.broker.set(.connected)
         return KafkaMessage(message)
-    }
-
-    /// The next message, waiting (without blocking a thread) until one arrives or the task is cancelled.
-    public func next() async throws(KafkaError) -> KafkaMessage? {
-        while !Task.isCancelled {
-            if let message = try poll() { return message }
-            try? await Task.sleep(for: .milliseconds(5))
-        }
-        return nil
     }
 
     /// Records that `message` (and everything before it on its partition) is processed: its offset
@@ -121,7 +117,7 @@ public final class KafkaConsumer: Sendable {
     public func lag(timeout: Duration = .seconds(1)) async -> [KafkaPartition: Int64] {
         let partitions = assignment
         guard !partitions.isEmpty else { return [:] }
-        var next = Self.offsets(of: partitions, client: client) { list in rd_kafka_position(client.handle, list) } ?? [:]
+        var next = Self.offsets(of: partitions) { list in rd_kafka_position(client.handle, list) } ?? [:]
         let unread = partitions.filter { (next[$0] ?? -1) < 0 }
         let (ask, generation) = context.committed.withLock { cache in (unread.filter { cache.offsets[$0] == nil }, cache.generation) }
         if !ask.isEmpty {
@@ -129,7 +125,7 @@ public final class KafkaConsumer: Sendable {
             let milliseconds = timeout.librdkafkaMilliseconds
             // nil when the answer did not come in time (outer) or the query failed (inner).
             let answer = await runBlocking(timeout: timeout + .milliseconds(100)) {
-                Self.offsets(of: ask, client: client) { list in rd_kafka_committed(client.handle, list, milliseconds) }
+                Self.offsets(of: ask) { list in rd_kafka_committed(client.handle, list, milliseconds) }
             }
             if let fetched = answer ?? nil, fetched.count == ask.count {
                 // Not when a rebalance came in between: the answer may be about an older assignment.
@@ -158,7 +154,7 @@ public final class KafkaConsumer: Sendable {
     /// The offsets `query` fills in for `partitions` (RD_KAFKA_OFFSET_INVALID, below 0, where it
     /// knows none), or `nil` when it fails.
     private static func offsets(
-        of partitions: [KafkaPartition], client: ClientHandle,
+        of partitions: [KafkaPartition],
         _ query: (UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> rd_kafka_resp_err_t
     ) -> [KafkaPartition: Int64]? {
         guard let list = rd_kafka_topic_partition_list_new(Int32(partitions.count)) else { return nil }

@@ -8,7 +8,6 @@ public final class KafkaMockCluster: @unchecked Sendable {
     private let cluster: OpaquePointer
     /// `host:port,…` of the mock brokers.
     public let bootstrapServers: String
-    public let brokerCount: Int
 
     public init(brokers: Int = 1) throws(KafkaError) {
         // Errors only: the host client has no bootstrap servers, which librdkafka warns about.
@@ -20,7 +19,6 @@ public final class KafkaMockCluster: @unchecked Sendable {
             throw KafkaError(.mock, message: "the mock cluster could not be started")
         }
         self.cluster = cluster
-        self.brokerCount = brokers
         bootstrapServers = String(cString: rd_kafka_mock_cluster_bootstraps(cluster))
     }
 

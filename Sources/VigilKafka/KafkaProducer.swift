@@ -11,7 +11,8 @@ import Synchronization
 /// ``BrokerWatch`` asks them whenever it is not `connected`), and says `failing` when
 /// deliveries time out until one gets through.
 ///
-/// - Important: delivery handlers run on that polling task; keep them short.
+/// - Important: delivery handlers run on that polling task (or in a waiting `flush`); keep them
+///   short.
 public final class KafkaProducer: Sendable {
     private let client: ClientHandle
     private let router: DeliveryRouter
@@ -59,7 +60,8 @@ public final class KafkaProducer: Sendable {
     /// counts callbacks waiting to be served, such as an error event).
     public var queueDepth: Int { Int(rd_kafka_outq_len(client.handle)) }
 
-    /// Queues `message`; `onDelivery` is called once, from ``poll()``, with the outcome.
+    /// Queues `message`; `onDelivery` is called once with the outcome, from the producer's
+    /// polling task (or from a ``flush(timeout:)`` that is waiting).
     ///
     /// - Throws: ``KafkaError`` when the message cannot even be queued (a full queue is retriable).
     public func send(_ message: KafkaOutgoingMessage, onDelivery: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void)

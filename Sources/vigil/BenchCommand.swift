@@ -33,6 +33,14 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Rows for the batch-scoring figure.")
     var vectors = 1_000_000
 
+    func validate() throws {
+        // The single-vector figures draw their vectors from the first 1,024 training rows.
+        if samples < 1024 { throw ValidationError("--samples must be at least 1024, got \(samples)") }
+        if epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        if calls < 100 { throw ValidationError("--calls must be at least 100 (for a p99), got \(calls)") }
+        if vectors < 1 { throw ValidationError("--vectors must be at least 1, got \(vectors)") }
+    }
+
     func run() async throws {
         #if DEBUG
             Console.note("warning: this is a debug build; figures are meaningless. Build with `swift build -c release`.")

@@ -20,6 +20,9 @@ import VigilDetect
         #expect(dataset.values.values == [1.5, 2, 2.5, 3])
         #expect(dataset.labels == [0, 1])
         #expect(report.ignoredColumns == ["host"])
+        // `Label` is the label column too (reserved columns are matched whatever their case).
+        let capitalised = try CSVDatasetReader().read(text: text.replacingOccurrences(of: "label", with: "Label"), source: "m.csv").dataset
+        #expect(capitalised.labels == [0, 1])
     }
 
     @Test func badValuesNameFileLineAndColumn() {

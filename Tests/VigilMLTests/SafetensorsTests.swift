@@ -32,4 +32,20 @@ import VigilML
             if case .invalidHeader = error as? SafetensorsError { true } else { false }
         }
     }
+
+    /// A header whose shape overflows or is not whole numbers is an error, not a crash.
+    @Test func impossibleShapesAreRejected() {
+        func file(header: String) -> Data {
+            var length = UInt64(header.utf8.count).littleEndian
+            return Data(bytes: &length, count: 8) + Data(header.utf8) + Data(count: 16)
+        }
+        for shape in ["[4294967296, 4294967296]", "[9223372036854775807, 2]", "[1.5]", "[\"4\"]", "[1e30]"] {
+            #expect(throws: SafetensorsError.self, "shape \(shape)") {
+                try Safetensors.decode(file(header: #"{"a": {"dtype": "F32", "shape": "# + shape + #", "data_offsets": [0, 16]}}"#))
+            }
+        }
+        #expect(throws: Never.self) {
+            try Safetensors.decode(file(header: #"{"a": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 16]}}"#))
+        }
+    }
 }

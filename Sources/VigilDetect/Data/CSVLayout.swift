@@ -38,7 +38,10 @@ public struct CSVLayout: Sendable {
         self.source = source
         self.delimiter = delimiter
         self.header = header
-        let labelPosition = labelColumn.flatMap { header.firstIndex(of: $0) }
+        // Matched as it is written, else whatever its case (`Label`), as times and services are.
+        let labelPosition = labelColumn.flatMap { label in
+            header.firstIndex(of: label) ?? header.firstIndex { $0.lowercased() == label.lowercased() }
+        }
         self.labelPosition = labelPosition
         self.timePosition = TimeValue.names.lazy.compactMap { name in header.firstIndex { $0.lowercased() == name } }.first
         self.servicePosition = header.firstIndex { $0.lowercased() == "service" }

@@ -209,15 +209,15 @@ extension ModelBundle {
         return tensors
     }
 
-    /// Writes the bundle to directory `path`, atomically: the files go to a sibling temporary
-    /// directory, which then replaces `path` in one rename. A crash mid-save leaves the old
-    /// bundle (or none) and a stray temporary directory, never half a bundle.
     /// Fails when ``save(to:)`` certainly would at `path` (a file there, or a directory that
     /// cannot be written in): for commands to check before they train.
     public static func checkSaving(to path: String) throws(BundleError) {
         try AtomicDirectory.checkWritable(path)
     }
 
+    /// Writes the bundle to directory `path`, atomically: the files go to a sibling temporary
+    /// directory, which then replaces `path` in one rename. A crash mid-save leaves the old
+    /// bundle (or none) and a stray temporary directory, never half a bundle.
     public func save(to path: String) throws(BundleError) {
         let manifest = BundleManifest(
             formatVersion: requiredFormatVersion, vigilVersion: vigilVersion, features: features, window: window, architecture: network.architecture,

@@ -86,9 +86,6 @@ public final class FeatureAssembler: Sendable {
         self.positions = Dictionary(uniqueKeysWithValues: features.enumerated().map { ($1, $0) })
     }
 
-    /// Whether `name` is one of the features.
-    public func isFeature(_ name: String) -> Bool { positions[name] != nil }
-
     /// A new assembler that takes over `previous`'s per-service state when it assembles the same
     /// features with the same window (a reloaded or retrained model): the values, windows,
     /// baselines and seasons are raw or relative to the service's own past, so they stay valid;

@@ -65,10 +65,9 @@ public enum Safetensors {
                 continue
             }
             guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
-                let shape = (entry["shape"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
-                let offsets = (entry["data_offsets"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }), offsets.count == 2
+                let shape = Self.wholeNumbers(entry["shape"]), let offsets = Self.wholeNumbers(entry["data_offsets"]), offsets.count == 2
             else {
-                throw .invalidHeader("tensor '\(name)' needs dtype, shape and two data_offsets")
+                throw .invalidHeader("tensor '\(name)' needs dtype, shape and two data_offsets (whole numbers)")
             }
             guard dtype == "F32" else { throw .unsupportedType(tensor: name, dtype: dtype) }
             guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[0] <= offsets[1] else {
@@ -77,9 +76,14 @@ public enum Safetensors {
             guard offsets[1] <= payload else {
                 throw .truncated("tensor '\(name)' ends at byte \(offsets[1]) of the data, which has only \(payload)")
             }
-            let count = shape.reduce(1, *)
-            guard offsets[1] - offsets[0] == count * MemoryLayout<Float>.size else {
-                throw .invalidHeader("tensor '\(name)' of shape \(shape) needs \(count * 4) bytes, its offsets span \(offsets[1] - offsets[0])")
+            // A damaged header may hold shapes whose product does not fit in an Int.
+            let (count, overflow) = shape.reduce((1, false)) { product, dimension in
+                let next = product.0.multipliedReportingOverflow(by: dimension)
+                return (next.partialValue, product.1 || next.overflow)
+            }
+            let bytes = count.multipliedReportingOverflow(by: MemoryLayout<Float>.size)
+            guard !overflow, !bytes.overflow, offsets[1] - offsets[0] == bytes.partialValue else {
+                throw .invalidHeader("tensor '\(name)' of shape \(shape) does not match its offsets, which span \(offsets[1] - offsets[0]) bytes")
             }
             let start = data.startIndex + headerEnd + offsets[0]
             var values = [Float](repeating: 0, count: count)
@@ -92,6 +96,17 @@ public enum Safetensors {
             tensors[name] = Tensor(shape: shape, values: values)
         }
         return (tensors, metadata)
+    }
+
+    /// `value` as an array of whole numbers within Int's range, else `nil` (1.5 is no dimension).
+    private static func wholeNumbers(_ value: Any?) -> [Int]? {
+        guard let items = value as? [Any] else { return nil }
+        var numbers: [Int] = []
+        for item in items {
+            guard let number = item as? NSNumber, let whole = Int(exactly: number.doubleValue) else { return nil }
+            numbers.append(whole)
+        }
+        return numbers
     }
 }
 

@@ -67,7 +67,3 @@ public struct Adam: Sendable {
         }
     }
 }
-
-private func pow(_ x: Double, _ y: Double) -> Double {
-    Foundation.pow(x, y)
-}

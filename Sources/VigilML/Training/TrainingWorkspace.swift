@@ -2,9 +2,6 @@
 ///
 /// - Important: not thread-safe; one fit owns one workspace.
 final class TrainingWorkspace {
-    let batchCapacity: Int
-    let widths: [Int]
-    let inputDimension: Int
     /// Per dense layer: its activation output (before dropout), `batch × units`.
     let outputs: [UnsafeMutablePointer<Float>]
     /// Per dense layer with dropout: the scaled keep-mask and the dropped output; `nil` without dropout.
@@ -22,9 +19,6 @@ final class TrainingWorkspace {
     private var allocations: [UnsafeMutablePointer<Float>] = []
 
     init(network: Sequential, batchCapacity: Int) {
-        self.batchCapacity = batchCapacity
-        self.inputDimension = network.inputDimension
-        self.widths = network.layers.map(\.units)
         var allocations: [UnsafeMutablePointer<Float>] = []
         func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
             let pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))

@@ -254,11 +254,6 @@ public final class AlertStore: Sendable {
         }
     }
 
-    /// How many alerts are stored.
-    public func count() async throws -> Int {
-        try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM alert") ?? 0 }
-    }
-
     /// Whether the database answers a query: what `/health` and `/ready` report.
     public func check() async -> Result<Void, any Error> {
         do {

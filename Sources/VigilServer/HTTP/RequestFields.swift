@@ -44,10 +44,6 @@ struct RequestFields {
         return limit == pow(10, Double(exponent)) ? "1e\(exponent)" : "\(limit)"
     }
 
-    func optionalNumber(_ key: String, limit: Double = valueLimit) throws(APIError) -> Double? {
-        object[key] == nil || object[key] == .null ? nil : try number(key, limit: limit)
-    }
-
     /// A name of 1–128 letters, digits and `-_.:/`.
     func name(of key: String) throws(APIError) -> String {
         guard let value = object[key] else { throw .missingField(name(key)) }

@@ -1,4 +1,5 @@
-/// A parsed JSON value. Objects keep their keys in order; duplicate keys are rejected by the parser.
+/// A parsed JSON value. Objects are dictionaries (their keys' order is not kept); duplicate keys
+/// are rejected by the parser.
 public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)

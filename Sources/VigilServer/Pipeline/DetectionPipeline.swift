@@ -3,8 +3,8 @@ public import Logging
 import Synchronization
 public import VigilDetect
 
-/// Metrics in, scores and alerts out: the one path behind `/predict`, `/api/v1/ml/detect` and,
-/// later, the Kafka consumer.
+/// Metrics in, scores and alerts out: the one path behind `/predict`, `/api/v1/ml/detect` and
+/// the Kafka consumer.
 ///
 /// `MetricEvent → FeatureAssembler → model (or fallback) → Score → AlertPolicy → AlertStore`.
 public final class DetectionPipeline: Sendable {
