@@ -112,6 +112,28 @@ import VigilServer
         #expect(stored.first?.severity == .critical)
     }
 
+    /// A batch whose alert the store refused is retried without its points being observed
+    /// again: under `--alert-k-of-n 1/5`, the alert that finally opens counts its one anomaly,
+    /// not one per attempt.
+    @Test func aRetriedBatchCountsItsAnomalyOnce() async throws {
+        let critical = try #require(TestService.cpu(flaggedAs: .critical))
+        let service = try TestService.make { $0.alertPersistence = (k: 1, n: 5) }
+        let database = try DatabaseQueue(path: service.configuration.alertDatabasePath)
+        let tags = ["memory_usage": 50.0, "disk_io": 50, "network_io": 50, "response_time": 50]
+        let events = [MetricEvent(timestamp: 1_764_072_000_000, service: "db", metric: "cpu_usage", value: critical, tags: tags)]
+        let scored = service.pipeline.score(batch: events)
+        #expect(scored[0].score.isAnomaly)
+        try await database.write { try $0.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON alert BEGIN SELECT RAISE(ABORT, 'disk full'); END") }
+        for _ in 0..<3 {
+            await #expect(throws: (any Error).self) { try await service.pipeline.raiseAlerts(for: events, scored: scored) }
+        }
+        try await database.write { try $0.execute(sql: "DROP TRIGGER refuse") }
+        let results = try await service.pipeline.raiseAlerts(for: events, scored: scored)
+        #expect(results[0].alertID != nil)
+        let stored = try await service.pipeline.store.alerts(matching: AlertQuery())
+        #expect(stored.map(\.count) == [1])
+    }
+
     /// With `--alert-k-of-n`, the alert describes the worst anomaly that made the incident
     /// persistent, not the one that completed it; it is timed at the first and counts them all.
     @Test func aPersistentAlertDescribesItsWorstAnomaly() async throws {

@@ -129,6 +129,17 @@ public struct AlertPolicy: Sendable {
         if openAlerts[service]?.id == id, openAlerts[service]!.severity == severity { openAlerts[service]!.severity = previous }
     }
 
+    /// Takes back the latest points observed of each service (`counts`: how many) under
+    /// persistence, when the batch they came in could not be stored and will be observed again.
+    /// Points a full window had dropped for them are not brought back: the window is shorter
+    /// until new points fill it.
+    public mutating func withdrawLatestPoints(_ counts: [String: Int]) {
+        guard persistence != nil else { return }
+        for (service, count) in counts where recent[service] != nil {
+            recent[service]!.points.removeLast(min(count, recent[service]!.points.count))
+        }
+    }
+
     /// Forgets `services` (their partitions moved to another instance).
     public mutating func forget(_ services: some Sequence<String>) {
         for service in services {

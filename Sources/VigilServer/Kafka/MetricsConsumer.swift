@@ -99,7 +99,13 @@ struct MetricsConsumer: Service {
             }
         }
         services.record(seen)
-        guard await retrying("metric messages not processed", lane: lane, { [events] in _ = try await pipeline.detect(batch: events) }) else {
+        // Scored once: only storing what the alert policy decides is retried (scoring again
+        // would fold the events into their services' state twice).
+        let scored = pipeline.score(batch: events)
+        guard
+            await retrying(
+                "metric messages not processed", lane: lane, { [events] in _ = try await pipeline.raiseAlerts(for: events, scored: scored) })
+        else {
             return
         }
         pipeline.metrics.recordKafkaMessages(events.count, result: "processed")

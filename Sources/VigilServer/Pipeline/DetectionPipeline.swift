@@ -83,8 +83,15 @@ public final class DetectionPipeline: Sendable {
 
     /// Folds `events`, in order, into their services' vectors, scores them together and applies
     /// the alert policy: the same results as one ``detect(_:)`` per event, with one model pass
-    /// and one store transaction for the lot (the Kafka consumer's path).
+    /// and one store transaction for the lot.
     public func detect(batch events: [MetricEvent]) async throws -> [DetectionResult] {
+        try await raiseAlerts(for: events, scored: score(batch: events))
+    }
+
+    /// The first half of ``detect(batch:)``: folds `events` into their services' vectors and
+    /// scores them, without alerting. Not to be repeated for the same events (they would be
+    /// folded in twice): a caller that retries a failed store retries ``raiseAlerts(for:scored:)``.
+    public func score(batch events: [MetricEvent]) -> [DetectionResult] {
         guard !events.isEmpty else { return [] }
         let started = ContinuousClock.now
         var results = score(events)
@@ -92,9 +99,17 @@ public final class DetectionPipeline: Sendable {
         for (event, result) in zip(events, results) where result.score.isAnomaly {
             metrics.recordAnomaly(service: event.service, severity: Severity(confidence: result.score.confidence))
         }
-        try await alert(events, &results)
         let each = milliseconds(since: started) / Double(events.count)
         for index in results.indices { results[index].predictionTime = each }
+        return results
+    }
+
+    /// The second half of ``detect(batch:)``: applies the alert policy to `events` and their
+    /// `results` (from ``score(batch:)``) and stores what it decided; the results with their
+    /// alert ids. When the store fails, the policy is as before the call, so it can be retried.
+    public func raiseAlerts(for events: [MetricEvent], scored results: [DetectionResult]) async throws -> [DetectionResult] {
+        var results = results
+        try await alert(events, &results)
         return results
     }
 
@@ -137,6 +152,7 @@ public final class DetectionPipeline: Sendable {
                 // service's next anomalies as their repeats; the escalations did not happen, and
                 // the repeats' cooldown runs from the sightings the store holds.
                 self.policy.withLock { policy in
+                    policy.withdrawLatestPoints(Dictionary(events.map { ($0.service, 1) }, uniquingKeysWith: +))
                     for alert in changes.opened { policy.withdraw(alert.id, service: alert.service) }
                     for (id, before) in changes.sightingsBefore { policy.withdrawSightings(of: id, service: before.service, to: before.lastSeen) }
                     for escalation in changes.escalations.reversed() {

@@ -56,16 +56,16 @@ struct ScoringRoutes: Sendable {
                 throw located
             }
         }
-        // Vectors are scored together through the batched model; metrics one by one, in order,
-        // since each updates its service's state and may alert.
+        // Vectors are scored together through the batched model; metrics in order too, in one
+        // model pass and one store transaction (all of their alerts are stored, or none).
         let vectors = decoded.compactMap { if case .vector(let values) = $0 { values } else { nil } }
+        let events = decoded.compactMap { if case .event(let event) = $0 { event } else { nil } }
         var vectorResults = pipeline.predict(batch: vectors).makeIterator()
-        var results: [DetectionResult] = []
-        results.reserveCapacity(decoded.count)
-        for item in decoded {
+        var eventResults = try await pipeline.detect(batch: events).makeIterator()
+        let results = decoded.map { item in
             switch item {
-            case .event(let event): results.append(try await pipeline.detect(event))
-            case .vector: results.append(vectorResults.next()!)
+            case .event: eventResults.next()!
+            case .vector: vectorResults.next()!
             }
         }
         var text = "{\"success\":true,\"count\":\(results.count),\"results\":["
