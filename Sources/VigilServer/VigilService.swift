@@ -2,7 +2,7 @@ import Foundation
 public import Hummingbird
 public import Logging
 import NIOCore
-import VigilDetect
+public import VigilDetect
 import VigilKafka
 
 /// One Vigil service: the HTTP application, the detection pipeline behind it, the model loader
@@ -34,6 +34,15 @@ public struct VigilService: Sendable {
         self.kafka = try configuration.kafka.map { settings throws(KafkaError) in
             try KafkaLink(settings: settings, pipeline: pipeline, logger: logger)
         }
+    }
+
+    /// Each service's saved state (windows, baselines, seasons) across restarts.
+    var stateFile: ServiceStateFile { ServiceStateFile(path: configuration.serviceStatePath, logger: logger) }
+
+    /// Loads the model bundle before the service starts (`--require-model`), with each service's
+    /// saved state restored into it.
+    public func loadModel() -> Result<ServingModel, BundleError> {
+        loader.load(into: pipeline.models, logger: logger, prepare: stateFile.restore(into:))
     }
 
     /// What to tell the operator when the server cannot listen on `host:port` (the port taken, no
@@ -83,8 +92,7 @@ public struct VigilService: Sendable {
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vigil"),
             services: [
                 ModelStartup(
-                    loader: loader, holder: pipeline.models, state: ServiceStateFile(path: configuration.serviceStatePath, logger: logger),
-                    saveInterval: configuration.stateSaveInterval, logger: logger),
+                    loader: loader, holder: pipeline.models, state: stateFile, saveInterval: configuration.stateSaveInterval, logger: logger),
                 ReloadOnHangup(loader: loader, holder: pipeline.models, logger: logger),
             ]
                 + (configuration.alertRetention > 0

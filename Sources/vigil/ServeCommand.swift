@@ -178,7 +178,7 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let service = try VigilService(configuration: configuration, logger: logger)
-        if requireModel, case .failure(let error) = service.loader.load(into: service.pipeline.models, logger: logger) {
+        if requireModel, case .failure(let error) = service.loadModel() {
             throw CommandFailure("--require-model: \(error)")
         }
         let host = configuration.host

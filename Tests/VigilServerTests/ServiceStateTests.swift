@@ -31,14 +31,23 @@ import VigilServer
         _ = try await reference.pipeline.detect(batch: history)
         #expect(FileManager.default.fileExists(atPath: first.configuration.serviceStatePath))
 
+        // The state is in the model's assembler before the model serves: nothing is scored without it.
         let second = try TestService.make(model: bundle) { $0.dataDirectory = directory }
         let assembler = try #require(second.pipeline.models.current?.assembler)
+        #expect(assembler.serviceCount == 2)
         let next = [event("api", minute: 12), event("db", minute: 12)]
         try await second.application().test(.live) { _ in
-            #expect(try await KafkaPipelineTests.waitUntil(.seconds(10)) { assembler.serviceCount == 2 })
             let restarted = try await second.pipeline.detect(batch: next).map(\.score.reconstructionError)
             let continuous = try await reference.pipeline.detect(batch: next).map(\.score.reconstructionError)
             #expect(restarted == continuous)
+        }
+
+        // Loaded by the start-up service instead (no --require-model): the model serves with the
+        // state already in it.
+        let third = try TestService.make(withModel: false) { $0.dataDirectory = directory }
+        try await third.application().test(.live) { _ async throws in
+            #expect(try await KafkaPipelineTests.waitUntil(.seconds(10)) { third.pipeline.models.current != nil })
+            #expect(third.pipeline.models.current?.assembler.serviceCount == 2)
         }
     }
 

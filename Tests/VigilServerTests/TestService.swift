@@ -42,7 +42,8 @@ enum TestService {
         return url.path
     }
 
-    /// A service with `model` saved as its model and loaded (unless `withModel` is false).
+    /// A service with `model` saved as its model and loaded as `--require-model` loads it, with
+    /// the services' saved state (unless `withModel` is false).
     static func make(
         withModel: Bool = true, model: ModelBundle = bundle, _ configure: (inout ServerConfiguration) -> Void = { _ in }
     ) throws -> VigilService {
@@ -52,7 +53,7 @@ enum TestService {
         let service = try VigilService(configuration: configuration, logger: logger)
         if withModel {
             try model.save(to: service.loader.path)
-            _ = service.loader.load(into: service.pipeline.models, logger: logger)
+            _ = service.loadModel()
         }
         return service
     }

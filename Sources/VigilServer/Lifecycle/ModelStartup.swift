@@ -3,9 +3,9 @@ import Logging
 import ServiceLifecycle
 
 /// Loads the model when the service starts, or trains the synthetic default when there is none,
-/// on its own thread so the server answers (with the fallback, and `/ready` 503) meanwhile; then
-/// restores each service's saved state, saves it every ``saveInterval`` seconds, and once more
-/// when the service stops.
+/// on its own thread so the server answers (with the fallback, and `/ready` 503) meanwhile, with
+/// each service's saved state restored into it before it serves; then saves that state every
+/// ``saveInterval`` seconds, and once more when the service stops.
 ///
 /// It is the first service of the group, so it stops last: after the Kafka consumer has stopped
 /// changing the state it saves.
@@ -18,14 +18,14 @@ struct ModelStartup: Service {
     let logger: Logger
 
     func run() async throws {
+        // The saved state goes into the model's assembler before the model serves.
         if holder.current != nil {
-            // Loaded before start (`--require-model`).
+            // Loaded before start, its state restored (`--require-model`, ``VigilService/loadModel()``).
         } else if loader.needsDefaultTraining {
-            try await Self.onDedicatedThread { try loader.trainDefault(into: holder, logger: logger) }
+            try await Self.onDedicatedThread { [state] in try loader.trainDefault(into: holder, logger: logger, prepare: state.restore(into:)) }
         } else {
-            loader.load(into: holder, logger: logger)
+            loader.load(into: holder, logger: logger, prepare: state.restore(into:))
         }
-        state.restore(into: holder)
         if saveInterval > 0 {
             // Sleeps end early at shutdown (the sleep throws), then the final save below runs.
             while !Task.isCancelled, !Task.isShuttingDownGracefully {

@@ -13,9 +13,9 @@ struct ServiceStateFile: Sendable {
     let path: String
     let logger: Logger
 
-    /// Restores the saved state into the served model's assembler, if it has one that fits.
-    func restore(into holder: ModelHolder) {
-        guard let assembler = holder.current?.assembler, FileManager.default.fileExists(atPath: path) else { return }
+    /// Restores the saved state into `assembler` (a model's, before it serves), if it fits.
+    func restore(into assembler: FeatureAssembler) {
+        guard FileManager.default.fileExists(atPath: path) else { return }
         do {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
             let count = try assembler.restore(from: data)

@@ -38,8 +38,12 @@ public final class ModelHolder: Sendable {
     /// Puts `bundle` in service; per-service feature state (values, windows, baselines, seasons)
     /// carries over when the features and window match (see
     /// ``FeatureAssembler/init(features:defaults:staleness:capacity:window:carryingStateOf:)``).
+    /// `prepare` gets a new assembler before the model serves (the saved state restored into it
+    /// at start-up), so that nothing is scored without that state.
     @discardableResult
-    public func install(_ bundle: ModelBundle, path: String, source: ModelSource) throws(BundleError) -> ServingModel {
+    public func install(
+        _ bundle: ModelBundle, path: String, source: ModelSource, prepare: (FeatureAssembler) -> Void = { _ in }
+    ) throws(BundleError) -> ServingModel {
         let detector = try AnomalyDetector(bundle: bundle, path: path)
         return state.withLock { state in
             let previous = state.model?.assembler
@@ -52,6 +56,7 @@ public final class ModelHolder: Sendable {
                 assembler = FeatureAssembler(
                     features: bundle.features, defaults: bundle.featureMeans, staleness: staleness, window: bundle.window,
                     carryingStateOf: previous)
+                prepare(assembler)
             }
             state.generation += 1
             let model = ServingModel(

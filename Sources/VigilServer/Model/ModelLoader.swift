@@ -34,12 +34,15 @@ public struct ModelLoader: Sendable {
         bundle.training.source == SeedProfile.source ? .syntheticDefault : .bundle
     }
 
-    /// Loads the bundle at ``path`` into `holder`; on failure the old model keeps serving.
+    /// Loads the bundle at ``path`` into `holder` (`prepare`: see ``ModelHolder/install(_:path:source:prepare:)``);
+    /// on failure the old model keeps serving.
     @discardableResult
-    public func load(into holder: ModelHolder, logger: Logger) -> Result<ServingModel, BundleError> {
+    public func load(
+        into holder: ModelHolder, logger: Logger, prepare: (FeatureAssembler) -> Void = { _ in }
+    ) -> Result<ServingModel, BundleError> {
         do {
             let bundle = try ModelBundle.load(from: path)
-            let model = try holder.install(bundle, path: path, source: Self.source(of: bundle))
+            let model = try holder.install(bundle, path: path, source: Self.source(of: bundle), prepare: prepare)
             logger.info(
                 "model loaded",
                 metadata: [
@@ -62,7 +65,7 @@ public struct ModelLoader: Sendable {
     }
 
     /// Trains the seed's synthetic default into ``defaultPath``, then loads it.
-    public func trainDefault(into holder: ModelHolder, logger: Logger) throws {
+    public func trainDefault(into holder: ModelHolder, logger: Logger, prepare: (FeatureAssembler) -> Void = { _ in }) throws {
         logger.warning("no model bundle at \(defaultPath): training the synthetic default model (seed profile, 50,000 rows)")
         var generator = SeededGenerator(seed: 42)
         let data = SeedProfile.generate(samples: SeedProfile.defaultSamples, generator: &generator)
@@ -73,6 +76,6 @@ public struct ModelLoader: Sendable {
         logger.info(
             "synthetic default model trained",
             metadata: ["seconds": "\(String(format: "%.1f", Date().timeIntervalSince(started)))", "epochs": "\(history.epochs.count)"])
-        load(into: holder, logger: logger)
+        load(into: holder, logger: logger, prepare: prepare)
     }
 }
