@@ -31,4 +31,14 @@ import VigilKafka
         #expect(exposition().contains("vigil_kafka_consumer_lag_messages{topic=\"metrics\",partition=\"0\"} 4"))
         #expect(exposition().contains("vigil_kafka_consumer_lag_messages{topic=\"metrics\",partition=\"1\"} 187"))
     }
+
+    /// Clients naming ever new services do not grow the exposition without end.
+    @Test func anomaliesOfServicesBeyondTheLimitShareOneSeries() {
+        for index in 0..<(ServiceMetrics.labelledServices + 5) { metrics.recordAnomaly(service: "svc-\(index)", severity: .high) }
+        metrics.recordAnomaly(service: "svc-0", severity: .high)
+        let text = exposition()
+        #expect(text.contains("vigil_anomalies_total{service=\"svc-0\",severity=\"high\"} 2"))
+        #expect(text.contains("vigil_anomalies_total{service=\"_other\",severity=\"high\"} 5"))
+        #expect(!text.contains("service=\"svc-\(ServiceMetrics.labelledServices)\""))
+    }
 }

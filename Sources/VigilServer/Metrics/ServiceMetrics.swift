@@ -10,6 +10,11 @@ public final class ServiceMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     /// The labels and gauge of the model last reported, to zero it when another takes over.
     private let servedModel = Mutex<(labels: [(String, String)], gauge: Gauge)?>(nil)
+    /// The services `vigil_anomalies_total` has a series of (at most ``labelledServices``).
+    private let anomalyServices = Mutex<Set<String>>([])
+    /// How many services get their own anomaly series; the others share `service="_other"`, so
+    /// that clients naming ever new services cannot grow the exposition without end.
+    static let labelledServices = 1000
     /// The consumer-lag gauges last reported, one per partition.
     private let lagGauges = Mutex<[KafkaPartition: Gauge]>([:])
     private let durationBuckets: [Duration] = [
@@ -58,11 +63,18 @@ public final class ServiceMetrics: Sendable {
         predictionCounters[modelType]?.increment(by: Int64(count))
     }
 
-    /// Counts an anomalous prediction of `service` with its severity.
+    /// Counts an anomalous prediction of `service` with its severity (under `_other` once
+    /// ``labelledServices`` services have their own series).
     func recordAnomaly(service: String, severity: Severity) {
+        let label = anomalyServices.withLock { services in
+            if services.contains(service) { return service }
+            guard services.count < Self.labelledServices else { return "_other" }
+            services.insert(service)
+            return service
+        }
         registry.makeCounter(
             descriptor: .init(metricName: "vigil_anomalies", unitName: "total", helpText: "Anomalous predictions"),
-            labels: [("service", service), ("severity", severity.rawValue)]
+            labels: [("service", label), ("severity", severity.rawValue)]
         ).increment()
     }
 
