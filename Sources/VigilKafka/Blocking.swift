@@ -9,7 +9,8 @@ func runBlocking<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
 }
 
 /// Like ``runBlocking(_:)``, but stops waiting after `timeout` and returns `nil`; the call itself
-/// runs on to its end on its thread (librdkafka calls cannot be interrupted).
+/// runs on to its end on its thread (librdkafka calls cannot be interrupted). A cancelled task
+/// does not wait at all: `nil` at once.
 func runBlocking<T: Sendable>(timeout: Duration, _ work: @escaping @Sendable () -> T) async -> T? {
     let outcome = AsyncStream<T?>.makeStream(bufferingPolicy: .bufferingOldest(1))
     Thread { outcome.continuation.yield(work()) }.start()

@@ -184,7 +184,8 @@ public final class KafkaConsumer: Sendable {
     ///
     /// librdkafka can wait for an unreachable coordinator without end, so this stops waiting after
     /// `timeout` and returns false: offsets stored since the last commit are then read again by
-    /// the partitions' next owner (at least once).
+    /// the partitions' next owner (at least once). In a cancelled task it does not wait: false
+    /// at once.
     @discardableResult
     public func close(timeout: Duration = .seconds(10)) async -> Bool {
         watch.stop()

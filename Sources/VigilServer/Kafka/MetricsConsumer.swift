@@ -58,6 +58,8 @@ struct MetricsConsumer: Service {
         }
         if await consumer.close(timeout: Self.shutdownWait) {
             logger.info("Kafka metrics consumer left the group")
+        } else if Task.isCancelled {
+            logger.warning("Kafka metrics consumer stopped without waiting to leave the group (the service was cancelled)")
         } else {
             logger.warning(
                 "Kafka metrics consumer did not leave the group in time (brokers unreachable?); offsets not yet committed will be read again")
