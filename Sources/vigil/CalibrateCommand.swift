@@ -44,22 +44,13 @@ struct CalibrateCommand: AsyncParsableCommand {
         if data.isSynthetic { dataset.labels = nil }
         var trainer = DetectorTrainer()
         trainer.contamination = contamination ?? (data.isSynthetic ? SeedProfile.contamination : 0.01)
-        // Scored as `vigil evaluate` scores them: each service's rows a series, the history its past.
-        let earlier = try history.rows(for: bundle, input: dataset.source)
-        var series = ServiceSeriesWindows(bundle.window, features: bundle.features.count)
-        series.readHistory(earlier.values, times: earlier.times, services: earlier.services)
-        let inputs = series.inputs(dataset.values, times: dataset.times, services: dataset.services)
-        history.noteUnused(by: series, input: dataset.source)
-        let errors = bundle.reconstructionErrors(inputs: inputs)
+        // Scored as `vigil evaluate` scores them.
+        let errors = try history.errors(of: dataset, bundle: bundle)
         let calibration = trainer.calibrate(errors: errors, labels: ignoreLabels ? nil : dataset.labels)
         if dataset.labels != nil, !ignoreLabels, calibration.method == .contamination {
             Console.note("note: the rows hold no labeled anomaly, so the threshold comes from --contamination \(trainer.contamination)")
         }
-        if calibration.method == .contamination, Double(dataset.rowCount) * trainer.contamination < 10 {
-            Console.note(
-                "warning: \(dataset.rowCount) rows at --contamination \(trainer.contamination) put the threshold among fewer than 10 rows; calibrate on more rows for a steadier threshold"
-            )
-        }
+        if let warning = calibration.fewRowsWarning { Console.note(warning) }
         let previous = bundle.calibration.map { " (was \($0.threshold.fixed4))" } ?? ""
         bundle.calibration = calibration
         try bundle.save(to: model)

@@ -33,14 +33,7 @@ struct EvaluateCommand: AsyncParsableCommand {
             throw CommandFailure(
                 "\(dataset.source) has no '\(data.labelColumnName)' column: evaluation needs 0/1 labels (--label-column names another)")
         }
-        let earlier = try history.rows(for: bundle, input: dataset.source)
-        // Each service's rows are its own series, the history's its past (as in `vigil score`);
-        // times place the rows in a season.
-        var series = ServiceSeriesWindows(bundle.window, features: bundle.features.count)
-        series.readHistory(earlier.values, times: earlier.times, services: earlier.services)
-        let inputs = series.inputs(dataset.values, times: dataset.times, services: dataset.services)
-        history.noteUnused(by: series, input: dataset.source)
-        let errors = bundle.reconstructionErrors(inputs: inputs).map(Double.init)
+        let errors = try history.errors(of: dataset, bundle: bundle).map(Double.init)
         let report = EvaluationReport(errors: errors, labels: labels, threshold: detector.threshold, services: dataset.services)
         print(json ? self.json(report, dataset: dataset) : table(report, dataset: dataset, source: bundle.training.source))
     }

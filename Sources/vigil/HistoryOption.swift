@@ -73,6 +73,23 @@ struct HistoryOption: ParsableArguments {
         return (Matrix(rows: rows, columns: features.count, values: values), allTimed ? times : nil, allNamed ? services.map { $0! } : nil)
     }
 
+    /// A series per service for `bundle`'s window, with the history read in as their past.
+    func seriesWindows(for bundle: ModelBundle, input: String) throws -> ServiceSeriesWindows {
+        let earlier = try rows(for: bundle, input: input)
+        var series = ServiceSeriesWindows(bundle.window, features: bundle.features.count)
+        series.readHistory(earlier.values, times: earlier.times, services: earlier.services)
+        return series
+    }
+
+    /// The reconstruction errors of `dataset`'s rows as `vigil score` scores them: each service's
+    /// rows a series, the history its past, times placing the rows in a season.
+    func errors(of dataset: Dataset, bundle: ModelBundle) throws -> [Float] {
+        var series = try seriesWindows(for: bundle, input: dataset.source)
+        let inputs = series.inputs(dataset.values, times: dataset.times, services: dataset.services)
+        noteUnused(by: series, input: dataset.source)
+        return bundle.reconstructionErrors(inputs: inputs)
+    }
+
     /// Says which of the history's services `input` never named (their rows were not used).
     func noteUnused(by series: ServiceSeriesWindows, input: String) {
         guard !series.unusedHistory.isEmpty else { return }

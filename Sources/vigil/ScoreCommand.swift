@@ -136,9 +136,7 @@ struct ScoreCommand: AsyncParsableCommand {
         var firstProblem: DatasetError?
         // A series per service: a model with a window sees each row with its service's rows
         // before it, across batches.
-        var series = ServiceSeriesWindows(detector.window, features: detector.features.count)
-        let earlier = try history.rows(for: detector.bundle, input: name)
-        series.readHistory(earlier.values, times: earlier.times, services: earlier.services)
+        var series = try history.seriesWindows(for: detector.bundle, input: name)
         let writer = ScoreWriter(features: features)
         var output = ""
         func scoreBatch() {

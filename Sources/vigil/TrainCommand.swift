@@ -206,6 +206,7 @@ struct TrainCommand: AsyncParsableCommand {
         if dataset.labels != nil, !ignoreLabels, bundle.calibration?.method == .contamination {
             Console.note("note: the held-out rows hold no labeled anomaly, so the threshold comes from --contamination \(trainer.contamination)")
         }
+        if let warning = bundle.calibration?.fewRowsWarning { Console.note(warning) }
         Console.note(summary(bundle, history, seconds: Date().timeIntervalSince(started)))
     }
 

@@ -39,6 +39,8 @@ import Testing
         let model = directory + "/m"
         let trained = try VigilRunner.run(["train", "--data", data, "--epochs", "2", "--out", model])
         #expect(trained.status == 0, "\(trained.error)")
+        // 40 held-out rows at 1 %: the threshold rests on less than one row above it.
+        #expect(trained.error.contains("the threshold comes from 40 rows at --contamination 0.01, so fewer than 10 of them lie above it"))
         // No internal path in the bundle (model-info shows it).
         #expect(try String(contentsOfFile: model + "/model.json", encoding: .utf8).contains("\"source\" : \"csv:history.csv\""))
         try expectFailure(["score", "--model", model + "/model.json", data], mentions: "is a file: a model bundle is the directory")
