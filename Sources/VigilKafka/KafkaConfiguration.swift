@@ -23,8 +23,7 @@ public struct KafkaConfiguration: Sendable, Equatable {
         for (key, value) in properties.sorted(by: { $0.key < $1.key }) {
             if rd_kafka_conf_set(conf, key, value, &buffer, buffer.count) != RD_KAFKA_CONF_OK {
                 rd_kafka_conf_destroy(conf)
-                throw KafkaError(
-                    .configuration(property: key), message: String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+                throw KafkaError(.configuration(property: key), message: text(of: buffer))
             }
         }
         return conf
@@ -36,7 +35,12 @@ func makeClient(_ type: rd_kafka_type_t, conf: OpaquePointer) throws(KafkaError)
     var buffer = [CChar](repeating: 0, count: 512)
     guard let handle = rd_kafka_new(type, conf, &buffer, buffer.count) else {
         rd_kafka_conf_destroy(conf)
-        throw KafkaError(.client, message: String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        throw KafkaError(.client, message: text(of: buffer))
     }
     return handle
+}
+
+/// The NUL-terminated text librdkafka wrote into an error buffer.
+private func text(of buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }

@@ -32,14 +32,10 @@ public final class KafkaConsumer: Sendable {
         let conf = try configuration.makeConf()
         let context = ConsumerContext(bootstrapServers: configuration["bootstrap.servers"] ?? "", log: log, onRevoke: onRevoke)
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(context).toOpaque())
-        context.installLog(on: conf)
+        context.installCallbacks(on: conf)
         rd_kafka_conf_set_rebalance_cb(conf) { handle, error, partitions, opaque in
             guard let handle, let opaque else { return }
             Unmanaged<ConsumerContext>.fromOpaque(opaque).takeUnretainedValue().rebalance(handle, error, partitions)
-        }
-        rd_kafka_conf_set_error_cb(conf) { _, error, _, opaque in
-            guard let opaque, Int32(error) == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN.rawValue else { return }
-            Unmanaged<ConsumerContext>.fromOpaque(opaque).takeUnretainedValue().broker.allBrokersDown()
         }
         let handle = try makeClient(RD_KAFKA_CONSUMER, conf: conf)
         rd_kafka_poll_set_consumer(handle)
@@ -47,10 +43,8 @@ public final class KafkaConsumer: Sendable {
         self.client = client
         self.context = context
         self.watch = BrokerWatch(client: client, broker: context.broker, interval: configuration.brokerProbeInterval)
-        let list = rd_kafka_topic_partition_list_new(Int32(topics.count))
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        for topic in topics { rd_kafka_topic_partition_list_add(list, topic, RD_KAFKA_PARTITION_UA) }
-        let error = rd_kafka_subscribe(handle, list)
+        let whole = topics.map { TopicPartitionList.Entry(topic: $0, partition: RD_KAFKA_PARTITION_UA) }
+        let error = TopicPartitionList.with(whole) { rd_kafka_subscribe(handle, $0) }
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(.consumer, error: error, context: "cannot subscribe to \(topics)") }
     }
 
@@ -97,12 +91,9 @@ public final class KafkaConsumer: Sendable {
             highest[partition] = max(highest[partition] ?? -1, message.offset)
         }
         guard !highest.isEmpty else { return }
-        let list = rd_kafka_topic_partition_list_new(Int32(highest.count))
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        for (partition, offset) in highest {
-            rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition).pointee.offset = offset + 1
-        }
-        let error = rd_kafka_offsets_store(client.handle, list)
+        // The offset stored is the next message's.
+        let entries = highest.map { TopicPartitionList.Entry(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value + 1) }
+        let error = TopicPartitionList.with(entries) { rd_kafka_offsets_store(client.handle, $0) }
         // A partition revoked meanwhile cannot store: its next owner reads the messages again.
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR || error == RD_KAFKA_RESP_ERR__STATE else {
             throw KafkaError(.consumer, error: error, context: "cannot store offsets for \(highest.count) partitions")
@@ -157,17 +148,10 @@ public final class KafkaConsumer: Sendable {
         of partitions: [KafkaPartition],
         _ query: (UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> rd_kafka_resp_err_t
     ) -> [KafkaPartition: Int64]? {
-        guard let list = rd_kafka_topic_partition_list_new(Int32(partitions.count)) else { return nil }
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        for partition in partitions { rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition) }
-        guard query(list) == RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
-        var offsets: [KafkaPartition: Int64] = [:]
-        for index in 0..<Int(list.pointee.cnt) {
-            let element = list.pointee.elems[index]
-            guard element.err == RD_KAFKA_RESP_ERR_NO_ERROR else { continue }
-            offsets[KafkaPartition(topic: String(cString: element.topic), partition: element.partition)] = element.offset
+        TopicPartitionList.with(partitions) { list in
+            guard query(list) == RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
+            return Dictionary(TopicPartitionList.offsets(in: list).map { ($0.partition, $0.offset) }) { $1 }
         }
-        return offsets
     }
 
     /// Commits stored offsets now and waits for the answer (on a thread of its own).
@@ -206,7 +190,7 @@ public struct KafkaPartition: Sendable, Hashable {
 }
 
 /// State shared with the consumer's C callbacks.
-final class ConsumerContext: KafkaLogging {
+final class ConsumerContext: ClientContext {
     let onRevoke: @Sendable ([KafkaPartition]) -> Void
     let log: KafkaLogHandler?
     let assignment = Mutex<[KafkaPartition]>([])
@@ -223,13 +207,7 @@ final class ConsumerContext: KafkaLogging {
 
     /// Eager rebalancing: take the new assignment, or report and drop the revoked one.
     func rebalance(_ handle: OpaquePointer, _ error: rd_kafka_resp_err_t, _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) {
-        var partitions: [KafkaPartition] = []
-        if let list {
-            for index in 0..<Int(list.pointee.cnt) {
-                let element = list.pointee.elems[index]
-                partitions.append(KafkaPartition(topic: String(cString: element.topic), partition: element.partition))
-            }
-        }
+        let partitions = list.map { TopicPartitionList.offsets(in: $0, includingFailed: true).map(\.partition) } ?? []
         committed.withLock { $0 = ([:], $0.generation + 1) }
         if error == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
             broker.set(.connected)  // the group coordinator answered

@@ -21,26 +21,3 @@ public struct KafkaLogRecord: Sendable, Equatable {
 
 /// Receives librdkafka's log lines, from its own threads.
 public typealias KafkaLogHandler = @Sendable (KafkaLogRecord) -> Void
-
-/// A client's opaque object (its C callbacks' context) that can take its log lines.
-protocol KafkaLogging: AnyObject, Sendable {
-    var log: KafkaLogHandler? { get }
-}
-
-extension KafkaLogging {
-    /// Sends `conf`'s log lines to ``log``, when there is a handler. `conf`'s opaque must be this
-    /// object, kept alive as long as the client (see ``ClientHandle``).
-    func installLog(on conf: OpaquePointer) {
-        guard log != nil else { return }
-        rd_kafka_conf_set_log_cb(conf) { client, severity, facility, text in
-            guard let client, let opaque = rd_kafka_opaque(client),
-                let logging = Unmanaged<AnyObject>.fromOpaque(opaque).takeUnretainedValue() as? any KafkaLogging,
-                let log = logging.log
-            else { return }
-            log(
-                KafkaLogRecord(
-                    severity: severity, facility: facility.map { String(cString: $0) } ?? "",
-                    client: String(cString: rd_kafka_name(client)), message: text.map { String(cString: $0) } ?? ""))
-        }
-    }
-}

@@ -27,14 +27,10 @@ public final class KafkaProducer: Sendable {
         let conf = try configuration.makeConf()
         let router = DeliveryRouter(bootstrapServers: configuration["bootstrap.servers"] ?? "", log: log)
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(router).toOpaque())
-        router.installLog(on: conf)
+        router.installCallbacks(on: conf)
         rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
             guard let message, let opaque else { return }
             Unmanaged<DeliveryRouter>.fromOpaque(opaque).takeUnretainedValue().deliver(message)
-        }
-        rd_kafka_conf_set_error_cb(conf) { _, error, _, opaque in
-            guard let opaque, Int32(error) == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN.rawValue else { return }
-            Unmanaged<DeliveryRouter>.fromOpaque(opaque).takeUnretainedValue().broker.allBrokersDown()
         }
         self.router = router
         let client = ClientHandle(try makeClient(RD_KAFKA_PRODUCER, conf: conf), context: router)
@@ -162,9 +158,9 @@ public final class KafkaProducer: Sendable {
 /// still running in a task that holds this handle), which may be after the Swift client is gone.
 final class ClientHandle: @unchecked Sendable {
     let handle: OpaquePointer
-    private let context: any KafkaLogging
+    private let context: any ClientContext
 
-    init(_ handle: OpaquePointer, context: any KafkaLogging) {
+    init(_ handle: OpaquePointer, context: any ClientContext) {
         self.handle = handle
         self.context = context
     }
@@ -180,7 +176,7 @@ final class ClientHandle: @unchecked Sendable {
     /// What the destroying thread takes over: the handle, used by that thread alone from then on.
     private struct Remains: @unchecked Sendable {
         let handle: OpaquePointer
-        let context: any KafkaLogging
+        let context: any ClientContext
     }
 }
 
@@ -211,7 +207,7 @@ final class DeliveryOutcome: Sendable {
 }
 
 /// Routes delivery reports to the handlers registered for each message id.
-final class DeliveryRouter: KafkaLogging {
+final class DeliveryRouter: ClientContext {
     typealias Handler = @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void
     private let handlers = Mutex<(next: UInt64, pending: [UInt64: Handler])>((1, [:]))
     let broker: BrokerStateBox
