@@ -167,6 +167,22 @@ import VigilServer
         }
     }
 
+    /// A graceful stop keeps the state of the services fed through Kafka for the next start:
+    /// leaving the group revokes the partitions, and that revocation must not drop it.
+    @Test func aGracefulStopKeepsTheStateOfKafkaFedServices() async throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("metrics", partitions: 1)
+        let service = try Self.service(cluster, metrics: true)
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
+        let assembler = try #require(service.pipeline.models.current?.assembler)
+        try await service.application().test(.live) { _ async throws in
+            let event = metric(service: "api", value: 55, timestamp: 1_764_072_000_000)
+            _ = try await producer.send(KafkaOutgoingMessage(topic: "metrics", key: "api", value: Array(event.utf8)))
+            #expect(try await Self.waitUntil { assembler.serviceCount == 1 })
+        }
+        #expect(assembler.serviceCount == 1)
+    }
+
     /// Messages not keyed by their service are processed, and counted: their service's metrics
     /// spread over partitions (and instances), which Vigil cannot fix but an operator can.
     @Test func metricsNotKeyedByTheirServiceAreCounted() async throws {

@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import Synchronization
 import VigilDetect
 import VigilKafka
 
@@ -11,6 +12,8 @@ struct KafkaLink: Sendable {
     let partitionServices = PartitionServices()
     /// What keeps the consumer from going on, while something does.
     let consumerStall = ConsumerStall()
+    /// Raised when the consumer leaves the group because the service stops.
+    let leaving = LeavingFlag()
 
     init(settings: KafkaSettings, pipeline: DetectionPipeline, logger: Logger) throws(KafkaError) {
         self.settings = settings
@@ -25,7 +28,16 @@ struct KafkaLink: Sendable {
             // next reconsiders, and at 8 MiB the consumer sat idle for much of that pause.
             if configuration["queued.max.messages.kbytes"] == nil { configuration["queued.max.messages.kbytes"] = "32768" }
             let services = partitionServices
+            let leaving = leaving
             consumer = try KafkaConsumer(configuration: configuration, topics: [topic], log: log) { revoked in
+                // Leaving at shutdown: the state is saved for the next start, which most likely
+                // gets the same partitions back (a deploy); one that does not just never uses it.
+                guard !leaving.isRaised else {
+                    logger.info(
+                        "Kafka partitions released at shutdown; per-service state kept",
+                        metadata: ["partitions": "\(MetricsConsumer.describe(revoked))"])
+                    return
+                }
                 let forgotten = services.revoke(revoked)
                 pipeline.forget(services: forgotten)
                 logger.info(
@@ -67,7 +79,7 @@ struct KafkaLink: Sendable {
             services.append(
                 MetricsConsumer(
                     consumer: consumer, producer: producer, pipeline: pipeline, settings: settings, services: partitionServices,
-                    stall: consumerStall, logger: logger))
+                    stall: consumerStall, leaving: leaving, logger: logger))
         }
         return services
     }
@@ -92,4 +104,13 @@ struct KafkaLink: Sendable {
         }
         return (unreachable, stalled, text + "}")
     }
+}
+
+/// Whether the service is stopping, for the consumer's revocation callback (which librdkafka
+/// calls on its own thread, outside any task).
+final class LeavingFlag: Sendable {
+    private let raised = Mutex(false)
+
+    func raise() { raised.withLock { $0 = true } }
+    var isRaised: Bool { raised.withLock { $0 } }
 }

@@ -18,6 +18,7 @@ struct MetricsConsumer: Service {
     let settings: KafkaSettings
     let services: PartitionServices
     let stall: ConsumerStall
+    let leaving: LeavingFlag
     let keyCheck = MessageKeyCheck()
     let logger: Logger
 
@@ -56,6 +57,7 @@ struct MetricsConsumer: Service {
                 }
             }
         }
+        leaving.raise()
         if await consumer.close(timeout: Self.shutdownWait) {
             logger.info("Kafka metrics consumer left the group")
         } else if Task.isCancelled {
