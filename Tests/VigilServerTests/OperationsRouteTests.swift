@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -18,6 +19,41 @@ import VigilServer
             #expect(((health.object["sinks"] as! [String: Any])["alert_store"] as! [String: Any])["status"] as? String == "ok")
             #expect(health.object["kafka"] as? String == "not configured")
             #expect(try await client.get("/ready").object["ready"] as? Bool == true)
+        }
+    }
+
+    /// A store that answers reads but refuses writes (a full disk) shows in `/health` and in a
+    /// counter until a write succeeds again; `/ready` stays 200, for the replica to keep getting
+    /// the traffic that shows it has recovered.
+    @Test func aStoreThatCannotWriteIsReportedUntilItCan() async throws {
+        let critical = try #require(TestService.cpu(flaggedAs: .critical))
+        let service = try TestService.make()
+        let database = try DatabaseQueue(path: service.configuration.alertDatabasePath)
+        try await TestService.test(service) { client in
+            func store() async throws -> [String: Any] {
+                let health = try await client.get("/health").object
+                return ((health["sinks"] as? [String: Any])?["alert_store"] as? [String: Any] ?? [:]).merging(["overall": health["status"] ?? ""]) {
+                    $1
+                }
+            }
+            let tags = "{\"memory_usage\":50,\"disk_io\":50,\"network_io\":50,\"response_time\":50}"
+            try await database.write {
+                try $0.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON alert BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+            }
+            let refused = try await client.post(
+                "/api/v1/ml/detect", json: metric(service: "db", value: critical, timestamp: 1_764_072_000_000, tags: tags))
+            #expect(refused.status == .internalServerError)
+            let failing = try await store()
+            #expect(failing["status"] as? String == "error")
+            #expect((failing["error"] as? String)?.contains("the latest write failed: disk full") == true, "\(failing)")
+            #expect(failing["overall"] as? String == "degraded")
+            #expect(try await client.get("/ready").status == .ok)
+            #expect(try await client.get("/metrics").text.contains("vigil_alert_store_failures_total 1"))
+            try await database.write { try $0.execute(sql: "DROP TRIGGER refuse") }
+            let stored = try await client.post(
+                "/api/v1/ml/detect", json: metric(service: "db", value: critical, timestamp: 1_764_072_060_000, tags: tags))
+            #expect(stored.status == .ok)
+            #expect(try await store()["status"] as? String == "ok")
         }
     }
 

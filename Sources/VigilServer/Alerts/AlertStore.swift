@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 public import VigilDetect
 
 /// The embedded alert store: an SQLite database (WAL mode) in the data directory.
@@ -9,6 +10,9 @@ public import VigilDetect
 public final class AlertStore: Sendable {
     private let database: DatabasePool
     public let path: String
+    /// Why the latest write failed, until a write succeeds again (a full disk, a read-only file
+    /// system): a read still answers then, so ``check()`` alone would not show it.
+    private let writeFailure = Mutex<String?>(nil)
 
     /// Opens (creating and migrating when needed) the store at `path`.
     ///
@@ -90,8 +94,23 @@ public final class AlertStore: Sendable {
     /// there for Kafka's delivery report.
     public func record(_ changes: AlertChanges, outbox: Bool = false) async throws {
         guard !changes.isEmpty else { return }
-        try await database.write { db in try Self.apply(changes, outbox: outbox, db) }
+        try await noting { try await database.write { db in try Self.apply(changes, outbox: outbox, db) } }
     }
+
+    /// Runs `write`, remembering whether the store could write (see ``writeProblem``).
+    private func noting<T>(_ write: () async throws -> T) async throws -> T {
+        do {
+            let value = try await write()
+            writeFailure.withLock { $0 = nil }
+            return value
+        } catch {
+            writeFailure.withLock { $0 = AlertStoreError.reason(error) }
+            throw error
+        }
+    }
+
+    /// Why the latest write failed, while no write has succeeded since; `nil` otherwise.
+    public var writeProblem: String? { writeFailure.withLock { $0 } }
 
     /// Decides what to store inside the store's write (`decide`: the alert policy's step for a
     /// batch), then stores it as ``record(_:outbox:)`` does, and returns it. Writes are serialised,
@@ -108,8 +127,10 @@ public final class AlertStore: Sendable {
                     try Self.apply(changes, outbox: outbox, db)
                     return .commit
                 }
+                writeFailure.withLock { $0 = nil }
             } catch {
                 undo(changes)
+                writeFailure.withLock { $0 = AlertStoreError.reason(error) }
                 throw error
             }
             return changes
@@ -192,10 +213,13 @@ public final class AlertStore: Sendable {
     /// since (escalated) stays, for its new revision to be sent.
     func markDelivered(_ sent: [OutboxEntry.Version], at time: Double) async throws {
         guard !sent.isEmpty else { return }
-        try await database.write { db in
-            for alert in sent {
-                try db.execute(
-                    sql: "UPDATE alert SET outbox = 0, delivered_at = ? WHERE id = ? AND revision = ?", arguments: [time, alert.id, alert.revision])
+        try await noting {
+            try await database.write { db in
+                for alert in sent {
+                    try db.execute(
+                        sql: "UPDATE alert SET outbox = 0, delivered_at = ? WHERE id = ? AND revision = ?",
+                        arguments: [time, alert.id, alert.revision])
+                }
             }
         }
     }
@@ -254,7 +278,8 @@ public final class AlertStore: Sendable {
         }
     }
 
-    /// Whether the database answers a query: what `/health` and `/ready` report.
+    /// Whether the database answers a query: what `/health` and `/ready` report (`/health` also
+    /// reports ``writeProblem``).
     public func check() async -> Result<Void, any Error> {
         do {
             _ = try await database.read { db in try Int.fetchOne(db, sql: "SELECT 1") }

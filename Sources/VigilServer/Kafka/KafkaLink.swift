@@ -84,9 +84,9 @@ struct KafkaLink: Sendable {
         return services
     }
 
-    /// `/health`'s view of Kafka: whether the brokers are out of reach (which `/ready` reports
-    /// too), and what keeps the consumer from going on (`/health` only: every member would stall
-    /// on the same message, and the HTTP API still works).
+    /// `/health`'s view of Kafka: whether the brokers are out of reach, and what keeps the
+    /// consumer from going on. Neither takes the service out of `/ready`: the HTTP API still
+    /// works, alerts wait on disk, and every replica would drop out at once.
     func status(outbox: Int) -> (unreachable: Bool, stalled: String?, json: String) {
         let producerState = producer.brokerState
         var text = "{\"producer\":\(JSONText.string(producerState.description)),\"alerts_topic\":\(JSONText.string(settings.alertsTopic))"

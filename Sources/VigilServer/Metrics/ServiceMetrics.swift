@@ -107,6 +107,13 @@ public final class ServiceMetrics: Sendable {
         kafkaMessageCounters[result]?.increment(by: Int64(count))
     }
 
+    /// Counts batches whose alerts the store refused (a full disk, a read-only file system).
+    func recordStoreFailure() {
+        registry.makeCounter(
+            descriptor: .init(metricName: "vigil_alert_store_failures", unitName: "total", helpText: "Alert writes the store refused")
+        ).increment()
+    }
+
     /// Counts metric messages whose Kafka key is not their service (see `MessageKeyCheck`).
     func recordKafkaMisKeyed(_ count: Int) {
         kafkaMisKeyedCounter.increment(by: Int64(count))

@@ -144,23 +144,29 @@ public final class DetectionPipeline: Sendable {
             policy.withLock { policy in if policy.persistence != nil { _ = Self.decide(events, scored, &policy) } }
             return
         }
-        let changes = try await store.record(
-            outbox: outboxEnabled,
-            deciding: { self.policy.withLock { Self.decide(events, scored, &$0) } },
-            undo: { changes in
-                // Nothing was stored: the alerts opened do not exist, so they must not count the
-                // service's next anomalies as their repeats; the escalations did not happen, and
-                // the repeats' cooldown runs from the sightings the store holds.
-                self.policy.withLock { policy in
-                    policy.withdrawLatestPoints(Dictionary(events.map { ($0.service, 1) }, uniquingKeysWith: +))
-                    for alert in changes.opened { policy.withdraw(alert.id, service: alert.service) }
-                    for (id, before) in changes.sightingsBefore { policy.withdrawSightings(of: id, service: before.service, to: before.lastSeen) }
-                    for escalation in changes.escalations.reversed() {
-                        let alert = escalation.alert
-                        policy.withdrawEscalation(of: alert.id, service: alert.service, to: alert.severity, from: escalation.previous)
+        let changes: AlertChanges
+        do {
+            changes = try await store.record(
+                outbox: outboxEnabled,
+                deciding: { self.policy.withLock { Self.decide(events, scored, &$0) } },
+                undo: { changes in
+                    // Nothing was stored: the alerts opened do not exist, so they must not count the
+                    // service's next anomalies as their repeats; the escalations did not happen, and
+                    // the repeats' cooldown runs from the sightings the store holds.
+                    self.policy.withLock { policy in
+                        policy.withdrawLatestPoints(Dictionary(events.map { ($0.service, 1) }, uniquingKeysWith: +))
+                        for alert in changes.opened { policy.withdraw(alert.id, service: alert.service) }
+                        for (id, before) in changes.sightingsBefore { policy.withdrawSightings(of: id, service: before.service, to: before.lastSeen) }
+                        for escalation in changes.escalations.reversed() {
+                            let alert = escalation.alert
+                            policy.withdrawEscalation(of: alert.id, service: alert.service, to: alert.severity, from: escalation.previous)
+                        }
                     }
-                }
-            })
+                })
+        } catch {
+            metrics.recordStoreFailure()
+            throw error
+        }
         for (index, id) in changes.alertIDs { results[index].alertID = id }
         if outboxEnabled, !changes.opened.isEmpty || !changes.escalations.isEmpty { outboxSignal.continuation.yield() }
         for alert in changes.opened {

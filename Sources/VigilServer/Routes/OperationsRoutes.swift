@@ -24,10 +24,16 @@ struct OperationsRoutes: Sendable {
         }
     }
 
-    private func storeState() async -> (ok: Bool, json: String) {
+    /// Whether the store answers (`answers`: `/ready` needs it), and whether it can also write:
+    /// a failed write (a full disk) is reported until one succeeds, in `/health` only, since a
+    /// replica out of rotation would get no write to find out it has recovered.
+    private func storeState() async -> (answers: Bool, ok: Bool, json: String) {
         switch await pipeline.store.check() {
-        case .success: return (true, "{\"status\":\"ok\"}")
-        case .failure(let error): return (false, "{\"status\":\"error\",\"error\":\(JSONText.string("\(error)"))}")
+        case .failure(let error):
+            return (false, false, "{\"status\":\"error\",\"error\":\(JSONText.string("\(error)"))}")
+        case .success:
+            guard let problem = pipeline.store.writeProblem else { return (true, true, "{\"status\":\"ok\"}") }
+            return (true, false, "{\"status\":\"error\",\"error\":\(JSONText.string("the latest write failed: \(problem)"))}")
         }
     }
 
@@ -62,8 +68,7 @@ struct OperationsRoutes: Sendable {
         let store = await storeState()
         var reasons: [String] = []
         if state.status != .ready { reasons.append(state.status == .loading ? "the model is still loading" : "no model could be loaded") }
-        if !store.ok { reasons.append("the alert store does not answer") }
-        if await kafkaState().unreachable { reasons.append("Kafka is not reachable") }
+        if !store.answers { reasons.append("the alert store does not answer") }
         if reasons.isEmpty { return .json("{\"ready\":true}") }
         return .json("{\"ready\":false,\"reasons\":\(JSONText.strings(reasons))}", status: .serviceUnavailable)
     }
