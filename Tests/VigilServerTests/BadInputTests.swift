@@ -68,6 +68,10 @@ import VigilServer
             name: "negative timestamp", uri: "/api/v1/ml/detect", body: metric(value: 1, timestamp: -5), status: .badRequest,
             code: "invalid_field", field: "timestamp", mentions: "must be from 0 to 1e14"),
         Case(
+            name: "timestamp a day ahead", uri: "/api/v1/ml/detect",
+            body: metric(value: 1, timestamp: Date().timeIntervalSince1970 * 1000 + 86_400_000),
+            status: .badRequest, code: "invalid_field", field: "timestamp", mentions: "ahead of this server's clock"),
+        Case(
             name: "timestamp text that is no date", uri: "/api/v1/ml/detect",
             body: "{\"timestamp\":\"yesterday\",\"service\":\"api\",\"metric\":\"cpu_usage\",\"value\":1}", status: .badRequest,
             code: "invalid_field", field: "timestamp", mentions: "milliseconds since the epoch or ISO 8601 text"),

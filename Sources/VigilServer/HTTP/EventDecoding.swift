@@ -4,6 +4,10 @@ import VigilDetect
 extension RequestFields {
     /// The latest timestamp accepted: year 5138 in milliseconds.
     static let timestampLimit = 1e14
+    /// How far ahead of this server's clock a timestamp may be, in milliseconds. One stamped
+    /// further ahead (a producer's clock a day off) would become its service's newest reading,
+    /// and every event after it would be late until the clock caught up: the service unjudged.
+    static let futureTolerance = 3_600_000.0
 
     /// The seed's metric body: `{timestamp, service, metric, value, tags?}`.
     ///
@@ -67,6 +71,12 @@ extension RequestFields {
         }
         guard milliseconds >= 0 else { throw .invalidField(name("timestamp"), "must not be negative") }
         guard milliseconds <= Self.timestampLimit else { throw .invalidField(name("timestamp"), "is after the year 5138") }
+        let now = Date().timeIntervalSince1970 * 1000
+        guard milliseconds <= now + Self.futureTolerance else {
+            let hours = (milliseconds - now) / 3_600_000
+            let ahead = hours < 48 ? String(format: "%.1f hours", hours) : String(format: "%.1f days", hours / 24)
+            throw .invalidField(name("timestamp"), "is \(ahead) ahead of this server's clock (at most 1 hour is accepted): check the sender's clock")
+        }
         return milliseconds
     }
 

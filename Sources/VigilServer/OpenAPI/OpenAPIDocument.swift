@@ -139,7 +139,7 @@ enum OpenAPIDocument {
                 "type": "object",
                 "required": ["timestamp", "service", "metric", "value"],
                 "properties": {
-                  "timestamp": {"oneOf": [{"type": "number", "minimum": 0, "maximum": 1e14}, {"type": "string", "minLength": 1, "pattern": "^[0-9][0-9T:.+ Z-]*$"}], "description": "milliseconds since the epoch (below 1e11: seconds); or text: ISO 8601 such as 2026-11-25T12:00:00Z or 2026-11-25 12:00:00.5+01:00 (UTC without an offset), or a number read as above"},
+                  "timestamp": {"oneOf": [{"type": "number", "minimum": 0, "maximum": 1e14}, {"type": "string", "minLength": 1, "pattern": "^[0-9][0-9T:.+ Z-]*$"}], "description": "milliseconds since the epoch (below 1e11: seconds), at most 1 hour ahead of the server's clock; or text: ISO 8601 such as 2026-11-25T12:00:00Z or 2026-11-25 12:00:00.5+01:00 (UTC without an offset), or a number read as above"},
                   "service": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[A-Za-z0-9._:/-]+$", "description": "1-128 letters, digits and - _ . : /"},
                   "metric": {"type": "string", "minLength": 1, "description": "a model feature, unless a tag names one"},
                   "value": {"$ref": "#/components/schemas/Value"},
