@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Testing
 import VigilDetect
 import VigilKafka
+import VigilML
 import VigilServer
 
 /// Alerts out to Kafka and metrics in from it, against librdkafka's mock cluster.
@@ -167,6 +168,39 @@ import VigilServer
             #expect(text.contains("vigil_kafka_messages_total{result=\"dead_lettered\"} 2"))
             #expect(text.contains("vigil_kafka_miskeyed_messages_total 0"))
             #expect(text.contains("vigil_kafka_consumer_lag_messages{topic=\"metrics\""))
+        }
+    }
+
+    /// Without a model, messages naming features the fallback does not read are not
+    /// dead-lettered: they may be right for the model, so the consumer waits for it.
+    @Test func withoutAModelMessagesWaitInsteadOfBeingDeadLettered() async throws {
+        var generator = SeededGenerator(seed: 4)
+        let data = SeedProfile.generate(samples: 400, generator: &generator)
+        var trainer = DetectorTrainer()
+        trainer.configuration.epochs = 2
+        let custom = try trainer.train(Dataset(features: ["a", "b", "c", "d", "e"], values: data.values, source: "custom")).bundle
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("metrics", partitions: 1)
+        let service = try TestService.make(withModel: false) { configuration in
+            var kafka = KafkaSettings(brokers: cluster.bootstrapServers)
+            kafka.consumerGroup = "vigil-\(UUID().uuidString.prefix(8))"
+            kafka.properties = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"]
+            kafka.metricsTopic = "metrics"
+            configuration.kafka = kafka
+            configuration.modelPath = TestService.temporaryDirectory() + "/missing-model"
+        }
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
+        try await service.application().test(.live) { client in
+            let message = "{\"timestamp\":1764072000000,\"service\":\"api\",\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5}"
+            _ = try await producer.send(KafkaOutgoingMessage(topic: "metrics", key: "api", value: Array(message.utf8)))
+            func kafka() async throws -> [String: Any] { try await client.get("/health").object["kafka"] as? [String: Any] ?? [:] }
+            #expect(try await Self.waitUntil { (try await kafka()["consumer_stalled"] as? String)?.contains("no model is loaded") == true })
+            #expect(try await client.get("/metrics").text.contains("vigil_kafka_messages_total{result=\"dead_lettered\"} 0"))
+            // The model arrives (a reload): the message is processed.
+            try service.pipeline.models.install(custom, path: "custom", source: .bundle)
+            #expect(try await Self.waitUntil { try await client.get("/metrics").text.contains("vigil_kafka_messages_total{result=\"processed\"} 1") })
+            #expect(try await client.get("/metrics").text.contains("vigil_kafka_messages_total{result=\"dead_lettered\"} 0"))
+            #expect(try await kafka()["consumer_stalled"] == nil)
         }
     }
 

@@ -202,6 +202,14 @@ import VigilServer
             #expect(result["model_type"] as? String == "fallback")
             let health = try await client.get("/health").object
             #expect((health["model"] as! [String: Any])["model_type"] as? String == "fallback")
+            // A metric the fallback does not read may be right for the model: 503, send again later.
+            let custom = try await client.post("/api/v1/ml/detect", json: metric(metric: "queue_depth", value: 3, timestamp: 1_764_072_200_000))
+            #expect(custom.status == .serviceUnavailable)
+            #expect(custom.object["code"] as? String == "model_unavailable")
+            #expect((custom.object["error"] as? String)?.hasPrefix("the model is still loading, and the fallback reads only cpu_usage") == true)
+            // A body wrong whatever the model is stays a 400.
+            let wrong = try await client.post("/api/v1/ml/detect", json: metric(value: .nan, timestamp: 1_764_072_200_000))
+            #expect(wrong.status == .badRequest)
         }
     }
 }

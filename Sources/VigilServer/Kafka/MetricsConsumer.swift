@@ -82,26 +82,26 @@ struct MetricsConsumer: Service {
     /// retried; when shutdown interrupts a retry, no offset is stored and the messages are read
     /// again by whoever owns the partitions next.
     func process(_ messages: [KafkaMessage], lane: Int) async {
-        var events: [MetricEvent] = []
-        var seen: [(service: String, partition: KafkaPartition)] = []
-        var undecodable: [(message: KafkaMessage, reason: String)] = []
-        var misKeyed = 0
-        let features = pipeline.features
-        for message in messages {
-            do throws(APIError) {
-                let event = try KafkaMetricDecoder.event(from: message.value, features: features)
-                events.append(event)
-                seen.append((event.service, KafkaPartition(topic: message.topic, partition: message.partition)))
-                if !message.hasKey(event.service) {
-                    misKeyed += 1
-                    if let problem = keyCheck.firstProblem(of: message, service: event.service) {
-                        logger.warning("\(problem) (counted in vigil_kafka_miskeyed_messages_total; warned once)")
-                    }
-                }
+        var decoded = decode(messages)
+        // Without a model the fallback reads only its own features: a message may be undecodable
+        // only for want of the model (loading, or failed to load). Wait for one rather than
+        // dead-letter what may be good.
+        var delay: Duration = .milliseconds(250)
+        while pipeline.models.current == nil, decoded.undecodable.contains(where: { pipeline.isFeatureProblem($0.error) }) {
+            let status = pipeline.models.snapshot.status == .loading ? "the model is still loading" : "no model is loaded"
+            stall.set(
+                "metric messages need the model's features and \(status); waiting for it (reload with SIGHUP or POST /api/v1/ml/model/reload)",
+                lane: lane)
+            do {
+                try await cancelWhenGracefulShutdown { [delay] in try await Task.sleep(for: delay) }
             } catch {
-                undecodable.append((message, error.message))
+                return
             }
+            if Task.isShuttingDownGracefully || Task.isCancelled { return }
+            delay = min(delay * 2, .seconds(5))
+            decoded = decode(messages)
         }
+        let (events, seen, undecodable, misKeyed) = (decoded.events, decoded.seen, decoded.undecodable, decoded.misKeyed)
         services.record(seen)
         // Scored once: only storing what the alert policy decides is retried (scoring again
         // would fold the events into their services' state twice).
@@ -114,7 +114,8 @@ struct MetricsConsumer: Service {
         }
         pipeline.metrics.recordKafkaMessages(events.count, result: "processed")
         if misKeyed > 0 { pipeline.metrics.recordKafkaMisKeyed(misKeyed) }
-        for (message, reason) in undecodable {
+        for (message, error) in undecodable {
+            let reason = error.message
             // A dead-letter copy waits for Kafka's delivery report: a shutdown does not wait for it.
             guard
                 await retrying(
@@ -129,6 +130,35 @@ struct MetricsConsumer: Service {
         } catch {
             logger.warning("offsets not stored; these messages will be read again", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// `messages` read as metric events, each with its service's partition; the undecodable ones
+    /// with why; how many are not keyed by their service (the first is logged).
+    private func decode(_ messages: [KafkaMessage]) -> (
+        events: [MetricEvent], seen: [(service: String, partition: KafkaPartition)], undecodable: [(message: KafkaMessage, error: APIError)],
+        misKeyed: Int
+    ) {
+        var events: [MetricEvent] = []
+        var seen: [(service: String, partition: KafkaPartition)] = []
+        var undecodable: [(message: KafkaMessage, error: APIError)] = []
+        var misKeyed = 0
+        let features = pipeline.features
+        for message in messages {
+            do throws(APIError) {
+                let event = try KafkaMetricDecoder.event(from: message.value, features: features)
+                events.append(event)
+                seen.append((event.service, KafkaPartition(topic: message.topic, partition: message.partition)))
+                if !message.hasKey(event.service) {
+                    misKeyed += 1
+                    if let problem = keyCheck.firstProblem(of: message, service: event.service) {
+                        logger.warning("\(problem) (counted in vigil_kafka_miskeyed_messages_total; warned once)")
+                    }
+                }
+            } catch {
+                undecodable.append((message, error))
+            }
+        }
+        return (events, seen, undecodable, misKeyed)
     }
 
     /// Runs `work` until it succeeds, backing off between attempts. The first attempt always

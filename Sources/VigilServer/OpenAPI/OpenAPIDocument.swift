@@ -20,7 +20,8 @@ enum OpenAPIDocument {
                 "responses": {
                   "200": {"description": "The score", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Result"}}}},
                   "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Invalid"},
-                  "413": {"$ref": "#/components/responses/Invalid"}, "415": {"$ref": "#/components/responses/Invalid"}
+                  "413": {"$ref": "#/components/responses/Invalid"}, "415": {"$ref": "#/components/responses/Invalid"},
+                  "503": {"$ref": "#/components/responses/ModelUnavailable"}
                 }
               }
             },
@@ -33,7 +34,8 @@ enum OpenAPIDocument {
                 "responses": {
                   "200": {"description": "The result", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DetectResponse"}}}},
                   "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Invalid"},
-                  "413": {"$ref": "#/components/responses/Invalid"}, "415": {"$ref": "#/components/responses/Invalid"}
+                  "413": {"$ref": "#/components/responses/Invalid"}, "415": {"$ref": "#/components/responses/Invalid"},
+                  "503": {"$ref": "#/components/responses/ModelUnavailable"}
                 }
               }
             },
@@ -49,7 +51,8 @@ enum OpenAPIDocument {
                 "responses": {
                   "200": {"description": "Results in order", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BatchResponse"}}}},
                   "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Invalid"},
-                  "413": {"$ref": "#/components/responses/Invalid"}, "415": {"$ref": "#/components/responses/Invalid"}
+                  "413": {"$ref": "#/components/responses/Invalid"}, "415": {"$ref": "#/components/responses/Invalid"},
+                  "503": {"$ref": "#/components/responses/ModelUnavailable"}
                 }
               }
             },
@@ -120,7 +123,8 @@ enum OpenAPIDocument {
               "bearer": {"type": "http", "scheme": "bearer", "description": "Only when VIGIL_API_TOKEN is set: its value, compared in constant time."}
             },
             "responses": {
-              "Invalid": {"description": "The request was refused", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+              "Invalid": {"description": "The request was refused", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+              "ModelUnavailable": {"description": "No model is loaded (still loading, or failed to load), and the request names features the fallback does not read: send it again later", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             },
             "schemas": {
               "Value": {"type": "number", "minimum": -1e12, "maximum": 1e12, "description": "a metric value: finite, within ±1e12"},

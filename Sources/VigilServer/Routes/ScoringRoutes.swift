@@ -17,7 +17,12 @@ struct ScoringRoutes: Sendable {
     func predict(_ request: Request) async throws -> Response {
         var request = request
         let body = try await request.jsonBody(limit: configuration.bodyLimit).value!
-        let values = try RequestFields(body).vector(features: pipeline.features)
+        let values: [Double]
+        do {
+            values = try RequestFields(body).vector(features: pipeline.features)
+        } catch {
+            throw pipeline.withoutModel(error)
+        }
         return .json(pipeline.predict(values).json())
     }
 
@@ -25,7 +30,12 @@ struct ScoringRoutes: Sendable {
     func detect(_ request: Request) async throws -> Response {
         var request = request
         let body = try await request.jsonBody(limit: configuration.bodyLimit).value!
-        let event = try RequestFields(body).metricEvent(features: pipeline.features)
+        let event: MetricEvent
+        do {
+            event = try RequestFields(body).metricEvent(features: pipeline.features)
+        } catch {
+            throw pipeline.withoutModel(error)
+        }
         let result = try await pipeline.detect(event)
         return .json("{\"success\":true,\"result\":\(result.json())}")
     }
@@ -50,8 +60,8 @@ struct ScoringRoutes: Sendable {
                 if fields.object["metric"] != nil { return .event(try fields.metricEvent(features: features)) }
                 return .vector(try fields.vector(features: features))
             } catch {
-                guard let lines else { throw error }
-                var located = error
+                guard let lines else { throw pipeline.withoutModel(error) }
+                var located = pipeline.withoutModel(error)
                 located.message += " (line \(lines[index]) of the NDJSON body)"
                 throw located
             }
