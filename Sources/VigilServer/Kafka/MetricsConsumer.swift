@@ -28,7 +28,7 @@ struct MetricsConsumer: Service {
     /// per service, when producers key by service) is kept.
     var lanes = max(2, ProcessInfo.processInfo.activeProcessorCount)
     /// How long a shutdown waits to leave the group (see ``AlertPublisher/shutdownWait``).
-    static let shutdownWait: Duration = .seconds(4)
+    static let shutdownWait: Duration = .seconds(3)
 
     func run() async throws {
         var assigned: [KafkaPartition] = []
