@@ -134,6 +134,37 @@ import VigilServer
         #expect(stored.map(\.count) == [1])
     }
 
+    /// A batch the store refused, sent again (a client retrying its 500), is judged as it was
+    /// the first time: its events moved their services' state on when scored, and scoring them
+    /// again would judge the first against the last one's state.
+    @Test func aResentBatchIsJudgedAsItWasTheFirstTime() async throws {
+        let critical = try #require(TestService.cpu(flaggedAs: .critical))
+        let start = 1_764_072_000_000.0
+        let before = [
+            MetricEvent(
+                timestamp: start, service: "db", metric: "cpu_usage", value: 50,
+                tags: ["memory_usage": 50, "disk_io": 50, "network_io": 50, "response_time": 50])
+        ]
+        // One metric each: the first is judged with the memory reading before the batch.
+        let batch = [
+            MetricEvent(timestamp: start + 60_000, service: "db", metric: "cpu_usage", value: critical),
+            MetricEvent(timestamp: start + 120_000, service: "db", metric: "memory_usage", value: 400),
+        ]
+        let reference = try TestService.make()
+        _ = try await reference.pipeline.detect(batch: before)
+        let once = try await reference.pipeline.detect(batch: batch)
+
+        let service = try TestService.make()
+        let database = try DatabaseQueue(path: service.configuration.alertDatabasePath)
+        _ = try await service.pipeline.detect(batch: before)
+        try await database.write { try $0.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON alert BEGIN SELECT RAISE(ABORT, 'disk full'); END") }
+        await #expect(throws: (any Error).self) { try await service.pipeline.detect(batch: batch) }
+        try await database.write { try $0.execute(sql: "DROP TRIGGER refuse") }
+        let resent = try await service.pipeline.detect(batch: batch)
+        #expect(resent.map(\.score.reconstructionError) == once.map(\.score.reconstructionError))
+        #expect(resent[0].alertID != nil)
+    }
+
     /// With `--alert-k-of-n`, the alert describes the worst anomaly that made the incident
     /// persistent, not the one that completed it; it is timed at the first and counts them all.
     @Test func aPersistentAlertDescribesItsWorstAnomaly() async throws {

@@ -1,6 +1,6 @@
 /// One observation of one metric of one service: the seed's ML-service body
 /// (`{timestamp, service, metric, value, tags?}`), validated.
-public struct MetricEvent: Sendable, Equatable {
+public struct MetricEvent: Sendable, Hashable {
     /// Milliseconds since the Unix epoch.
     public var timestamp: Double
     public var service: String

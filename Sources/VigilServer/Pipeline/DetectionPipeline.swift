@@ -18,6 +18,8 @@ public final class DetectionPipeline: Sendable {
     private let predictFallback: RangeExcessDetector
     private let fallbackAssembler: FeatureAssembler
     private let policy: Mutex<AlertPolicy>
+    /// The scores of events whose alerts the store refused, for their resend.
+    private let refusedScores = RefusedScores()
     private let logger: Logger
     /// Whether new alerts wait in the Kafka outbox.
     let outboxEnabled: Bool
@@ -84,8 +86,23 @@ public final class DetectionPipeline: Sendable {
     /// Folds `events`, in order, into their services' vectors, scores them together and applies
     /// the alert policy: the same results as one ``detect(_:)`` per event, with one model pass
     /// and one store transaction for the lot.
+    /// When the store refuses the alerts, the scores are kept for a resend of the same events
+    /// (see ``RefusedScores``).
     public func detect(batch events: [MetricEvent]) async throws -> [DetectionResult] {
-        try await raiseAlerts(for: events, scored: score(batch: events))
+        let kept = refusedScores.take(events)
+        var results: [DetectionResult]
+        if kept.contains(where: { $0 == nil }) {
+            var fresh = score(batch: events.indices.filter { kept[$0] == nil }.map { events[$0] }).makeIterator()
+            results = kept.map { $0 ?? fresh.next()! }
+        } else {
+            results = kept.map { $0! }
+        }
+        do {
+            return try await raiseAlerts(for: events, scored: results)
+        } catch {
+            refusedScores.keep(events, results)
+            throw error
+        }
     }
 
     /// The first half of ``detect(batch:)``: folds `events` into their services' vectors and
