@@ -167,6 +167,10 @@ import VigilServer
             #expect(text.contains("vigil_kafka_messages_total{result=\"processed\"} 2"))
             #expect(text.contains("vigil_kafka_messages_total{result=\"dead_lettered\"} 2"))
             #expect(text.contains("vigil_kafka_miskeyed_messages_total 0"))
+            #expect(text.contains("vigil_kafka_connected{client=\"producer\"} 1"), "\(text)")
+            #expect(text.contains("vigil_kafka_connected{client=\"consumer\"} 1"))
+            #expect(text.contains("vigil_kafka_consumer_stalled 0"))
+            #expect(text.contains("vigil_model_load_failed 0"))
             #expect(text.contains("vigil_kafka_consumer_lag_messages{topic=\"metrics\""))
         }
     }

@@ -48,12 +48,15 @@ import VigilServer
             #expect((failing["error"] as? String)?.contains("the latest write failed: disk full") == true, "\(failing)")
             #expect(failing["overall"] as? String == "degraded")
             #expect(try await client.get("/ready").status == .ok)
-            #expect(try await client.get("/metrics").text.contains("vigil_alert_store_failures_total 1"))
+            let metrics = try await client.get("/metrics").text
+            #expect(metrics.contains("vigil_alert_store_failures_total 1"))
+            #expect(metrics.contains("vigil_alert_store_writable 0"), "\(metrics)")
             try await database.write { try $0.execute(sql: "DROP TRIGGER refuse") }
             let stored = try await client.post(
                 "/api/v1/ml/detect", json: metric(service: "db", value: critical, timestamp: 1_764_072_060_000, tags: tags))
             #expect(stored.status == .ok)
             #expect(try await store()["status"] as? String == "ok")
+            #expect(try await client.get("/metrics").text.contains("vigil_alert_store_writable 1"))
         }
     }
 
@@ -118,6 +121,7 @@ import VigilServer
             let health = try await client.get("/health").object["model"] as! [String: Any]
             #expect(health["generation"] as? Int == 1)
             #expect((health["last_error"] as? String)?.contains("<model>") == true)
+            #expect(try await client.get("/metrics").text.contains("vigil_model_load_failed 1"))
 
             // A good one replaces it atomically.
             var generator = SeededGenerator(seed: 8)
@@ -130,6 +134,7 @@ import VigilServer
             #expect((reloaded.object["model"] as! [String: Any])["generation"] as? Int == 2)
             // The refused bundle's error is history once a bundle loads.
             #expect((try await client.get("/health").object["model"] as! [String: Any])["last_error"] == nil)
+            #expect(try await client.get("/metrics").text.contains("vigil_model_load_failed 0"))
         }
     }
 

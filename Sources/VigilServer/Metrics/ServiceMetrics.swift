@@ -107,6 +107,33 @@ public final class ServiceMetrics: Sendable {
         kafkaMessageCounters[result]?.increment(by: Int64(count))
     }
 
+    /// Sets the gauges an operator alerts on: whether the latest model load or reload failed
+    /// (the previous model, or the fallback, serving meanwhile) and whether the alert store can
+    /// write.
+    func recordState(modelLoadFailed: Bool, storeWritable: Bool) {
+        registry.makeGauge(
+            descriptor: .init(
+                metricName: "vigil_model_load_failed", unitName: "", helpText: "1 when the latest model load or reload failed, until one succeeds")
+        ).set(Double(modelLoadFailed ? 1 : 0))
+        registry.makeGauge(
+            descriptor: .init(metricName: "vigil_alert_store_writable", unitName: "", helpText: "0 while the alert store's latest write failed")
+        ).set(Double(storeWritable ? 1 : 0))
+    }
+
+    /// Sets whether the Kafka clients reach their brokers (1: connected) and whether the
+    /// consumer is stalled on a message (1: retrying; see `/health`'s `kafka.consumer_stalled`).
+    func recordKafkaState(producerConnected: Bool, consumerConnected: Bool?, consumerStalled: Bool) {
+        let descriptor = MetricNameDescriptor(metricName: "vigil_kafka_connected", unitName: "", helpText: "1 when the client's brokers answer")
+        registry.makeGauge(descriptor: descriptor, labels: [("client", "producer")]).set(Double(producerConnected ? 1 : 0))
+        if let consumerConnected {
+            registry.makeGauge(descriptor: descriptor, labels: [("client", "consumer")]).set(Double(consumerConnected ? 1 : 0))
+            registry.makeGauge(
+                descriptor: .init(
+                    metricName: "vigil_kafka_consumer_stalled", unitName: "", helpText: "1 while the consumer retries instead of going on")
+            ).set(Double(consumerStalled ? 1 : 0))
+        }
+    }
+
     /// Counts batches whose alerts the store refused (a full disk, a read-only file system).
     func recordStoreFailure() {
         registry.makeCounter(

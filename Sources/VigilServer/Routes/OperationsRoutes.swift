@@ -17,7 +17,13 @@ struct OperationsRoutes: Sendable {
                 let lag = await kafka.consumer?.lag() ?? [:]
                 pipeline.metrics.recordKafka(
                     queueDepth: kafka.producer.queueDepth, outbox: outbox, lag: lag, assigned: kafka.consumer?.assignment ?? [])
+                pipeline.metrics.recordKafkaState(
+                    producerConnected: kafka.producer.brokerState == .connected,
+                    consumerConnected: kafka.consumer.map { $0.brokerState == .connected },
+                    consumerStalled: kafka.consumerStall.problem != nil)
             }
+            pipeline.metrics.recordState(
+                modelLoadFailed: pipeline.models.snapshot.lastError != nil, storeWritable: pipeline.store.writeProblem == nil)
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: pipeline.metrics.exposition(model: pipeline.models.current))))
