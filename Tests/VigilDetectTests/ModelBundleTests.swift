@@ -4,8 +4,8 @@ import VigilDetect
 import VigilML
 
 @Suite struct ModelBundleTests {
-    private func smallBundle(perFeatureEvidence: Bool = false) throws -> ModelBundle {
-        var generator = SeededGenerator(seed: 3)
+    private func smallBundle(perFeatureEvidence: Bool = false, seed: UInt64 = 3) throws -> ModelBundle {
+        var generator = SeededGenerator(seed: seed)
         let data = SeedProfile.generate(samples: 400, generator: &generator)
         var trainer = DetectorTrainer()
         trainer.perFeatureEvidence = perFeatureEvidence
@@ -27,6 +27,25 @@ import VigilML
         try bundle.save(to: path)
         let siblings = try FileManager.default.contentsOfDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path)
         #expect(siblings == ["model"])
+    }
+
+    /// The manifest of one save with the weights of another (same architecture, so every shape
+    /// fits) is refused: each file is whole, but together they are no model.
+    @Test func filesOfTwoSavesAreNotMixed() throws {
+        let first = Fixtures.temporaryDirectory() + "/first"
+        let second = Fixtures.temporaryDirectory() + "/second"
+        try smallBundle().save(to: first)
+        try smallBundle(seed: 4).save(to: second)
+        _ = try ModelBundle.load(from: first)
+        try FileManager.default.removeItem(atPath: first + "/model.safetensors")
+        try FileManager.default.copyItem(atPath: second + "/model.safetensors", toPath: first + "/model.safetensors")
+        do {
+            _ = try ModelBundle.load(from: first)
+            Issue.record("the mixed bundle loaded")
+        } catch {
+            guard case .invalidManifest(_, let reason) = error else { Issue.record("\(error)"); return }
+            #expect(reason.contains("'weights_fingerprint' does not match model.safetensors"), "\(reason)")
+        }
     }
 
     /// Writes a good bundle, lets `damage` break it, and returns the load error.

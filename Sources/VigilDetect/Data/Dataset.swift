@@ -76,20 +76,15 @@ public struct Dataset: Sendable, Equatable {
     /// A 64-bit FNV-1a digest of the feature names and values, recorded in a model's metadata so
     /// a user can tell which data a model was trained on.
     public var fingerprint: String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix(_ byte: UInt8) {
-            hash ^= UInt64(byte)
-            hash &*= 0x100_0000_01b3
-        }
+        var digest = FNV1a64()
         for name in features {
-            for byte in name.utf8 { mix(byte) }
-            mix(0)
+            digest.mix(name.utf8)
+            digest.mix(0)
         }
         for value in values.values {
             let bits = value.bitPattern
-            for shift in stride(from: 0, to: 32, by: 8) { mix(UInt8(truncatingIfNeeded: bits >> UInt32(shift))) }
+            for shift in stride(from: 0, to: 32, by: 8) { digest.mix(UInt8(truncatingIfNeeded: bits >> UInt32(shift))) }
         }
-        let hex = String(hash, radix: 16)
-        return "fnv1a64:" + String(repeating: "0", count: 16 - hex.count) + hex
+        return digest.text
     }
 }

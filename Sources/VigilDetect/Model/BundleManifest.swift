@@ -17,6 +17,9 @@ struct BundleManifest: Codable {
     var seasonal: SeasonalProfile?
     var calibration: Calibration?
     var training: TrainingMetadata
+    /// The FNV-1a digest of `model.safetensors` as saved with this manifest, so that the files of
+    /// two saves are not mixed unnoticed; absent in bundles written before it existed.
+    var weightsFingerprint: String?
 
     enum CodingKeys: String, CodingKey {
         case features, window, architecture, scaler, calibration, training
@@ -25,6 +28,7 @@ struct BundleManifest: Codable {
         case robust = "robust_profile"
         case seasonal = "seasonal_profile"
         case featureMeans = "feature_means"
+        case weightsFingerprint = "weights_fingerprint"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -40,6 +44,7 @@ struct BundleManifest: Codable {
         try container.encodeIfPresent(seasonal, forKey: .seasonal)
         try container.encode(calibration, forKey: .calibration)
         try container.encode(training, forKey: .training)
+        try container.encodeIfPresent(weightsFingerprint, forKey: .weightsFingerprint)
     }
 
     /// Just the version, decoded first so an unknown version is reported as such rather than

@@ -27,11 +27,25 @@ extension ModelBundle {
             throw .weights(path: weightsPath, error)
         }
         let network = try buildNetwork(manifest.architecture, tensors: tensors, path: weightsPath)
+        // Last: a damaged weights file is named for what is wrong in it, above.
+        if let expected = manifest.weightsFingerprint, expected != fingerprint(of: weightsData) {
+            throw .invalidManifest(
+                path: manifestPath,
+                reason:
+                    "field 'weights_fingerprint' does not match \(weightsFileName): the two files come from different saves (copy a bundle's directory whole)"
+            )
+        }
         return ModelBundle(
             features: manifest.features, window: manifest.window ?? .none, network: network, scaler: manifest.scaler,
             featureMeans: manifest.featureMeans, robust: manifest.robust, seasonal: manifest.seasonal,
             calibration: manifest.calibration,
             training: manifest.training, vigilVersion: manifest.vigilVersion)
+    }
+
+    private static func fingerprint(of weights: Data) -> String {
+        var digest = FNV1a64()
+        digest.mix(weights)
+        return digest.text
     }
 
     private static func readFile(_ path: String) throws(BundleError) -> Data {
@@ -219,9 +233,11 @@ extension ModelBundle {
     /// directory, which then replaces `path` in one rename. A crash mid-save leaves the old
     /// bundle (or none) and a stray temporary directory, never half a bundle.
     public func save(to path: String) throws(BundleError) {
+        let weightsData = Safetensors.encode(tensors, metadata: ["format": "vigil", "format_version": "\(requiredFormatVersion)"])
         let manifest = BundleManifest(
             formatVersion: requiredFormatVersion, vigilVersion: vigilVersion, features: features, window: window, architecture: network.architecture,
-            scaler: scaler, featureMeans: featureMeans, robust: robust, seasonal: seasonal, calibration: calibration, training: training)
+            scaler: scaler, featureMeans: featureMeans, robust: robust, seasonal: seasonal, calibration: calibration, training: training,
+            weightsFingerprint: Self.fingerprint(of: weightsData))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let manifestData: Data
@@ -230,7 +246,6 @@ extension ModelBundle {
         } catch {
             throw .writeFailed(path: path, reason: "cannot encode model.json: \(error)")
         }
-        let weightsData = Safetensors.encode(tensors, metadata: ["format": "vigil", "format_version": "\(requiredFormatVersion)"])
         try AtomicDirectory.write(
             to: path, files: [Self.manifestFileName: manifestData + Data("\n".utf8), Self.weightsFileName: weightsData])
     }
