@@ -89,13 +89,12 @@ public final class DetectionPipeline: Sendable {
     /// When the store refuses the alerts, the scores are kept for a resend of the same events
     /// (see ``RefusedScores``).
     public func detect(batch events: [MetricEvent]) async throws -> [DetectionResult] {
-        let kept = refusedScores.take(events)
         var results: [DetectionResult]
-        if kept.contains(where: { $0 == nil }) {
+        if let kept = refusedScores.take(events) {
             var fresh = score(batch: events.indices.filter { kept[$0] == nil }.map { events[$0] }).makeIterator()
             results = kept.map { $0 ?? fresh.next()! }
         } else {
-            results = kept.map { $0! }
+            results = score(batch: events)
         }
         do {
             return try await raiseAlerts(for: events, scored: results)

@@ -22,11 +22,13 @@ final class RefusedScores: Sendable {
         }
     }
 
-    /// The kept score of each of `events` (`nil` where none is kept), each taken out.
-    func take(_ events: [MetricEvent]) -> [DetectionResult?] {
+    /// The kept score of each of `events` (`nil` where none is kept), each taken out; `nil`
+    /// when none is kept at all (the usual case, without a lookup per event).
+    func take(_ events: [MetricEvent]) -> [DetectionResult?]? {
         kept.withLock { kept in
-            guard !kept.isEmpty else { return [DetectionResult?](repeating: nil, count: events.count) }
-            return events.map { kept.removeValue(forKey: $0) }
+            guard !kept.isEmpty else { return nil }
+            let found = events.map { kept.removeValue(forKey: $0) }
+            return found.contains { $0 != nil } ? found : nil
         }
     }
 }
