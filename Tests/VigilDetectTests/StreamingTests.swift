@@ -159,8 +159,8 @@ import VigilDetect
         let points: [(cpu: Double, confidence: Double)?] = [(500, 0.95), nil, (130, 0.3), (140, 0.4)]
         let actions = points.enumerated().map { minute, point in
             let time = Double(minute) * 60_000
-            return policy.observe(
-                service: "a", anomaly: point.map { Self.anomaly(cpu: $0.cpu, confidence: $0.confidence, at: time) }, timestamp: time)
+            let alert = point.map { Self.anomaly(cpu: $0.cpu, confidence: $0.confidence, at: time) }
+            return policy.observe(service: "a", anomaly: alert?.severity, timestamp: time) { alert! }
         }
         #expect(actions.dropLast().allSatisfy { $0 == .none })
         guard case .open(let alert) = actions.last else {
@@ -176,6 +176,32 @@ import VigilDetect
         // Once opened, the incident's next anomaly counts on it.
         policy.opened("x", service: "a", at: alert.timestamp, lastSeen: alert.lastSeen, severity: alert.severity)
         #expect(policy.observe(service: "a", severity: .medium, timestamp: 240_000) == .repeat(alertID: "x"))
+    }
+
+    /// Anomalies an earlier alert counted do not count again towards the next one: an incident
+    /// that ends and a new one starting within the k-of-n window are two alerts, not three.
+    @Test func anomaliesAnEarlierAlertCountedDoNotOpenTheNext() {
+        var policy = AlertPolicy(cooldown: 900_000, persistence: (k: 3, n: 6))
+        func at(_ minute: Int, _ severity: Severity?) -> AlertPolicy.Action {
+            let time = Double(minute) * 60_000
+            return policy.observe(service: "a", anomaly: severity, timestamp: time) { Self.anomaly(cpu: 500, confidence: 0.95, at: time) }
+        }
+        for minute in [0, 5] { #expect(at(minute, .critical) == .none) }
+        guard case .open(let first) = at(10, .critical) else {
+            Issue.record("the first incident did not open")
+            return
+        }
+        policy.opened("x", service: "a", at: first.timestamp, lastSeen: first.lastSeen, severity: first.severity)
+        for minute in [15, 20, 25] { #expect(at(minute, nil) == .none) }
+        // Minutes 5 and 10 are still in the window, but alert x counted them.
+        #expect(at(30, .critical) == .none)
+        #expect(at(35, .critical) == .none)
+        guard case .open(let second) = at(40, .critical) else {
+            Issue.record("the second incident did not open")
+            return
+        }
+        #expect(second.timestamp == 30 * 60_000)
+        #expect(second.count == 3)
     }
 
     /// The alert an anomalous CPU reading of service `a` would open.
@@ -205,12 +231,12 @@ extension AlertPolicy {
 
     /// Feeds the policy an anomaly of `severity` (an alert of that severity), or a normal point.
     mutating func observe(service: String, severity: Severity?, timestamp: Double) -> Decision {
-        let anomaly = severity.map { severity in
+        let describe = {
             var alert = AlertPolicyTests.anomaly(cpu: 100, confidence: 0.5, at: timestamp)
-            alert.severity = severity
+            alert.severity = severity ?? .medium
             return alert
         }
-        switch observe(service: service, anomaly: anomaly, timestamp: timestamp) {
+        switch observe(service: service, anomaly: severity, timestamp: timestamp, describe: describe) {
         case .none: return .none
         case .open(let alert): return .open(severity: alert.severity)
         case .repeat(let id): return .repeat(alertID: id)

@@ -46,8 +46,9 @@ public struct AlertPolicy: Sendable {
     }
 
     private var openAlerts: [String: OpenAlert] = [:]
-    /// Each service's last `n` points (the alert each would open when anomalous) under persistence.
-    private var recent: [String: (points: [Alert?], latest: Double)] = [:]
+    /// Each service's last `n` points under persistence: their times, and the alert each would
+    /// open when anomalous.
+    private var recent: [String: (points: [(alert: Alert?, timestamp: Double)], latest: Double)] = [:]
 
     public init(cooldown: Double = 900_000, persistence: (k: Int, n: Int)? = nil, capacity: Int = 100_000) {
         self.cooldown = cooldown
@@ -55,27 +56,30 @@ public struct AlertPolicy: Sendable {
         self.capacity = capacity
     }
 
-    /// What to do with a point of `service` at `timestamp` (milliseconds): `anomaly` is the
-    /// alert it would open when it is anomalous, `nil` when it is normal.
-    public mutating func observe(service: String, anomaly: Alert?, timestamp: Double) -> Action {
-        var opening = anomaly
+    /// What to do with a point of `service` at `timestamp` (milliseconds): `anomaly` is its
+    /// severity when it is anomalous, `nil` when it is normal; `describe` makes the alert it would
+    /// open, called only when one is needed (an opening, or a point kept for persistence).
+    public mutating func observe(service: String, anomaly severity: Severity?, timestamp: Double, describe: () -> Alert) -> Action {
         if let persistence {
             var window = recent[service] ?? ([], timestamp)
-            window.points.append(anomaly)
+            window.points.append((severity.map { _ in describe() }, timestamp))
             if window.points.count > persistence.n { window.points.removeFirst(window.points.count - persistence.n) }
             window.latest = max(window.latest, timestamp)
             if recent[service] == nil { recent.makeRoom(capacity: capacity) { $0.latest } }
             recent[service] = window
-            opening = Self.persistent(window.points.compactMap { $0 }, k: persistence.k)
         }
-        guard let severity = anomaly?.severity else { return .none }
+        guard let severity else { return .none }
         if let open = openAlerts[service], timestamp > open.openedAt - cooldown, timestamp <= open.lastSeen + cooldown {
             openAlerts[service]!.lastSeen = max(open.lastSeen, timestamp)
             guard severity > open.severity else { return .repeat(alertID: open.id) }
             openAlerts[service]!.severity = severity
             return .escalate(alertID: open.id, previous: open.severity)
         }
-        return opening.map { .open($0) } ?? .none
+        guard let persistence else { return .open(describe()) }
+        // Anomalies an earlier alert counted are its own, not the start of a new incident.
+        let countedBefore = openAlerts[service]?.lastSeen ?? -.infinity
+        let anomalies = recent[service]!.points.compactMap { point in point.timestamp > countedBefore ? point.alert : nil }
+        return Self.persistent(anomalies, k: persistence.k).map { .open($0) } ?? .none
     }
 
     /// The alert `anomalies` open when at least `k`: the worst (the most severe, then the highest
@@ -129,14 +133,15 @@ public struct AlertPolicy: Sendable {
         if openAlerts[service]?.id == id, openAlerts[service]!.severity == severity { openAlerts[service]!.severity = previous }
     }
 
-    /// Takes back the latest points observed of each service (`counts`: how many) under
-    /// persistence, when the batch they came in could not be stored and will be observed again.
-    /// Points a full window had dropped for them are not brought back: the window is shorter
-    /// until new points fill it.
-    public mutating func withdrawLatestPoints(_ counts: [String: Int]) {
+    /// Takes back the points observed under persistence for `points` (each service's event
+    /// times), when the batch they came in could not be stored and will be observed again. A
+    /// point another batch added meanwhile stays. Points a full window had dropped for them are
+    /// not brought back: the window is shorter until new points fill it.
+    public mutating func withdrawPoints(_ points: [(service: String, timestamp: Double)]) {
         guard persistence != nil else { return }
-        for (service, count) in counts where recent[service] != nil {
-            recent[service]!.points.removeLast(min(count, recent[service]!.points.count))
+        for (service, timestamp) in points {
+            guard let index = recent[service]?.points.lastIndex(where: { $0.timestamp == timestamp }) else { continue }
+            recent[service]!.points.remove(at: index)
         }
     }
 

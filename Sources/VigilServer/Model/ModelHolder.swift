@@ -45,19 +45,18 @@ public final class ModelHolder: Sendable {
         _ bundle: ModelBundle, path: String, source: ModelSource, prepare: (FeatureAssembler) -> Void = { _ in }
     ) throws(BundleError) -> ServingModel {
         let detector = try AnomalyDetector(bundle: bundle, path: path)
+        // The assembler is made (and prepared: reading a saved state can take seconds) outside
+        // the lock, which every request takes to find the model in service.
+        let previous = current?.assembler
+        let assembler: FeatureAssembler
+        if let previous, previous.features == bundle.features, previous.window == bundle.window, previous.defaults == bundle.featureMeans {
+            assembler = previous  // the same model again: nothing to copy, no update lost meanwhile
+        } else {
+            assembler = FeatureAssembler(
+                features: bundle.features, defaults: bundle.featureMeans, staleness: staleness, window: bundle.window, carryingStateOf: previous)
+            prepare(assembler)
+        }
         return state.withLock { state in
-            let previous = state.model?.assembler
-            let assembler: FeatureAssembler
-            if let previous, previous.features == bundle.features, previous.window == bundle.window,
-                previous.defaults == bundle.featureMeans
-            {
-                assembler = previous  // the same model again: nothing to copy, no update lost meanwhile
-            } else {
-                assembler = FeatureAssembler(
-                    features: bundle.features, defaults: bundle.featureMeans, staleness: staleness, window: bundle.window,
-                    carryingStateOf: previous)
-                prepare(assembler)
-            }
             state.generation += 1
             let model = ServingModel(
                 detector: detector, source: source, path: path, generation: state.generation, loadedAt: Date(), assembler: assembler)

@@ -170,7 +170,7 @@ public final class DetectionPipeline: Sendable {
                     // service's next anomalies as their repeats; the escalations did not happen, and
                     // the repeats' cooldown runs from the sightings the store holds.
                     self.policy.withLock { policy in
-                        policy.withdrawLatestPoints(Dictionary(events.map { ($0.service, 1) }, uniquingKeysWith: +))
+                        policy.withdrawPoints(events.map { ($0.service, $0.timestamp) })
                         for alert in changes.opened { policy.withdraw(alert.id, service: alert.service) }
                         for (id, before) in changes.sightingsBefore { policy.withdrawSightings(of: id, service: before.service, to: before.lastSeen) }
                         for escalation in changes.escalations.reversed() {
@@ -201,18 +201,17 @@ public final class DetectionPipeline: Sendable {
         var changes = AlertChanges()
         for (index, event) in events.enumerated() where results[index].score.isAnomaly || policy.persistence != nil {
             let result = results[index]
-            let anomaly =
-                result.score.isAnomaly
-                ? Alert(id: "", event: event, score: result.score, features: result.features, modelType: result.modelType) : nil
+            let severity = result.score.isAnomaly ? Severity(confidence: result.score.confidence) : nil
+            func describe() -> Alert { Alert(id: "", event: event, score: result.score, features: result.features, modelType: result.modelType) }
             let lastSeen = policy.lastSeen(of: event.service)
-            switch policy.observe(service: event.service, anomaly: anomaly, timestamp: event.timestamp) {
+            switch policy.observe(service: event.service, anomaly: severity, timestamp: event.timestamp, describe: describe) {
             case .none:
                 continue
             case .repeat(let id):
                 changes.countRepeat(of: id, event: event, index: index, lastSeenBefore: lastSeen)
             case .escalate(let id, let previous):
                 changes.countRepeat(of: id, event: event, index: index, lastSeenBefore: lastSeen)
-                var alert = anomaly!
+                var alert = describe()
                 alert.id = id
                 changes.escalations.append(AlertChanges.Escalation(alert: alert, previous: previous))
             case .open(var alert):
