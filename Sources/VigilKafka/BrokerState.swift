@@ -24,12 +24,6 @@ public enum BrokerState: Sendable, Equatable, CustomStringConvertible {
 /// broker answering a metadata request does not mean messages get through.
 final class BrokerStateBox: Sendable {
     private let current = Mutex((state: BrokerState.connecting, changes: 0, fromTraffic: false))
-    /// The client's `bootstrap.servers`, to name in ``allBrokersDown()``.
-    let bootstrapServers: String
-
-    init(bootstrapServers: String) {
-        self.bootstrapServers = bootstrapServers
-    }
 
     var state: BrokerState { current.withLock { $0.state } }
 
@@ -42,9 +36,11 @@ final class BrokerStateBox: Sendable {
     }
 
     /// librdkafka reported every broker down. Its own reason ("2/2 brokers are down") counts
-    /// the group coordinator's connection as a broker, which misleads with a single broker.
+    /// the group coordinator's connection as a broker, which misleads with a single broker. The
+    /// addresses are not in the text (it shows in `/health`, which needs no token); librdkafka's
+    /// log lines name each one tried.
     func allBrokersDown() {
-        set(.failing("no broker answers (bootstrap.servers \(bootstrapServers))"))
+        set(.failing("no broker of bootstrap.servers answers (the log names each address tried)"))
     }
 
     /// A probe's answer: sets `new` unless the state changed after `changes` (see ``versioned``)

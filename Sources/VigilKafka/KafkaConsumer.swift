@@ -30,7 +30,7 @@ public final class KafkaConsumer: Sendable {
         if configuration["auto.commit.interval.ms"] == nil { configuration["auto.commit.interval.ms"] = "500" }
         if configuration["auto.offset.reset"] == nil { configuration["auto.offset.reset"] = "earliest" }
         let conf = try configuration.makeConf()
-        let context = ConsumerContext(bootstrapServers: configuration["bootstrap.servers"] ?? "", log: log, onRevoke: onRevoke)
+        let context = ConsumerContext(log: log, onRevoke: onRevoke)
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(context).toOpaque())
         context.installCallbacks(on: conf)
         rd_kafka_conf_set_rebalance_cb(conf) { handle, error, partitions, opaque in
@@ -197,10 +197,9 @@ final class ConsumerContext: ClientContext {
     /// The group's committed offsets of assigned partitions not read yet (see
     /// ``KafkaConsumer/lag(timeout:)``), and how many rebalances came before them.
     let committed = Mutex<(offsets: [KafkaPartition: Int64], generation: Int)>(([:], 0))
-    let broker: BrokerStateBox
+    let broker = BrokerStateBox()
 
-    init(bootstrapServers: String, log: KafkaLogHandler?, onRevoke: @escaping @Sendable ([KafkaPartition]) -> Void) {
-        self.broker = BrokerStateBox(bootstrapServers: bootstrapServers)
+    init(log: KafkaLogHandler?, onRevoke: @escaping @Sendable ([KafkaPartition]) -> Void) {
         self.log = log
         self.onRevoke = onRevoke
     }

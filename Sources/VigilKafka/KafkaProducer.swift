@@ -25,7 +25,7 @@ public final class KafkaProducer: Sendable {
         if configuration["enable.idempotence"] == nil { configuration["enable.idempotence"] = "true" }
         if configuration["linger.ms"] == nil { configuration["linger.ms"] = "5" }
         let conf = try configuration.makeConf()
-        let router = DeliveryRouter(bootstrapServers: configuration["bootstrap.servers"] ?? "", log: log)
+        let router = DeliveryRouter(log: log)
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(router).toOpaque())
         router.installCallbacks(on: conf)
         rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
@@ -210,11 +210,10 @@ final class DeliveryOutcome: Sendable {
 final class DeliveryRouter: ClientContext {
     typealias Handler = @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void
     private let handlers = Mutex<(next: UInt64, pending: [UInt64: Handler])>((1, [:]))
-    let broker: BrokerStateBox
+    let broker = BrokerStateBox()
     let log: KafkaLogHandler?
 
-    init(bootstrapServers: String, log: KafkaLogHandler?) {
-        self.broker = BrokerStateBox(bootstrapServers: bootstrapServers)
+    init(log: KafkaLogHandler?) {
         self.log = log
     }
 

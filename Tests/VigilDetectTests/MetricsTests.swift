@@ -27,7 +27,10 @@ import VigilDetect
     @Test func aNaNScoreRanksHighestAndEndsTheSweeps() {
         #expect(RankingMetrics.rocAUC(scores: [0.1, .nan, 0.4], labels: [0, 1, 0]) == 1)
         #expect(RankingMetrics.averagePrecision(scores: [0.1, .nan, 0.4], labels: [0, 1, 0]) == 1)
-        let calibration = Calibration(errors: [0.1, .nan, 0.4, 0.2], labels: [0, 1, 0, 0])
+        // Calibration leaves the NaN out: its threshold is a number, from the errors that are.
+        let calibration = Calibration(errors: [0.1, .nan, 0.4, 0.2, 0.9], labels: [0, 1, 0, 0, 1])
         #expect(calibration?.validation?.f1 == 1)
+        #expect(abs((calibration?.threshold ?? .nan) - 0.65) < 1e-6)
+        #expect(Calibration(errors: [0.1, .nan], labels: [0, 1]) == nil)
     }
 }

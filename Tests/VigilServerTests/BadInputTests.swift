@@ -77,7 +77,7 @@ import VigilServer
             code: "invalid_field", field: "timestamp", mentions: "milliseconds since the epoch or ISO 8601 text"),
         Case(
             name: "unknown metric without feature tags", uri: "/api/v1/ml/detect", body: metric(metric: "temperature", value: 1),
-            status: .badRequest, code: "invalid_field", field: "metric", mentions: "not a feature"),
+            status: .badRequest, code: "unknown_metric", field: "metric", mentions: "not a feature"),
         Case(
             name: "non-numeric feature tag", uri: "/api/v1/ml/detect", body: metric(value: 1, tags: "{\"memory_usage\":\"lots\"}"),
             status: .badRequest, code: "invalid_field", field: "tags.memory_usage", mentions: "must be a number"),

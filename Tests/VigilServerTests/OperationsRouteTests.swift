@@ -37,8 +37,11 @@ import VigilServer
                 }
             }
             let tags = "{\"memory_usage\":50,\"disk_io\":50,\"network_io\":50,\"response_time\":50}"
-            try await database.write {
-                try $0.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON alert BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+            // A full disk refuses every write: the alerts' and /health's probe.
+            try await database.write { db in
+                try db.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON alert BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+                try db.execute(sql: "CREATE TABLE IF NOT EXISTS write_probe (at REAL NOT NULL)")
+                try db.execute(sql: "CREATE TRIGGER refuse_probe BEFORE INSERT ON write_probe BEGIN SELECT RAISE(ABORT, 'disk full'); END")
             }
             let refused = try await client.post(
                 "/api/v1/ml/detect", json: metric(service: "db", value: critical, timestamp: 1_764_072_000_000, tags: tags))
@@ -51,12 +54,16 @@ import VigilServer
             let metrics = try await client.get("/metrics").text
             #expect(metrics.contains("vigil_alert_store_failures_total 1"))
             #expect(metrics.contains("vigil_alert_store_writable 0"), "\(metrics)")
-            try await database.write { try $0.execute(sql: "DROP TRIGGER refuse") }
+            // The disk is freed: /health's probe finds out, before any alert is written.
+            try await database.write { db in
+                try db.execute(sql: "DROP TRIGGER refuse")
+                try db.execute(sql: "DROP TRIGGER refuse_probe")
+            }
+            #expect(try await store()["status"] as? String == "ok")
+            #expect(try await client.get("/metrics").text.contains("vigil_alert_store_writable 1"))
             let stored = try await client.post(
                 "/api/v1/ml/detect", json: metric(service: "db", value: critical, timestamp: 1_764_072_060_000, tags: tags))
             #expect(stored.status == .ok)
-            #expect(try await store()["status"] as? String == "ok")
-            #expect(try await client.get("/metrics").text.contains("vigil_alert_store_writable 1"))
         }
     }
 

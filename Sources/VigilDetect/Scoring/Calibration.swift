@@ -62,9 +62,12 @@ public struct Calibration: Sendable, Equatable, Codable {
 
     /// A calibration whose threshold maximises F1 on labeled `errors` (1 = anomalous).
     ///
-    /// Returns `nil` when the labels hold no anomaly, so no F1 can be computed.
+    /// Returns `nil` when the labels hold no anomaly, so no F1 can be computed. Errors that are
+    /// not numbers (NaN: values beyond what the model computes with) are left out.
     public init?(errors: [Float], labels: [UInt8]) {
         precondition(errors.count == labels.count && !errors.isEmpty, "errors and labels must pair up")
+        let numbers = errors.indices.filter { !errors[$0].isNaN }
+        let (errors, labels) = (numbers.map { errors[$0] }, numbers.map { labels[$0] })
         let positives = labels.reduce(0) { $0 + Int($1) }
         guard positives > 0 else { return nil }
         let runs = TiedRuns(errors, descending: true)

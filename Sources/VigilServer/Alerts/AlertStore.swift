@@ -112,6 +112,21 @@ public final class AlertStore: Sendable {
     /// Why the latest write failed, while no write has succeeded since; `nil` otherwise.
     public var writeProblem: String? { writeFailure.withLock { $0 } }
 
+    /// After a failed write, tries one small committed write (a row of its own table, which a
+    /// full disk or a read-only file system refuses like an alert) and clears ``writeProblem``
+    /// when it goes through: a quiet instance learns that the store recovered without waiting
+    /// for its next alert.
+    public func probeWrite() async {
+        guard writeProblem != nil else { return }
+        _ = try? await noting {
+            try await database.write { db in
+                try db.execute(sql: "CREATE TABLE IF NOT EXISTS write_probe (at REAL NOT NULL)")
+                try db.execute(sql: "DELETE FROM write_probe")
+                try db.execute(sql: "INSERT INTO write_probe (at) VALUES (?)", arguments: [Date().timeIntervalSince1970])
+            }
+        }
+    }
+
     /// Decides what to store inside the store's write (`decide`: the alert policy's step for a
     /// batch), then stores it as ``record(_:outbox:)`` does, and returns it. Writes are serialised,
     /// so decisions are committed in the order they were made: an escalation is never stored before

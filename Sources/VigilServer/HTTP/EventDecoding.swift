@@ -39,8 +39,12 @@ extension RequestFields {
             }
         }
         guard features.contains(metric) || !tags.isEmpty else {
-            throw .invalidField(
-                name("metric"), "'\(metric)' is not a feature of the model (\(features.joined(separator: ", "))) and no tag names one")
+            // Its own code: the same metric may be right for another model (see `withoutModel`).
+            throw APIError(
+                .badRequest, code: "unknown_metric",
+                message:
+                    "field '\(name("metric"))' '\(metric)' is not a feature of the model (\(features.joined(separator: ", "))) and no tag names one",
+                field: name("metric"))
         }
         return MetricEvent(timestamp: timestamp, service: service, metric: metric, value: value, tags: tags)
     }

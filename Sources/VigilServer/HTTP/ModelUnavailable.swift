@@ -14,10 +14,11 @@ extension DetectionPipeline {
             field: error.field)
     }
 
-    /// Whether `error` is about the features: one missing, or a metric that is none of them.
+    /// Whether `error` is about the features: one of the fallback's missing, or a metric that is
+    /// none of them (a malformed field is wrong whatever the model).
     func isFeatureProblem(_ error: APIError) -> Bool {
         guard let field = error.field else { return false }
         let name = field.split(separator: ".").last.map(String.init) ?? field
-        return (error.code == "missing_field" && Self.fallbackFeatures.contains(name)) || (error.code == "invalid_field" && name == "metric")
+        return (error.code == "missing_field" && Self.fallbackFeatures.contains(name)) || error.code == "unknown_metric"
     }
 }

@@ -87,7 +87,13 @@ struct MetricsConsumer: Service {
         // only for want of the model (loading, or failed to load). Wait for one rather than
         // dead-letter what may be good.
         var delay: Duration = .milliseconds(250)
-        while pipeline.models.current == nil, decoded.undecodable.contains(where: { pipeline.isFeatureProblem($0.error) }) {
+        while true {
+            // A model that arrived since the messages were decoded reads other features.
+            if decoded.features != pipeline.features {
+                decoded = decode(messages)
+                continue
+            }
+            guard pipeline.models.current == nil, decoded.undecodable.contains(where: { pipeline.isFeatureProblem($0.error) }) else { break }
             let status = pipeline.models.snapshot.status == .loading ? "the model is still loading" : "no model is loaded"
             stall.set(
                 "metric messages need the model's features and \(status); waiting for it (reload with SIGHUP or POST /api/v1/ml/model/reload)",
@@ -133,10 +139,11 @@ struct MetricsConsumer: Service {
     }
 
     /// `messages` read as metric events, each with its service's partition; the undecodable ones
-    /// with why; how many are not keyed by their service (the first is logged).
+    /// with why; how many are not keyed by their service (the first is logged); the features
+    /// they were read for.
     private func decode(_ messages: [KafkaMessage]) -> (
         events: [MetricEvent], seen: [(service: String, partition: KafkaPartition)], undecodable: [(message: KafkaMessage, error: APIError)],
-        misKeyed: Int
+        misKeyed: Int, features: [String]
     ) {
         var events: [MetricEvent] = []
         var seen: [(service: String, partition: KafkaPartition)] = []
@@ -158,7 +165,7 @@ struct MetricsConsumer: Service {
                 undecodable.append((message, error))
             }
         }
-        return (events, seen, undecodable, misKeyed)
+        return (events, seen, undecodable, misKeyed, features)
     }
 
     /// Runs `work` until it succeeds, backing off between attempts. The first attempt always

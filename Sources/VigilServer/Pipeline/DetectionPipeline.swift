@@ -89,8 +89,9 @@ public final class DetectionPipeline: Sendable {
     /// When the store refuses the alerts, the scores are kept for a resend of the same events
     /// (see ``RefusedScores``).
     public func detect(batch events: [MetricEvent]) async throws -> [DetectionResult] {
+        let generation = models.current?.generation ?? 0
         var results: [DetectionResult]
-        if let kept = refusedScores.take(events) {
+        if let kept = refusedScores.take(events, generation: generation) {
             var fresh = score(batch: events.indices.filter { kept[$0] == nil }.map { events[$0] }).makeIterator()
             results = kept.map { $0 ?? fresh.next()! }
         } else {
@@ -99,7 +100,7 @@ public final class DetectionPipeline: Sendable {
         do {
             return try await raiseAlerts(for: events, scored: results)
         } catch {
-            refusedScores.keep(events, results)
+            refusedScores.keep(events, results, generation: generation)
             throw error
         }
     }

@@ -22,6 +22,7 @@ struct OperationsRoutes: Sendable {
                     consumerConnected: kafka.consumer.map { $0.brokerState == .connected },
                     consumerStalled: kafka.consumerStall.problem != nil)
             }
+            await pipeline.store.probeWrite()
             pipeline.metrics.recordState(
                 modelLoadFailed: pipeline.models.snapshot.lastError != nil, storeWritable: pipeline.store.writeProblem == nil)
             return Response(
@@ -38,6 +39,7 @@ struct OperationsRoutes: Sendable {
         case .failure(let error):
             return (false, false, "{\"status\":\"error\",\"error\":\(JSONText.string("\(error)"))}")
         case .success:
+            await pipeline.store.probeWrite()
             guard let problem = pipeline.store.writeProblem else { return (true, true, "{\"status\":\"ok\"}") }
             return (true, false, "{\"status\":\"error\",\"error\":\(JSONText.string("the latest write failed: \(problem)"))}")
         }
