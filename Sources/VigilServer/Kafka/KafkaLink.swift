@@ -27,6 +27,11 @@ struct KafkaLink: Sendable {
             // the scorer fed: once the queue passes the cap, librdkafka pauses fetching until it
             // next reconsiders, and at 8 MiB the consumer sat idle for much of that pause.
             if configuration["queued.max.messages.kbytes"] == nil { configuration["queued.max.messages.kbytes"] = "32768" }
+            // The consumer does not poll while it waits for the alert store or a model (it says
+            // so in /health). Past librdkafka's default 5 minutes it would be put out of the
+            // group, and taken back with its services' state dropped: 30 minutes outlasts most
+            // such waits, and a member truly gone still leaves at the session timeout.
+            if configuration["max.poll.interval.ms"] == nil { configuration["max.poll.interval.ms"] = "1800000" }
             let services = partitionServices
             let leaving = leaving
             consumer = try KafkaConsumer(configuration: configuration, topics: [topic], log: log) { revoked in
