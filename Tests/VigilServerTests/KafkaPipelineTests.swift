@@ -25,6 +25,25 @@ import VigilServer
         }
     }
 
+    /// A service reading the `metrics` topic (of `partitions`) of a fresh mock cluster, a producer
+    /// to it, and the served model's assembler.
+    static func metricsFed(partitions: Int, group: String = "vigil-\(UUID().uuidString.prefix(8))") throws -> (
+        cluster: KafkaMockCluster, service: VigilService, producer: KafkaProducer, assembler: FeatureAssembler
+    ) {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("metrics", partitions: partitions)
+        let service = try Self.service(cluster, metrics: true, group: group)
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
+        return (cluster, service, producer, try #require(service.pipeline.models.current?.assembler))
+    }
+
+    /// Sends one metric of `service`, keyed by it, and waits until the assembler holds it.
+    static func feed(_ service: String, through producer: KafkaProducer, until assembler: FeatureAssembler) async throws {
+        let event = metric(service: service, value: 55, timestamp: 1_764_072_000_000)
+        _ = try await producer.send(KafkaOutgoingMessage(topic: "metrics", key: service, value: Array(event.utf8)))
+        #expect(try await waitUntil { assembler.serviceCount == 1 })
+    }
+
     /// Reads `count` messages of `topic` with a fresh group.
     static func read(_ topic: String, count: Int, from cluster: KafkaMockCluster, timeout: Duration = .seconds(30)) async throws -> [KafkaMessage] {
         let consumer = try KafkaConsumer(
@@ -211,17 +230,12 @@ import VigilServer
     /// A graceful stop keeps the state of the services fed through Kafka for the next start:
     /// leaving the group revokes the partitions, and that revocation must not drop it.
     @Test func aGracefulStopKeepsTheStateOfKafkaFedServices() async throws {
-        let cluster = try KafkaMockCluster()
-        try cluster.createTopic("metrics", partitions: 1)
-        let service = try Self.service(cluster, metrics: true)
-        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
-        let assembler = try #require(service.pipeline.models.current?.assembler)
+        let (cluster, service, producer, assembler) = try Self.metricsFed(partitions: 1)
         try await service.application().test(.live) { _ async throws in
-            let event = metric(service: "api", value: 55, timestamp: 1_764_072_000_000)
-            _ = try await producer.send(KafkaOutgoingMessage(topic: "metrics", key: "api", value: Array(event.utf8)))
-            #expect(try await Self.waitUntil { assembler.serviceCount == 1 })
+            try await Self.feed("api", through: producer, until: assembler)
         }
         #expect(assembler.serviceCount == 1)
+        withExtendedLifetime(cluster) {}
     }
 
     /// Messages not keyed by their service are processed, and counted: their service's metrics
@@ -297,16 +311,10 @@ extension KafkaPipelineTests {
     /// When another member joins the group, the partitions are revoked and the per-service state
     /// built from them is dropped; messages after the rebalance rebuild it.
     @Test func aRebalanceDropsTheStateOfRevokedPartitions() async throws {
-        let cluster = try KafkaMockCluster()
-        try cluster.createTopic("metrics", partitions: 4)
         let group = "vigil-\(UUID().uuidString.prefix(8))"
-        let service = try Self.service(cluster, metrics: true, group: group)
-        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
-        let assembler = try #require(service.pipeline.models.current?.assembler)
+        let (cluster, service, producer, assembler) = try Self.metricsFed(partitions: 4, group: group)
         try await service.application().test(.live) { _ async throws in
-            let event = metric(service: "api", value: 55, timestamp: 1_764_072_000_000)
-            _ = try await producer.send(KafkaOutgoingMessage(topic: "metrics", key: "api", value: Array(event.utf8)))
-            #expect(try await Self.waitUntil { assembler.serviceCount == 1 })
+            try await Self.feed("api", through: producer, until: assembler)
 
             // A second member joins: eager rebalancing takes every partition from the first.
             let member = try KafkaConsumer(
