@@ -187,8 +187,15 @@ import VigilServer
                 "/predict", json: normalVector, headers: [.contentType: "application/json", .authorization: "Bearer S3CRET"])
             #expect(upperToken.status == .unauthorized)
             #expect(try await client.get("/api/v1/ml/alerts").status == .unauthorized)
-            for open in ["/health", "/ready", "/metrics", "/docs", "/openapi.json"] {
+            for open in ["/health", "/ready", "/metrics", "/docs", "/openapi.json", "//health", "/metrics/"] {
                 #expect(try await client.get(open).status == .ok, "\(open) must stay open")
+            }
+            // Spellings the router reads as a protected path are protected too.
+            for uri in ["//api/v1/ml/alerts", "/api//v1/ml/alerts", "//api/v1/ml/model-info", "/api/v1/ml/alerts/"] {
+                #expect(try await client.get(uri).status == .unauthorized, "\(uri)")
+            }
+            for uri in ["//predict", "//api/v1/ml/detect", "//api/v1/ml/model/reload"] {
+                #expect(try await client.post(uri, json: normalVector).status == .unauthorized, "\(uri)")
             }
         }
     }

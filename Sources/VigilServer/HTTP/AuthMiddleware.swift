@@ -1,7 +1,9 @@
 import Hummingbird
 
-/// Requires `Authorization: Bearer <token>` on `/api/…` and `/predict` when a token is set;
-/// `/health`, `/ready`, `/metrics` and the documentation stay open.
+/// Requires `Authorization: Bearer <token>` on every path but the probes' and the documentation's
+/// when a token is set: `/health`, `/ready`, `/metrics`, `/openapi.json` and `/docs` stay open.
+/// Open paths are listed, not protected ones, and compared as the router reads them (`//predict`
+/// is `/predict` to it): a spelling the list does not foresee is protected, not let through.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
     let token: [UInt8]
@@ -11,8 +13,9 @@ struct AuthMiddleware: RouterMiddleware {
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let path = request.uri.path
-        guard request.method != .options, path.hasPrefix("/api/") || path == "/predict" else { return try await next(request, context) }
+        guard request.method != .options, !Self.openPaths.contains(Self.normalized(request.uri.path)) else {
+            return try await next(request, context)
+        }
         // The scheme's name is case-insensitive and may be followed by several spaces (RFC 9110);
         // the token is compared as sent.
         guard let header = request.headers[.authorization], header.prefix(7).lowercased() == "bearer ",
@@ -23,6 +26,14 @@ struct AuthMiddleware: RouterMiddleware {
             throw error
         }
         return try await next(request, context)
+    }
+
+    static let openPaths: Set<String> = ["/health", "/ready", "/metrics", "/openapi.json", "/docs"]
+
+    /// `path` with runs of slashes as one and no trailing slash, as the router matches it.
+    static func normalized(_ path: String) -> String {
+        let components = path.split(separator: "/", omittingEmptySubsequences: true)
+        return "/" + components.joined(separator: "/")
     }
 
     /// Compares in time that depends only on the lengths, not on where the bytes differ.
