@@ -129,16 +129,27 @@ struct ServeCommand: AsyncParsableCommand {
 
     func makeConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServerConfiguration {
         var configuration = ServerConfiguration()
-        configuration.host = host ?? environment["HOST"] ?? configuration.host
+        // An empty variable is as good as unset (a template left blank); an empty flag is a mistake.
+        func variable(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        if host?.isEmpty == true { throw ValidationError("--host must not be empty") }
+        if dataDir?.isEmpty == true { throw ValidationError("--data-dir must not be empty") }
+        configuration.host = host ?? variable("HOST") ?? configuration.host
         if let port {
             configuration.port = port
         } else if let text = environment["PORT"] {
             guard let value = Int(text), (0...65535).contains(value) else { throw ValidationError("PORT must be a port number, got '\(text)'") }
             configuration.port = value
         }
-        configuration.modelPath = model ?? environment["MODEL_PATH"].flatMap { $0.isEmpty ? nil : $0 }
-        configuration.dataDirectory = dataDir ?? environment["VIGIL_DATA_DIR"] ?? configuration.dataDirectory
-        configuration.apiToken = environment["VIGIL_API_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        configuration.modelPath = model ?? variable("MODEL_PATH")
+        configuration.dataDirectory = dataDir ?? variable("VIGIL_DATA_DIR") ?? configuration.dataDirectory
+        if let token = environment["VIGIL_API_TOKEN"] {
+            // A token read from a file often ends in a newline, which no client sends.
+            let trimmed = token.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !trimmed.isEmpty else {
+                throw ValidationError("VIGIL_API_TOKEN is set but empty: give a token, or unset it to serve without one")
+            }
+            configuration.apiToken = trimmed
+        }
         configuration.corsOrigins =
             corsOrigins.isEmpty
             ? (environment["VIGIL_CORS_ORIGINS"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } : corsOrigins
@@ -185,7 +196,8 @@ struct ServeCommand: AsyncParsableCommand {
         let listening = ListeningFlag()
         let application = service.application { port in
             listening.raise()
-            logger.info("Vigil \(Vigil.version) listening on http://\(host):\(port) (API reference at /docs)")
+            let access = configuration.apiToken == nil ? "no token required" : "a bearer token required but on the probes and docs"
+            logger.info("Vigil \(Vigil.version) listening on http://\(host):\(port) (API reference at /docs; \(access))")
         }
         var groupConfiguration = ServiceGroupConfiguration(
             services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

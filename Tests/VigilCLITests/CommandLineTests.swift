@@ -455,6 +455,21 @@ import Testing
         #expect(variable.error.contains("needs --kafka-brokers"))
     }
 
+    /// An empty token would turn authentication off without a word: refused. An empty data
+    /// directory would put the store at the file system's root: refused as a flag, unset as a
+    /// variable (a template left blank).
+    @Test func serveRefusesEmptySettingsThatWouldMisleadIt() throws {
+        let directory = VigilRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let token = try VigilRunner.run(
+            ["serve", "--data-dir", directory, "--port", "0"], timeout: 30, environment: ["VIGIL_API_TOKEN": " \n"])
+        #expect(token.status == 64, "\(token.error)")
+        #expect(token.error.contains("VIGIL_API_TOKEN is set but empty"))
+        let flag = try VigilRunner.run(["serve", "--data-dir", "", "--port", "0"], timeout: 30)
+        #expect(flag.status == 64)
+        #expect(flag.error.contains("--data-dir must not be empty"))
+    }
+
     @Test func evaluatePrintsTheFiguresAsTextOrJSON() throws {
         let text = try VigilRunner.run(["evaluate", "--model", Self.model, "--synthetic", "2000", "--data-seed", "7"])
         #expect(text.status == 0, "\(text.error)")
