@@ -111,6 +111,13 @@ import VigilServer
             #expect(text.contains("vigil_predictions_total{model_type=\"autoencoder\"} 1"))
             #expect(text.contains("vigil_model_info{version=\""))
             #expect(text.contains("source=\"bundle\",model_type=\"autoencoder\"} 1"))
+            // Counters an operator alerts on exist before their first event, for increase() to see it.
+            for series in [
+                "vigil_alert_store_failures_total 0", "vigil_alerts_escalated_total{severity=\"critical\"} 0",
+                "vigil_alerts_opened_total{severity=\"medium\"} 0", "vigil_kafka_alert_deliveries_total{result=\"failed\"} 0",
+            ] {
+                #expect(text.contains(series), "\(series)")
+            }
         }
     }
 
@@ -125,7 +132,9 @@ import VigilServer
             #expect(message.contains("format_version 9 is not supported"))
             #expect(!message.contains(service.configuration.dataDirectory), "no internal paths: \(message)")
             #expect(try await client.post("/predict", json: normalVector).object["model_type"] as? String == "autoencoder")
-            let health = try await client.get("/health").object["model"] as! [String: Any]
+            let refusedHealth = try await client.get("/health").object
+            #expect(refusedHealth["status"] as? String == "degraded")
+            let health = refusedHealth["model"] as! [String: Any]
             #expect(health["generation"] as? Int == 1)
             #expect((health["last_error"] as? String)?.contains("<model>") == true)
             #expect(try await client.get("/metrics").text.contains("vigil_model_load_failed 1"))
@@ -141,6 +150,7 @@ import VigilServer
             #expect((reloaded.object["model"] as! [String: Any])["generation"] as? Int == 2)
             // The refused bundle's error is history once a bundle loads.
             #expect((try await client.get("/health").object["model"] as! [String: Any])["last_error"] == nil)
+            #expect(try await client.get("/health").object["status"] as? String == "healthy")
             #expect(try await client.get("/metrics").text.contains("vigil_model_load_failed 0"))
         }
     }

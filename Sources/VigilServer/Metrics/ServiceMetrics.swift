@@ -22,10 +22,15 @@ public final class ServiceMetrics: Sendable {
         .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(100), .milliseconds(500), .seconds(1),
     ]
 
-    /// Counters with fixed labels, made once: the per-message paths then skip the registry lookup.
+    /// Counters with fixed labels, made once: the per-message paths then skip the registry
+    /// lookup, and each series is there (at 0) before its first event, for `increase()` to see it.
     private let predictionCounters: [String: Counter]
     private let kafkaMessageCounters: [String: Counter]
     private let kafkaMisKeyedCounter: Counter
+    private let alertsOpenedCounters: [String: Counter]
+    private let alertsEscalatedCounters: [String: Counter]
+    private let kafkaDeliveryCounters: [String: Counter]
+    private let storeFailureCounter: Counter
 
     public init() {
         predictionCounters = Self.counters(
@@ -37,6 +42,20 @@ public final class ServiceMetrics: Sendable {
         kafkaMisKeyedCounter = registry.makeCounter(
             descriptor: .init(
                 metricName: "vigil_kafka_miskeyed_messages", unitName: "total", helpText: "Metric messages whose Kafka key is not their service"))
+        let severities = Severity.allCases.map(\.rawValue)
+        alertsOpenedCounters = Self.counters(
+            in: registry, .init(metricName: "vigil_alerts_opened", unitName: "total", helpText: "Alerts opened"), label: "severity",
+            values: severities)
+        alertsEscalatedCounters = Self.counters(
+            in: registry,
+            .init(metricName: "vigil_alerts_escalated", unitName: "total", helpText: "Open alerts escalated to a higher severity"),
+            label: "severity", values: severities)
+        kafkaDeliveryCounters = Self.counters(
+            in: registry,
+            .init(metricName: "vigil_kafka_alert_deliveries", unitName: "total", helpText: "Alert delivery reports from Kafka"),
+            label: "result", values: ["delivered", "failed"])
+        storeFailureCounter = registry.makeCounter(
+            descriptor: .init(metricName: "vigil_alert_store_failures", unitName: "total", helpText: "Alert writes the store refused"))
     }
 
     /// One counter of `descriptor` per value of its single `label`, keyed by that value.
@@ -80,26 +99,17 @@ public final class ServiceMetrics: Sendable {
 
     /// Counts alerts opened (not repeats).
     func recordAlertOpened(severity: Severity) {
-        registry.makeCounter(
-            descriptor: .init(metricName: "vigil_alerts_opened", unitName: "total", helpText: "Alerts opened"),
-            labels: [("severity", severity.rawValue)]
-        ).increment()
+        alertsOpenedCounters[severity.rawValue]?.increment()
     }
 
     /// Counts escalations of open alerts, by the severity reached.
     func recordAlertEscalated(severity: Severity) {
-        registry.makeCounter(
-            descriptor: .init(metricName: "vigil_alerts_escalated", unitName: "total", helpText: "Open alerts escalated to a higher severity"),
-            labels: [("severity", severity.rawValue)]
-        ).increment()
+        alertsEscalatedCounters[severity.rawValue]?.increment()
     }
 
     /// Counts alert deliveries to Kafka, by outcome.
     func recordKafkaDelivery(success: Bool) {
-        registry.makeCounter(
-            descriptor: .init(metricName: "vigil_kafka_alert_deliveries", unitName: "total", helpText: "Alert delivery reports from Kafka"),
-            labels: [("result", success ? "delivered" : "failed")]
-        ).increment()
+        kafkaDeliveryCounters[success ? "delivered" : "failed"]?.increment()
     }
 
     /// Counts metric messages consumed from Kafka, by outcome (`processed`, `dead_lettered`).
@@ -136,9 +146,7 @@ public final class ServiceMetrics: Sendable {
 
     /// Counts batches whose alerts the store refused (a full disk, a read-only file system).
     func recordStoreFailure() {
-        registry.makeCounter(
-            descriptor: .init(metricName: "vigil_alert_store_failures", unitName: "total", helpText: "Alert writes the store refused")
-        ).increment()
+        storeFailureCounter.increment()
     }
 
     /// Counts metric messages whose Kafka key is not their service (see `MessageKeyCheck`).

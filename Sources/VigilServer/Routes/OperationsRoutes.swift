@@ -55,7 +55,8 @@ struct OperationsRoutes: Sendable {
         let state = pipeline.models.snapshot
         let store = await storeState()
         let kafka = await kafkaState()
-        let healthy = state.status == .ready && store.ok && !kafka.unreachable && kafka.stalled == nil
+        // A failed reload leaves the previous model serving, but not the one wanted: degraded.
+        let healthy = state.status == .ready && state.lastError == nil && store.ok && !kafka.unreachable && kafka.stalled == nil
         var model = "{\"status\":\(JSONText.string(state.status.rawValue))"
         model += ",\"model_type\":\(JSONText.string(state.model == nil ? "fallback" : "autoencoder"))"
         if let serving = state.model {
