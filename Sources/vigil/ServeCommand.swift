@@ -99,12 +99,18 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0–65535, got \(port)") }
         if bodyLimit < 1024 || batchBodyLimit < 1024 { throw ValidationError("--body-limit and --batch-body-limit must be at least 1024 bytes") }
-        if !(staleness > 0) || !(alertCooldown >= 0) { throw ValidationError("--staleness must be positive and --alert-cooldown not negative") }
-        if !(alertRetention >= 0 && alertRetention.isFinite) {
-            throw ValidationError("--alert-retention must be a number of days (0: keep every alert), got \(alertRetention)")
+        if !(staleness > 0 && staleness.isFinite) { throw ValidationError("--staleness must be a positive number of seconds, got \(staleness)") }
+        if !(alertCooldown >= 0 && alertCooldown.isFinite) {
+            throw ValidationError("--alert-cooldown must be a number of seconds (0: every anomaly its own alert), got \(alertCooldown)")
         }
-        if !(stateSaveInterval >= 0 && stateSaveInterval.isFinite) {
-            throw ValidationError("--state-save-interval must be a number of seconds (0: only at shutdown), got \(stateSaveInterval)")
+        // Below an hour, retention would delete alerts as their incidents run.
+        if !(alertRetention == 0 || (alertRetention >= 1.0 / 24 && alertRetention.isFinite)) {
+            throw ValidationError(
+                "--alert-retention must be a number of days, at least an hour's (1/24), or 0 to keep every alert; got \(alertRetention)")
+        }
+        // Each save writes every service's state: more often than every 10 s is a busy loop.
+        if !(stateSaveInterval == 0 || (stateSaveInterval >= 10 && stateSaveInterval.isFinite)) {
+            throw ValidationError("--state-save-interval must be at least 10 seconds, or 0 to save only at shutdown; got \(stateSaveInterval)")
         }
         for property in kafkaProperties where Self.property(property) == nil {
             throw ValidationError("--kafka-property must be name=value, got '\(property)'")

@@ -84,8 +84,8 @@ enum OpenAPIDocument {
                 "parameters": [
                   {"name": "service", "in": "query", "schema": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[A-Za-z0-9._:/-]+$"}},
                   {"name": "severity", "in": "query", "schema": {"type": "string", "enum": ["medium", "high", "critical"]}},
-                  {"name": "since", "in": "query", "description": "alerts opened at or after this: milliseconds since the epoch, ISO 8601 date-time, or a date (its midnight UTC)", "schema": {"type": "string", "minLength": 1, "pattern": "^[0-9][0-9T:.+ Z-]*$"}},
-                  {"name": "until", "in": "query", "description": "alerts opened at or before this: milliseconds since the epoch, ISO 8601 date-time, or a date (its midnight UTC)", "schema": {"type": "string", "minLength": 1, "pattern": "^[0-9][0-9T:.+ Z-]*$"}},
+                  {"name": "since", "in": "query", "description": "alerts opened at or after this: milliseconds since the epoch (below 1e11: seconds), ISO 8601 date-time, or a date (its midnight UTC)", "schema": {"type": "string", "minLength": 1, "pattern": "^[0-9][0-9T:.+ Z-]*$"}},
+                  {"name": "until", "in": "query", "description": "alerts opened at or before this: milliseconds since the epoch (below 1e11: seconds), ISO 8601 date-time, or a date (its midnight UTC)", "schema": {"type": "string", "minLength": 1, "pattern": "^[0-9][0-9T:.+ Z-]*$"}},
                   {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}
                 ],
                 "responses": {

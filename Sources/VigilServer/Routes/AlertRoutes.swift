@@ -61,9 +61,10 @@ struct AlertRoutes: Sendable {
         return query
     }
 
-    /// Milliseconds since the epoch, or an ISO 8601 time read as detect reads one (``TimeValue``).
+    /// Milliseconds since the epoch (below 1e11, seconds, as detect reads a timestamp), or an ISO
+    /// 8601 time read as detect reads one (``TimeValue``).
     static func time(_ text: String, field: String) throws(APIError) -> Double {
-        if let milliseconds = Double(decimal: text), milliseconds.isFinite, milliseconds >= 0 { return milliseconds }
+        if let number = Double(decimal: text), number.isFinite, number >= 0 { return number < 1e11 ? number * 1000 : number }
         if Double(decimal: text) == nil, let seconds = TimeValue.seconds(Substring(text)) { return seconds * 1000 }
         throw .invalidField(field, "must be milliseconds since the epoch or an ISO 8601 time, found '\(text.prefix(64))'")
     }
