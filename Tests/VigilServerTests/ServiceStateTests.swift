@@ -79,7 +79,7 @@ import VigilServer
             let alerts = try #require(try await client.get("/api/v1/ml/alerts?service=api").object["alerts"] as? [[String: Any]])
             #expect(alerts.count == 1)
             #expect(alerts.first?["count"] as? Int == 2)
-            #expect(!(try await client.get("/metrics").text.contains("vigil_alerts_escalated_total")))
+            #expect(try await client.get("/metrics").text.contains("vigil_alerts_escalated_total{severity=\"critical\"} 0"))
         }
     }
 
