@@ -29,6 +29,19 @@ import VigilML
         #expect(siblings == ["model"])
     }
 
+    /// Models trained on one file with other settings have other stamps; a bundle keeps its own
+    /// across a save and a load.
+    @Test func theVersionStampTellsModelsApart() throws {
+        let plain = try smallBundle()
+        let evidence = try smallBundle(perFeatureEvidence: true)
+        #expect(plain.training.dataFingerprint == evidence.training.dataFingerprint)
+        #expect(plain.versionStamp != evidence.versionStamp)
+        let path = Fixtures.temporaryDirectory() + "/model"
+        try plain.save(to: path)
+        #expect(try ModelBundle.load(from: path).versionStamp == plain.versionStamp)
+        #expect(plain.versionStamp.count == 8)
+    }
+
     /// The manifest of one save with the weights of another (same architecture, so every shape
     /// fits) is refused: each file is whole, but together they are no model.
     @Test func filesOfTwoSavesAreNotMixed() throws {

@@ -63,6 +63,19 @@ public struct ModelBundle: Sendable, Equatable {
 
     /// The width of the network's input: every feature at every step of the ``window``.
     public var networkWidth: Int { window.networkWidth(features: features.count) }
+
+    /// Eight hex digits that tell models apart: a digest of the training data's fingerprint, the
+    /// training's time and seed, and the threshold (a recalibrated model is another). The data
+    /// alone would give one stamp to every model trained on a file, whatever its settings.
+    public var versionStamp: String {
+        var digest = FNV1a64()
+        digest.mix((training.dataFingerprint ?? "").utf8)
+        digest.mix(0)
+        digest.mix(training.createdAt.utf8)
+        digest.mix(0)
+        digest.mix("\(training.seed.map(String.init) ?? "")|\(calibration.map { String($0.threshold) } ?? "")".utf8)
+        return String(digest.text.suffix(8))
+    }
 }
 
 /// Where a model's weights came from and how training went.

@@ -25,9 +25,6 @@ public struct ServingModel: Sendable {
     public var bundle: ModelBundle { detector.bundle }
     public var features: [String] { detector.features }
 
-    /// A short version string: the Vigil version and the training data's fingerprint or time.
-    public var version: String {
-        let stamp = bundle.training.dataFingerprint.map { String($0.suffix(8)) } ?? bundle.training.createdAt
-        return "\(bundle.vigilVersion)+\(stamp)"
-    }
+    /// A short version string: the Vigil version and the bundle's ``ModelBundle/versionStamp``.
+    public var version: String { "\(bundle.vigilVersion)+\(bundle.versionStamp)" }
 }
