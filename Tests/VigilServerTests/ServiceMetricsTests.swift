@@ -38,7 +38,7 @@ import VigilKafka
         metrics.recordAnomaly(service: "svc-0", severity: .high)
         let text = exposition()
         #expect(text.contains("vigil_anomalies_total{service=\"svc-0\",severity=\"high\"} 2"))
-        #expect(text.contains("vigil_anomalies_total{service=\"_other\",severity=\"high\"} 5"))
+        #expect(text.contains("vigil_anomalies_total{service=\"(other)\",severity=\"high\"} 5"))
         #expect(!text.contains("service=\"svc-\(ServiceMetrics.labelledServices)\""))
     }
 }

@@ -12,7 +12,8 @@ public final class ServiceMetrics: Sendable {
     private let servedModel = Mutex<(labels: [(String, String)], gauge: Gauge)?>(nil)
     /// The services `vigil_anomalies_total` has a series of (at most ``labelledServices``).
     private let anomalyServices = Mutex<Set<String>>([])
-    /// How many services get their own anomaly series; the others share `service="_other"`, so
+    /// How many services get their own anomaly series; the others share `service="(other)"` (no
+    /// service can have that name: parentheses are not allowed in one), so
     /// that clients naming ever new services cannot grow the exposition without end.
     static let labelledServices = 1000
     /// The consumer-lag gauges last reported, one per partition.
@@ -82,12 +83,12 @@ public final class ServiceMetrics: Sendable {
         predictionCounters[modelType]?.increment(by: Int64(count))
     }
 
-    /// Counts an anomalous prediction of `service` with its severity (under `_other` once
+    /// Counts an anomalous prediction of `service` with its severity (under `(other)` once
     /// ``labelledServices`` services have their own series).
     func recordAnomaly(service: String, severity: Severity) {
         let label = anomalyServices.withLock { services in
             if services.contains(service) { return service }
-            guard services.count < Self.labelledServices else { return "_other" }
+            guard services.count < Self.labelledServices else { return "(other)" }
             services.insert(service)
             return service
         }
