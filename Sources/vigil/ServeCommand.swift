@@ -159,6 +159,14 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.corsOrigins =
             corsOrigins.isEmpty
             ? (environment["VIGIL_CORS_ORIGINS"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } : corsOrigins
+        // A browser sends `scheme://host[:port]`, never a path: an origin with one never matches.
+        for origin in configuration.corsOrigins where origin != "*" {
+            guard let scheme = origin.range(of: "://"), !origin[scheme.upperBound...].isEmpty, !origin[scheme.upperBound...].contains("/") else {
+                throw ValidationError(
+                    "--cors-origin (or VIGIL_CORS_ORIGINS) '\(origin)' is no origin: give scheme://host[:port], without a path or a final slash, or *"
+                )
+            }
+        }
         configuration.bodyLimit = bodyLimit
         configuration.batchBodyLimit = batchBodyLimit
         configuration.staleness = staleness * 1000

@@ -468,6 +468,10 @@ import Testing
         let flag = try VigilRunner.run(["serve", "--data-dir", "", "--port", "0"], timeout: 30)
         #expect(flag.status == 64)
         #expect(flag.error.contains("--data-dir must not be empty"))
+        // An origin with a final slash never matches what a browser sends.
+        let origin = try VigilRunner.run(["serve", "--data-dir", directory, "--port", "0", "--cors-origin", "https://ui.example/"], timeout: 30)
+        #expect(origin.status == 64)
+        #expect(origin.error.contains("'https://ui.example/' is no origin"))
     }
 
     @Test func evaluatePrintsTheFiguresAsTextOrJSON() throws {

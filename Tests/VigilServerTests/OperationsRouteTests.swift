@@ -216,6 +216,7 @@ import VigilServer
             #expect(allowed.headers[.accessControlAllowOrigin] == "https://ops.example")
             let other = try await client.get("/health", headers: [.origin: "https://evil.example"])
             #expect(other.headers[.accessControlAllowOrigin] == nil)
+            #expect(other.headers[.vary] == "Origin", "a cache must not serve one origin's answer to another")
             let preflight = try await client.execute(
                 uri: "/predict", method: .options, headers: [.origin: "https://ops.example", .accessControlRequestMethod: "POST"])
             #expect(preflight.status == .noContent)

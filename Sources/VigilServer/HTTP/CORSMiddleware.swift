@@ -8,7 +8,10 @@ struct CORSMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let origin = request.headers[.origin], origins.contains(origin) || origins.contains("*") else {
-            return try await next(request, context)
+            // The answer depends on the origin even when it allows none: caches must keep them apart.
+            var response = try await next(request, context)
+            if request.headers[.origin] != nil { response.headers[.vary] = "Origin" }
+            return response
         }
         var response: Response
         if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
