@@ -121,15 +121,6 @@ public final class DetectionPipeline: Sendable {
         return results
     }
 
-    /// The second half of ``detect(batch:)``: applies the alert policy to `events` and their
-    /// `results` (from ``score(batch:)``) and stores what it decided; the results with their
-    /// alert ids. When the store fails, the policy is as before the call, so it can be retried.
-    public func raiseAlerts(for events: [MetricEvent], scored results: [DetectionResult]) async throws -> [DetectionResult] {
-        var results = results
-        try await alert(events, &results)
-        return results
-    }
-
     /// Each event's service vector, scored by the model (or the fallback without one).
     private func score(_ events: [MetricEvent]) -> [DetectionResult] {
         if let model = models.current {
@@ -148,18 +139,19 @@ public final class DetectionPipeline: Sendable {
         }
     }
 
-    /// Applies the alert policy to each event in order, stores what it opened, counted or
-    /// escalated in one transaction, and sets each result's alert id.
+    /// The second half of ``detect(batch:)``: applies the alert policy to each of `events` in
+    /// order, with its result from ``score(batch:)``, stores what it opened, counted or escalated
+    /// in one transaction, and returns the results with their alert ids. When the store fails,
+    /// the policy is as before the call, so it can be retried.
     ///
     /// The policy decides inside the store's write when the batch has an anomaly, so that two
     /// batches of one service are stored in the order the policy saw them (an alert opened by
     /// one and escalated by the other at the same moment is stored opened, then escalated).
-    private func alert(_ events: [MetricEvent], _ results: inout [DetectionResult]) async throws {
-        let scored = results
+    public func raiseAlerts(for events: [MetricEvent], scored: [DetectionResult]) async throws -> [DetectionResult] {
         guard scored.contains(where: \.score.isAnomaly) else {
             // Only the persistence windows move.
             policy.withLock { policy in if policy.persistence != nil { _ = Self.decide(events, scored, &policy) } }
-            return
+            return scored
         }
         let changes: AlertChanges
         do {
@@ -184,6 +176,7 @@ public final class DetectionPipeline: Sendable {
             metrics.recordStoreFailure()
             throw error
         }
+        var results = scored
         for (index, id) in changes.alertIDs { results[index].alertID = id }
         if outboxEnabled, !changes.opened.isEmpty || !changes.escalations.isEmpty { outboxSignal.continuation.yield() }
         for alert in changes.opened {
@@ -195,6 +188,7 @@ public final class DetectionPipeline: Sendable {
             metrics.recordAlertEscalated(severity: alert.severity)
             log(alert, "Anomaly in \(alert.service) escalated from \(escalation.previous.rawValue) to \(alert.severity.rawValue)")
         }
+        return results
     }
 
     /// The policy's step for `events`, in order, with their `results`.
