@@ -35,6 +35,37 @@ import VigilDetect
         #expect(try await store.alerts(matching: AlertQuery(severity: .medium)).isEmpty)
     }
 
+    /// Paging walks every alert once, newest first, also through alerts opened in the same
+    /// millisecond, and ends with no cursor.
+    @Test func pagesListEveryAlertOnceThroughEqualTimestamps() async throws {
+        let store = try AlertStore(path: TestService.temporaryDirectory() + "/alerts.sqlite")
+        let times: [Double] = [1_000, 2_000, 2_000, 2_000, 2_000, 3_000, 4_000]
+        try await store.record(AlertChanges(opened: times.enumerated().map { alert("a\($0.offset)", confidence: 0.6, value: 80, at: $0.element) }))
+        var listed: [String] = []
+        var query = AlertQuery(limit: 2)
+        var pages = 0
+        while true {
+            let page = try await store.page(matching: query)
+            listed += page.alerts.map(\.id)
+            pages += 1
+            guard let next = page.next else { break }
+            query.after = next
+        }
+        // Seven alerts in pages of two: the fourth page holds the last one and ends the list.
+        #expect(pages == 4)
+        #expect(listed == ["a6", "a5", "a4", "a3", "a2", "a1", "a0"])
+        // A page that is full but happens to be the last gives a cursor; the page after it is empty.
+        let full = try await store.page(matching: AlertQuery(limit: 7))
+        #expect(full.alerts.count == 7)
+        let beyond = try await store.page(matching: AlertQuery(limit: 7, after: try #require(full.next)))
+        #expect(beyond.alerts.isEmpty && beyond.next == nil)
+        // A cursor survives its token.
+        let cursor = AlertCursor(timestamp: 1_700_000_000_123.5, row: 42)
+        #expect(AlertCursor(token: cursor.token) == cursor)
+        #expect(AlertCursor(token: "page2") == nil)
+        #expect(AlertCursor(token: "") == nil)
+    }
+
     /// A restart takes up each service's latest alert, by its last sighting.
     @Test func theOpenIncidentsAreEachServicesLatestAlert() async throws {
         let store = try AlertStore(path: TestService.temporaryDirectory() + "/alerts.sqlite")

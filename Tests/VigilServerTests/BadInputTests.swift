@@ -121,6 +121,9 @@ import VigilServer
         Case(
             name: "alert filter given twice", uri: "/api/v1/ml/alerts?limit=5&limit=abc", method: .get, status: .badRequest,
             code: "invalid_parameter", field: "limit", mentions: "more than once"),
+        Case(
+            name: "made-up alert cursor", uri: "/api/v1/ml/alerts?cursor=page2", method: .get, status: .badRequest, code: "invalid_field",
+            field: "cursor", mentions: "next_cursor"),
     ]
 
     @Test(arguments: cases)

@@ -112,7 +112,16 @@ import VigilServer
             // Epoch seconds, as detect reads a timestamp below 1e11.
             #expect((try await client.get("/api/v1/ml/alerts?since=1764072050").object["count"] as? Int) == 1)
             #expect((try await client.get("/api/v1/ml/alerts?until=2025-11-25T12:00:00Z").object["count"] as? Int) == 1)
-            #expect((try await client.get("/api/v1/ml/alerts?limit=1").object["alerts"] as! [Any]).count == 1)
+            // Two alerts, one per page: the cursor leads to the older one, then the list ends.
+            let newest = try await client.get("/api/v1/ml/alerts?service=api&limit=1").object
+            #expect((newest["alerts"] as! [[String: Any]]).map { $0["id"] as? String } == [alerts[0]["id"] as? String])
+            let cursor = try #require(newest["next_cursor"] as? String)
+            let second = try await client.get("/api/v1/ml/alerts?service=api&limit=1&cursor=\(cursor)").object
+            #expect((second["alerts"] as! [[String: Any]]).map { $0["id"] as? String } == [id])
+            let third = try await client.get("/api/v1/ml/alerts?service=api&limit=1&cursor=\(try #require(second["next_cursor"] as? String))").object
+            #expect(third["count"] as? Int == 0)
+            #expect(third["next_cursor"] is NSNull)
+            #expect(listed.object["next_cursor"] is NSNull)
         }
     }
 

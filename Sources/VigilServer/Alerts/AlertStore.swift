@@ -244,8 +244,14 @@ public final class AlertStore: Sendable {
         try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM alert WHERE outbox = 1") ?? 0 }
     }
 
-    /// Alerts matching `query`, newest first.
+    /// Alerts matching `query`, newest first (one page of them).
     public func alerts(matching query: AlertQuery) async throws -> [Alert] {
+        try await page(matching: query).alerts
+    }
+
+    /// One page of the alerts matching `query`, newest first by opening time, and where the
+    /// next page starts when this one is full.
+    public func page(matching query: AlertQuery) async throws -> AlertPage {
         var conditions: [String] = []
         var arguments: StatementArguments = []
         if let service = query.service {
@@ -264,18 +270,29 @@ public final class AlertStore: Sendable {
             conditions.append("timestamp <= ?")
             _ = arguments.append(contentsOf: [until])
         }
+        if let after = query.after {
+            conditions.append("(timestamp < ? OR (timestamp = ? AND rowid < ?))")
+            _ = arguments.append(contentsOf: [after.timestamp, after.timestamp, after.row])
+        }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let sql = "SELECT body, count, last_seen, revision FROM alert \(filter) ORDER BY timestamp DESC, rowid DESC LIMIT \(query.limit)"
+        let sql = """
+            SELECT rowid, timestamp, body, count, last_seen, revision FROM alert \(filter)
+            ORDER BY timestamp DESC, rowid DESC LIMIT \(query.limit)
+            """
         let bound = arguments
+        let limit = query.limit
         return try await database.read { db in
             let decoder = JSONDecoder()
-            return try Row.fetchAll(db, sql: sql, arguments: bound).map { row in
+            var last: AlertCursor?
+            let alerts = try Row.fetchAll(db, sql: sql, arguments: bound).map { row in
                 var alert = try decoder.decode(Alert.self, from: row["body"] as Data)
                 alert.count = row["count"]
                 alert.lastSeen = row["last_seen"]
                 alert.revision = row["revision"]
+                last = AlertCursor(timestamp: row["timestamp"], row: row["rowid"])
                 return alert
             }
+            return AlertPage(alerts: alerts, next: alerts.count == limit ? last : nil)
         }
     }
 

@@ -86,7 +86,8 @@ enum OpenAPIDocument {
                   {"name": "severity", "in": "query", "schema": {"type": "string", "enum": ["medium", "high", "critical"]}},
                   {"name": "since", "in": "query", "description": "alerts opened at or after this: milliseconds since the epoch (below 1e11: seconds), ISO 8601 date-time, or a date (its midnight UTC)", "schema": {"type": "string", "minLength": 1, "pattern": "^[0-9][0-9T:.+ Z-]*$"}},
                   {"name": "until", "in": "query", "description": "alerts opened at or before this: milliseconds since the epoch (below 1e11: seconds), ISO 8601 date-time, or a date (its midnight UTC)", "schema": {"type": "string", "minLength": 1, "pattern": "^[0-9][0-9T:.+ Z-]*$"}},
-                  {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}
+                  {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}},
+                  {"name": "cursor", "in": "query", "description": "the next page: a previous answer's next_cursor, with the same filters", "schema": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$"}}
                 ],
                 "responses": {
                   "200": {"description": "Alerts", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AlertsResponse"}}}},
@@ -234,8 +235,11 @@ enum OpenAPIDocument {
                 }
               },
               "AlertsResponse": {
-                "type": "object", "required": ["success", "count", "alerts"],
-                "properties": {"success": {"type": "boolean"}, "count": {"type": "integer"}, "alerts": {"type": "array", "items": {"$ref": "#/components/schemas/Alert"}}}
+                "type": "object", "required": ["success", "count", "alerts", "next_cursor"],
+                "properties": {
+                  "success": {"type": "boolean"}, "count": {"type": "integer"}, "alerts": {"type": "array", "items": {"$ref": "#/components/schemas/Alert"}},
+                  "next_cursor": {"description": "give it back as cursor= for the next page; null on the last page", "type": "string", "nullable": true}
+                }
               },
               "Health": {
                 "type": "object", "required": ["status", "timestamp", "service", "version", "model", "sinks", "kafka"],

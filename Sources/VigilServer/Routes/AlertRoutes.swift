@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import VigilDetect
 
-/// `GET /api/v1/ml/alerts`: stored alerts, newest first.
+/// `GET /api/v1/ml/alerts`: stored alerts, newest first, a page at a time (`next_cursor`).
 struct AlertRoutes: Sendable {
     let store: AlertStore
 
@@ -18,12 +18,15 @@ struct AlertRoutes: Sendable {
 
     func list(_ request: Request) async throws -> Response {
         let query = try Self.query(from: request)
-        let alerts = try await store.alerts(matching: query)
-        let items = try alerts.map { String(decoding: try Self.encoder.encode($0), as: UTF8.self) }
-        return .json("{\"success\":true,\"count\":\(alerts.count),\"alerts\":[" + items.joined(separator: ",") + "]}")
+        let page = try await store.page(matching: query)
+        let items = try page.alerts.map { String(decoding: try Self.encoder.encode($0), as: UTF8.self) }
+        // The token is base64url: nothing in it needs escaping.
+        let next = page.next.map { "\"\($0.token)\"" } ?? "null"
+        return .json(
+            "{\"success\":true,\"count\":\(page.alerts.count),\"alerts\":[" + items.joined(separator: ",") + "],\"next_cursor\":\(next)}")
     }
 
-    static let parameters: Set<String> = ["service", "severity", "since", "until", "limit"]
+    static let parameters: Set<String> = ["service", "severity", "since", "until", "limit", "cursor"]
 
     static func query(from request: Request) throws(APIError) -> AlertQuery {
         let parameters = request.uri.queryParameters
@@ -57,6 +60,12 @@ struct AlertRoutes: Sendable {
                 throw .invalidField("limit", "must be a whole number from 1 to \(AlertQuery.maximumLimit), found '\(limit)'")
             }
             query.limit = parsed
+        }
+        if let cursor = parameters["cursor"] {
+            guard let parsed = AlertCursor(token: String(cursor)) else {
+                throw .invalidField("cursor", "is not a next_cursor this server gave out, found '\(cursor.prefix(64))'")
+            }
+            query.after = parsed
         }
         return query
     }
