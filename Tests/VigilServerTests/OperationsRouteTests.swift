@@ -137,7 +137,8 @@ import VigilServer
             let health = refusedHealth["model"] as! [String: Any]
             #expect(health["generation"] as? Int == 1)
             #expect((health["last_error"] as? String)?.contains("<model>") == true)
-            #expect(try await client.get("/metrics").text.contains("vigil_model_load_failed 1"))
+            let before = try await client.get("/metrics").text
+            #expect(before.contains("vigil_model_load_failed 1"))
 
             // A good one replaces it atomically.
             var generator = SeededGenerator(seed: 8)
@@ -151,7 +152,14 @@ import VigilServer
             // The refused bundle's error is history once a bundle loads.
             #expect((try await client.get("/health").object["model"] as! [String: Any])["last_error"] == nil)
             #expect(try await client.get("/health").object["status"] as? String == "healthy")
-            #expect(try await client.get("/metrics").text.contains("vigil_model_load_failed 0"))
+            let after = try await client.get("/metrics").text
+            #expect(after.contains("vigil_model_load_failed 0"))
+            // Only the model in service has an info series: the one replaced leaves none behind.
+            let infoSeries = { (text: String) in text.split(separator: "\n").filter { $0.hasPrefix("vigil_model_info{") } }
+            #expect(infoSeries(before).count == 1)
+            #expect(infoSeries(after).count == 1)
+            #expect(infoSeries(after) != infoSeries(before))
+            #expect(infoSeries(after).first?.hasSuffix("} 1.0") == true, "\(infoSeries(after))")
         }
     }
 

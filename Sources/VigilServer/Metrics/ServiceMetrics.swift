@@ -9,7 +9,7 @@ import VigilKafka
 public final class ServiceMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     /// The labels and gauge of the model last reported, to zero it when another takes over.
-    private let servedModel = Mutex<(labels: [(String, String)], gauge: Gauge)?>(nil)
+    private let servedModel = Mutex<(labels: [String], generation: Int, gauge: Gauge)?>(nil)
     /// The services `vigil_anomalies_total` has a series of (at most ``labelledServices``).
     private let anomalyServices = Mutex<Set<String>>([])
     /// How many services get their own anomaly series; the others share `service="(other)"` (no
@@ -188,22 +188,28 @@ public final class ServiceMetrics: Sendable {
     }
 
     /// The text exposition format, with `vigil_model_info{version, source, model_type} 1` for the
-    /// model in service (0 for models served before) and `vigil_model_generation`.
+    /// model in service (only for it: a model served before leaves no series behind) and
+    /// `vigil_model_generation`.
     func exposition(model: ServingModel?) -> [UInt8] {
         let labels = [
             ("version", model?.version ?? "none"), ("source", model?.source.rawValue ?? "none"),
             ("model_type", model == nil ? "fallback" : "autoencoder"),
         ]
+        let generation = model?.generation ?? 0
         let descriptor = MetricNameDescriptor(metricName: "vigil_model", unitName: "info", helpText: "The model in service (value 1)")
         let gauge = registry.makeGauge(descriptor: descriptor, labels: labels)
-        let previous = servedModel.withLock { served in
-            defer { served = (labels, gauge) }
-            return served
-        }
-        if let previous, previous.labels.map({ $0.1 }) != labels.map({ $0.1 }) { previous.gauge.set(Double(0)) }
         gauge.set(Double(1))
+        // Two scrapes racing a reload: the later model wins, whichever scrape comes last.
+        let replaced: Gauge? = servedModel.withLock { served in
+            let values = labels.map(\.1)
+            if let current = served, current.labels == values { return nil }
+            if let current = served, current.generation > generation { return gauge }
+            defer { served = (values, generation, gauge) }
+            return served?.gauge
+        }
+        if let replaced { registry.unregisterGauge(replaced) }
         registry.makeGauge(descriptor: .init(metricName: "vigil_model", unitName: "generation", helpText: "Model loads so far"))
-            .set(Double(model?.generation ?? 0))
+            .set(Double(generation))
         return registry.emitToBuffer()
     }
 }
