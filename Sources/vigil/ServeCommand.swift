@@ -202,6 +202,18 @@ struct ServeCommand: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
+        do {
+            try await serve(configuration, logger: logger)
+        } catch  where format == .json && !(error is ExitCode) {
+            // A log shipper reading JSON lines gets the reason as one too, not a plain "Error:" line.
+            logger.critical("Vigil stopped: \(error)")
+            throw ExitCode.failure
+        }
+    }
+
+    /// Serves until a signal stops it; a failure to start (the alert store, the model with
+    /// `--require-model`, the address) is thrown as a ``CommandFailure``.
+    private func serve(_ configuration: ServerConfiguration, logger: Logger) async throws {
         let service = try VigilService(configuration: configuration, logger: logger)
         if requireModel, case .failure(let error) = service.loadModel() {
             throw CommandFailure("--require-model: \(error)")

@@ -419,6 +419,19 @@ import Testing
         #expect(directory.status == 1)
         #expect(directory.error.contains("cannot open the alert store \(file)/alerts.sqlite: cannot create its directory"), "\(directory.error)")
         #expect(!directory.error.contains("NSCocoaErrorDomain"))
+        // With JSON logs, the reason is a JSON line too, for the log shipper that reads them.
+        let json = try VigilRunner.run(
+            ["serve", "--model", Self.model, "--host", "127.0.0.1", "--port", "0", "--data-dir", file, "--log-format", "json"], timeout: 60)
+        #expect(json.status == 1)
+        let lines = json.error.split(separator: "\n")
+        #expect(!lines.isEmpty)
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object != nil, "not a JSON line: \(line)")
+        }
+        let last = try #require(try lines.last.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+        #expect(last["level"] as? String == "critical")
+        #expect((last["message"] as? String)?.contains("cannot open the alert store \(file)/alerts.sqlite") == true, "\(last)")
 
         // Holds a port on 127.0.0.1 for the length of the run.
         let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -55,7 +55,9 @@ struct AlertPublisher: Service {
         let flushed = await producer.flush(timeout: Self.shutdownWait)
         progress.deliveries.continuation.finish()
         await acknowledgements.value
-        logger.info("Kafka alert publisher stopped", metadata: ["flushed": "\(flushed)", "in_flight": "\(progress.inFlightCount)"])
+        logger.info(
+            "Kafka alert publisher stopped",
+            metadata: ["flushed": .stringConvertible(flushed), "in_flight": .stringConvertible(progress.inFlightCount)])
     }
 
     /// Sends the outbox alerts not in flight: those stored after the cursor, or all of them when
@@ -109,7 +111,8 @@ struct AlertPublisher: Service {
         do {
             try await store.markDelivered(sent, at: Date().timeIntervalSince1970 * 1000)
         } catch {
-            logger.error("alerts delivered but not marked; they will be sent again", metadata: ["alerts": "\(sent.count)", "error": "\(error)"])
+            logger.error(
+                "alerts delivered but not marked; they will be sent again", metadata: ["alerts": .stringConvertible(sent.count), "error": "\(error)"])
         }
         progress.release(sent.map(\.id))
     }

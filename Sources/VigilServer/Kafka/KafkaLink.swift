@@ -47,7 +47,7 @@ struct KafkaLink: Sendable {
                 pipeline.forget(services: forgotten)
                 logger.info(
                     "Kafka partitions revoked; per-service state dropped",
-                    metadata: ["partitions": "\(MetricsConsumer.describe(revoked))", "services": "\(forgotten.count)"])
+                    metadata: ["partitions": "\(MetricsConsumer.describe(revoked))", "services": .stringConvertible(forgotten.count)])
             }
         } else {
             consumer = nil

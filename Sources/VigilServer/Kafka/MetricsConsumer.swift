@@ -218,7 +218,9 @@ struct MetricsConsumer: Service {
             } catch  where error.isMessageTooLarge && attempt < lengths.count - 1 {
                 continue
             }
-            var metadata: Logger.Metadata = ["partition": "\(message.partition)", "offset": "\(message.offset)", "reason": "\(reason)"]
+            var metadata: Logger.Metadata = [
+                "partition": .stringConvertible(message.partition), "offset": .stringConvertible(message.offset), "reason": "\(reason)",
+            ]
             if cut { metadata["kept_bytes"] = "\(length) of \(size)" }
             logger.warning("undecodable metric sent to \(settings.deadLetterTopic)", metadata: metadata)
             return

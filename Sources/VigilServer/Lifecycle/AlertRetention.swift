@@ -17,7 +17,11 @@ struct AlertRetention: Service {
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             do {
                 let pruned = try await store.prune(retention: retention * 1000, now: Date().timeIntervalSince1970 * 1000)
-                if pruned > 0 { logger.info("old alerts deleted", metadata: ["alerts": "\(pruned)", "retention_days": "\(retention / 86_400)"]) }
+                if pruned > 0 {
+                    logger.info(
+                        "old alerts deleted",
+                        metadata: ["alerts": .stringConvertible(pruned), "retention_days": .stringConvertible(retention / 86_400)])
+                }
             } catch {
                 logger.error("cannot delete old alerts", metadata: ["error": "\(error)"])
             }

@@ -47,7 +47,7 @@ public struct ModelLoader: Sendable {
                 "model loaded",
                 metadata: [
                     "path": "\(path)", "source": "\(model.source.rawValue)", "features": "\(model.features.joined(separator: ","))",
-                    "threshold": "\(model.detector.threshold)", "generation": "\(model.generation)",
+                    "threshold": .stringConvertible(model.detector.threshold), "generation": .stringConvertible(model.generation),
                 ])
             if model.source == .syntheticDefault {
                 logger.warning(
@@ -75,7 +75,10 @@ public struct ModelLoader: Sendable {
         try bundle.save(to: defaultPath)
         logger.info(
             "synthetic default model trained",
-            metadata: ["seconds": "\(String(format: "%.1f", Date().timeIntervalSince(started)))", "epochs": "\(history.epochs.count)"])
+            metadata: [
+                "seconds": .stringConvertible((Date().timeIntervalSince(started) * 10).rounded() / 10),
+                "epochs": .stringConvertible(history.epochs.count),
+            ])
         load(into: holder, logger: logger, prepare: prepare)
     }
 }

@@ -225,7 +225,7 @@ public final class DetectionPipeline: Sendable {
             "\(message)",
             metadata: [
                 "alert_id": "\(alert.id)", "severity": "\(alert.severity.rawValue)", "metric": "\(alert.metadata.metric)",
-                "score": "\(alert.metadata.anomalyScore)",
+                "score": .stringConvertible(alert.metadata.anomalyScore),
             ])
     }
 
