@@ -27,7 +27,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The address to listen on (HOST; default 127.0.0.1, use 0.0.0.0 in a container).")
     var host: String?
 
-    @Option(help: "The port (PORT; default 3005).")
+    @Option(parsing: .unconditional, help: "The port (PORT; default 3005).")
     var port: Int?
 
     @Option(help: "The model bundle to serve (MODEL_PATH; default <data dir>/model).")
@@ -48,25 +48,29 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("cors-origin"), help: "An origin allowed to call the API from a browser (repeatable; VIGIL_CORS_ORIGINS).")
     var corsOrigins: [String] = []
 
-    @Option(help: "The largest request body, in bytes.")
+    @Option(parsing: .unconditional, help: "The largest request body, in bytes.")
     var bodyLimit = 1 << 20
 
-    @Option(help: "The largest batch request body, in bytes.")
+    @Option(parsing: .unconditional, help: "The largest batch request body, in bytes.")
     var batchBodyLimit = 16 << 20
 
-    @Option(help: "Seconds a feature value stays current for its service.")
+    @Option(parsing: .unconditional, help: "Seconds a feature value stays current for its service.")
     var staleness = 300.0
 
     @Option(
+        parsing: .unconditional,
         help:
             "Seconds a service must go without an anomaly before its next one opens a new alert (until then they count on the open one); keep it above the metrics' interval."
     )
     var alertCooldown = 900.0
 
-    @Option(help: "Days an alert is kept after its last sighting (0: keep every alert); undelivered Kafka alerts stay until delivered.")
+    @Option(
+        parsing: .unconditional,
+        help: "Days an alert is kept after its last sighting (0: keep every alert); undelivered Kafka alerts stay until delivered.")
     var alertRetention = 90.0
 
-    @Option(help: "Seconds between saves of each service's window, baseline and seasons while running (0: only at shutdown).")
+    @Option(
+        parsing: .unconditional, help: "Seconds between saves of each service's window, baseline and seasons while running (0: only at shutdown).")
     var stateSaveInterval = 300.0
 
     @Option(help: "Alert only when K of a service's last N points are anomalous, written K/N (e.g. 3/5).")

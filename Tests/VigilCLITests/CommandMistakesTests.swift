@@ -69,6 +69,17 @@ import Testing
     }
 
     /// A bundle whose manifest names an activation Vigil does not have says which it has.
+    /// A negative number after a numeric option is its value, judged as one, not taken for an
+    /// unknown option ("Missing value for '--staleness'").
+    @Test func serveJudgesNegativeNumbersAsValues() throws {
+        try expectFailure(["serve", "--staleness", "-1"], mentions: "--staleness must be a positive number of seconds, got -1.0")
+        try expectFailure(["serve", "--port", "-80"], mentions: "--port must be 0–65535, got -80")
+        try expectFailure(["serve", "--alert-cooldown", "-5"], mentions: "--alert-cooldown must be a number of seconds")
+        try expectFailure(["serve", "--state-save-interval", "-1"], mentions: "--state-save-interval must be at least 10 seconds")
+        try expectFailure(["serve", "--alert-retention", "-1"], mentions: "--alert-retention must be a number of days")
+        try expectFailure(["serve", "--staleness", "--port"], mentions: "'--port' is invalid for '--staleness")
+    }
+
     @Test func anUnknownActivationListsTheKnownOnes() throws {
         let model = directory + "/m"
         #expect(try VigilRunner.run(["train", "--synthetic", "300", "--epochs", "1", "--out", model]).status == 0)
