@@ -9,7 +9,8 @@ import Synchronization
 /// (and on ``close()``). A message not marked is read again after a restart or rebalance.
 ///
 /// ``poll()`` never blocks; `onRevoke` runs from it when the group takes partitions away, so a
-/// caller can drop the state it keeps for them.
+/// caller can drop the state it keeps for them. A caller busy with messages for a while keeps its
+/// place in the group by pausing its partitions and polling on (``pause(_:)``).
 public final class KafkaConsumer: Sendable {
     private let client: ClientHandle
     private let context: ConsumerContext
@@ -74,6 +75,31 @@ public final class KafkaConsumer: Sendable {
         }
         context.broker.set(.connected)
         return KafkaMessage(message)
+    }
+
+    /// How many rebalances this member has been through: a change says the assignment may have
+    /// changed in between (partitions revoked, and perhaps given back).
+    public var rebalances: Int { context.committed.withLock { $0.generation } }
+
+    /// Stops fetching from `partitions`: ``poll()`` then returns none of their messages (those
+    /// already fetched are dropped, and fetched again on ``resume(_:)`` from the position after the
+    /// last one returned), but still serves rebalances and keeps this member in the group. A
+    /// partition a rebalance assigns is not paused, even one paused before it was taken away.
+    public func pause(_ partitions: [KafkaPartition]) throws(KafkaError) {
+        guard !partitions.isEmpty else { return }
+        let error = TopicPartitionList.with(partitions) { rd_kafka_pause_partitions(client.handle, $0) }
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(.consumer, error: error, context: "cannot pause \(partitions.count) partitions")
+        }
+    }
+
+    /// Fetches from `partitions` again (those not paused are left as they are).
+    public func resume(_ partitions: [KafkaPartition]) throws(KafkaError) {
+        guard !partitions.isEmpty else { return }
+        let error = TopicPartitionList.with(partitions) { rd_kafka_resume_partitions(client.handle, $0) }
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(.consumer, error: error, context: "cannot resume \(partitions.count) partitions")
+        }
     }
 
     /// Records that `message` (and everything before it on its partition) is processed: its offset
@@ -212,6 +238,9 @@ final class ConsumerContext: ClientContext {
             broker.set(.connected)  // the group coordinator answered
             assignment.withLock { $0 = partitions }
             rd_kafka_assign(handle, list)
+            // A partition paused before a rebalance took it away would stay paused when given
+            // back: a new assignment always starts fetching.
+            if let list { rd_kafka_resume_partitions(handle, list) }
         } else {
             onRevoke(partitions)
             assignment.withLock { $0 = [] }

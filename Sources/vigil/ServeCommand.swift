@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
-import Synchronization
 import VigilDetect
 import VigilServer
 
@@ -223,7 +222,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw CommandFailure("--require-model: \(error)")
         }
         let host = configuration.host
-        let listening = ListeningFlag()
+        let listening = OneWayFlag()
         let application = service.application { port in
             listening.raise()
             let access = configuration.apiToken == nil ? "no token required" : "a bearer token required but on the probes and docs"
@@ -247,12 +246,4 @@ struct ServeCommand: AsyncParsableCommand {
         try service.pipeline.store.flush()
         logger.info("stopped; alert store flushed")
     }
-}
-
-/// A flag one task raises and another reads: whether the server got as far as listening.
-private final class ListeningFlag: Sendable {
-    private let raised = Mutex(false)
-
-    func raise() { raised.withLock { $0 = true } }
-    var isRaised: Bool { raised.withLock { $0 } }
 }

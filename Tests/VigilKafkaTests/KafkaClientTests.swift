@@ -211,6 +211,37 @@ import VigilKafka
         await second.close()
     }
 
+    /// A paused partition yields nothing however long it is polled; resumed, it goes on from the
+    /// message after the last one returned, none lost or repeated.
+    @Test func aPausedPartitionWaitsAndResumesWhereItStopped() async throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("paused", partitions: 1)
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
+        for index in 0..<20 { _ = try await producer.send(KafkaOutgoingMessage(topic: "paused", value: Array("\(index)".utf8))) }
+        let consumer = try KafkaConsumer(configuration: Self.consumerConfiguration(cluster, group: Self.groupID()), topics: ["paused"])
+        var read: [String] = []
+        #expect(
+            try await Self.eventually {
+                if let message = try? consumer.poll() { read.append(String(decoding: message.value, as: UTF8.self)) }
+                return !read.isEmpty
+            })
+        try consumer.pause(consumer.assignment)
+        let beforePause = read.count
+        for _ in 0..<40 {
+            if let message = try consumer.poll() { read.append(String(decoding: message.value, as: UTF8.self)) }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        #expect(read.count == beforePause, "a paused partition delivered \(read.count - beforePause) messages")
+        try consumer.resume(consumer.assignment)
+        #expect(
+            try await Self.eventually {
+                while let message = try? consumer.poll() { read.append(String(decoding: message.value, as: UTF8.self)) }
+                return read.count >= 20
+            })
+        #expect(read == (0..<20).map(String.init))
+        await consumer.close()
+    }
+
     /// With a log handler, librdkafka's lines (here: the broker refusing connections) reach it
     /// as records instead of standard error.
     @Test func librdkafkasLogLinesReachTheHandler() async throws {

@@ -57,11 +57,12 @@ import VigilDetect
         // A page that is full but happens to be the last gives a cursor; the page after it is empty.
         let full = try await store.page(matching: AlertQuery(limit: 7))
         #expect(full.alerts.count == 7)
-        let beyond = try await store.page(matching: AlertQuery(limit: 7, after: try #require(full.next)))
+        let cursor = try #require(full.next)
+        let beyond = try await store.page(matching: AlertQuery(limit: 7, after: cursor))
         #expect(beyond.alerts.isEmpty && beyond.next == nil)
         // A cursor survives its token.
-        let cursor = AlertCursor(timestamp: 1_700_000_000_123.5, row: 42)
-        #expect(AlertCursor(token: cursor.token) == cursor)
+        let made = AlertCursor(timestamp: 1_700_000_000_123.5, row: 42)
+        #expect(AlertCursor(token: made.token) == made)
         #expect(AlertCursor(token: "page2") == nil)
         #expect(AlertCursor(token: "") == nil)
     }

@@ -308,6 +308,49 @@ extension KafkaPipelineTests {
         }
     }
 
+    /// A consumer waiting longer than `max.poll.interval.ms` (here for a store refusing writes)
+    /// keeps its place in the group, and so its services' state: it pauses its partitions and
+    /// polls on. Before, librdkafka put it out of the group, and the state went with the
+    /// partitions.
+    @Test func aLongWaitKeepsTheConsumersPlaceInTheGroup() async throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("metrics", partitions: 1)
+        let service = try TestService.make { configuration in
+            var kafka = KafkaSettings(brokers: cluster.bootstrapServers)
+            kafka.consumerGroup = "vigil-\(UUID().uuidString.prefix(8))"
+            kafka.properties = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500", "max.poll.interval.ms": "7000"]
+            kafka.metricsTopic = "metrics"
+            configuration.kafka = kafka
+        }
+        let assembler = try #require(service.pipeline.models.current?.assembler)
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
+        try await service.application().test(.live) { client in
+            try await Self.feed("api", through: producer, until: assembler)
+            let database = try DatabaseQueue(path: service.configuration.alertDatabasePath)
+            try await database.write {
+                try $0.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON alert BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+            }
+            _ = try await producer.send(
+                KafkaOutgoingMessage(topic: "metrics", key: "web", value: Array(metric(service: "web", value: 700, tags: Self.tags).utf8)))
+            func kafka() async throws -> [String: Any] { try await client.get("/health").object["kafka"] as? [String: Any] ?? [:] }
+            #expect(try await Self.waitUntil { try await kafka()["consumer_stalled"] != nil })
+            // Well past max.poll.interval.ms.
+            try await Task.sleep(for: .seconds(10))
+            #expect(try await kafka()["assigned_partitions"] as? Int == 1)
+            try await database.write { try $0.execute(sql: "DROP TRIGGER refuse") }
+            #expect(try await Self.waitUntil { try await service.pipeline.store.alerts(matching: AlertQuery(service: "web")).count == 1 })
+            // Had it left the group, the partition would be revoked on its next poll and both
+            // services' state dropped.
+            try await Task.sleep(for: .seconds(2))
+            #expect(assembler.serviceCount == 2)
+            #expect(try await kafka()["assigned_partitions"] as? Int == 1)
+            // It reads on.
+            let next = metric(service: "db", value: 55, timestamp: 1_764_072_000_000)
+            _ = try await producer.send(KafkaOutgoingMessage(topic: "metrics", key: "db", value: Array(next.utf8)))
+            #expect(try await Self.waitUntil { assembler.serviceCount == 3 })
+        }
+    }
+
     /// When another member joins the group, the partitions are revoked and the per-service state
     /// built from them is dropped; messages after the rebalance rebuild it.
     @Test func aRebalanceDropsTheStateOfRevokedPartitions() async throws {

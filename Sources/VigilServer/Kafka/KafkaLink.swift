@@ -1,6 +1,5 @@
 import Logging
 import ServiceLifecycle
-import Synchronization
 import VigilDetect
 import VigilKafka
 
@@ -12,8 +11,9 @@ struct KafkaLink: Sendable {
     let partitionServices = PartitionServices()
     /// What keeps the consumer from going on, while something does.
     let consumerStall = ConsumerStall()
-    /// Raised when the consumer leaves the group because the service stops.
-    let leaving = LeavingFlag()
+    /// Raised when the consumer leaves the group because the service stops (read by the
+    /// revocation callback, which librdkafka calls on its own thread).
+    let leaving = OneWayFlag()
 
     init(settings: KafkaSettings, pipeline: DetectionPipeline, logger: Logger) throws(KafkaError) {
         self.settings = settings
@@ -27,11 +27,6 @@ struct KafkaLink: Sendable {
             // the scorer fed: once the queue passes the cap, librdkafka pauses fetching until it
             // next reconsiders, and at 8 MiB the consumer sat idle for much of that pause.
             if configuration["queued.max.messages.kbytes"] == nil { configuration["queued.max.messages.kbytes"] = "32768" }
-            // The consumer does not poll while it waits for the alert store or a model (it says
-            // so in /health). Past librdkafka's default 5 minutes it would be put out of the
-            // group, and taken back with its services' state dropped: 30 minutes outlasts most
-            // such waits, and a member truly gone still leaves at the session timeout.
-            if configuration["max.poll.interval.ms"] == nil { configuration["max.poll.interval.ms"] = "1800000" }
             let services = partitionServices
             let leaving = leaving
             consumer = try KafkaConsumer(configuration: configuration, topics: [topic], log: log) { revoked in
@@ -109,13 +104,4 @@ struct KafkaLink: Sendable {
         }
         return (unreachable, stalled, text + "}")
     }
-}
-
-/// Whether the service is stopping, for the consumer's revocation callback (which librdkafka
-/// calls on its own thread, outside any task).
-final class LeavingFlag: Sendable {
-    private let raised = Mutex(false)
-
-    func raise() { raised.withLock { $0 = true } }
-    var isRaised: Bool { raised.withLock { $0 } }
 }

@@ -18,7 +18,7 @@ struct MetricsConsumer: Service {
     let settings: KafkaSettings
     let services: PartitionServices
     let stall: ConsumerStall
-    let leaving: LeavingFlag
+    let leaving: OneWayFlag
     let keyCheck = MessageKeyCheck()
     let logger: Logger
 
@@ -32,8 +32,12 @@ struct MetricsConsumer: Service {
 
     func run() async throws {
         var assigned: [KafkaPartition] = []
+        // Messages a rebalance brought in while a round kept the group alive: the next round's first.
+        var carried: [KafkaMessage] = []
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            var batch: [KafkaMessage] = []
+            let owned = Set(consumer.assignment)
+            var batch = carried.filter { owned.contains(KafkaPartition(topic: $0.topic, partition: $0.partition)) }
+            carried = []
             do {
                 while batch.count < batchSize, let message = try consumer.poll() { batch.append(message) }
             } catch {
@@ -50,12 +54,9 @@ struct MetricsConsumer: Service {
                 try? await Task.sleep(for: .milliseconds(5))
                 continue
             }
-            let byLane = Dictionary(grouping: batch) { Int($0.partition) % lanes }
-            await withDiscardingTaskGroup { group in
-                for (lane, messages) in byLane {
-                    group.addTask { await process(messages, lane: lane) }
-                }
-            }
+            let rebalances = consumer.rebalances
+            carried = await processKeepingMembership(batch)
+            if consumer.rebalances != rebalances { forgetServicesNotOwned() }
         }
         leaving.raise()
         if await consumer.close(timeout: Self.shutdownWait) {
@@ -66,6 +67,80 @@ struct MetricsConsumer: Service {
             logger.warning(
                 "Kafka metrics consumer did not leave the group in time (brokers unreachable?); offsets not yet committed will be read again")
         }
+    }
+
+    /// Processes a round's messages, each partition in its lane (in parallel across lanes).
+    private func processInLanes(_ batch: [KafkaMessage]) async {
+        let byLane = Dictionary(grouping: batch) { Int($0.partition) % lanes }
+        await withDiscardingTaskGroup { group in
+            for (lane, messages) in byLane {
+                group.addTask { await process(messages, lane: lane) }
+            }
+        }
+    }
+
+    /// How long a round may go before the consumer pauses its partitions and polls on, and how
+    /// often it polls then.
+    static let keepAliveAfter: Duration = .seconds(1)
+    static let keepAliveInterval: Duration = .milliseconds(200)
+
+    /// Processes a round's messages. A round that takes long (waiting for a model, retrying a
+    /// full disk) keeps this member in the group meanwhile (``keepMembership()``); returns the
+    /// messages that polled.
+    private func processKeepingMembership(_ batch: [KafkaMessage]) async -> [KafkaMessage] {
+        await withTaskGroup(of: [KafkaMessage]?.self) { group in
+            group.addTask {
+                await processInLanes(batch)
+                return nil
+            }
+            group.addTask {
+                do { try await Task.sleep(for: Self.keepAliveAfter) } catch { return [] }
+                return await keepMembership()
+            }
+            var polled: [KafkaMessage] = []
+            for await result in group {
+                if let result { polled = result } else { group.cancelAll() }
+            }
+            return polled
+        }
+    }
+
+    /// Until cancelled: pauses this member's partitions and polls on, which serves rebalances
+    /// and librdkafka's `max.poll.interval.ms`; then resumes them. Returns the messages polled
+    /// (of partitions a rebalance assigned, before they were paused too).
+    private func keepMembership() async -> [KafkaMessage] {
+        var paused: [KafkaPartition] = []
+        var polled: [KafkaMessage] = []
+        while !Task.isCancelled {
+            do {
+                let assignment = consumer.assignment
+                if assignment != paused {
+                    try consumer.pause(assignment)
+                    paused = assignment
+                }
+                while let message = try consumer.poll() { polled.append(message) }
+            } catch {
+                logger.warning("Kafka consumer error while a round waits", metadata: ["error": "\(error)"])
+            }
+            do { try await Task.sleep(for: Self.keepAliveInterval) } catch { break }
+        }
+        if !paused.isEmpty {
+            do {
+                // Resumed as assigned now (a partition a rebalance assigns is not paused).
+                try consumer.resume(consumer.assignment)
+            } catch {
+                logger.error("Kafka partitions not resumed; their messages wait", metadata: ["error": "\(error)"])
+            }
+        }
+        return polled
+    }
+
+    /// Drops the state of services whose partitions a rebalance took away while their messages
+    /// were being processed (processing them after the revocation brought the state back).
+    private func forgetServicesNotOwned() {
+        guard !leaving.isRaised else { return }
+        let forgotten = services.revoke(allBut: Set(consumer.assignment))
+        if !forgotten.isEmpty { pipeline.forget(services: forgotten) }
     }
 
     /// `metrics/0,1,3`, or `none`.

@@ -19,4 +19,12 @@ final class PartitionServices: Sendable {
             }
         }
     }
+
+    /// Forgets and returns the services of every partition not in `owned`.
+    func revoke(allBut owned: Set<KafkaPartition>) -> Set<String> {
+        map.withLock { map in
+            let gone = map.keys.filter { !owned.contains($0) }
+            return gone.reduce(into: Set<String>()) { services, partition in services.formUnion(map.removeValue(forKey: partition) ?? []) }
+        }
+    }
 }
