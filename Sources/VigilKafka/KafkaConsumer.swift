@@ -82,23 +82,53 @@ public final class KafkaConsumer: Sendable {
     public var rebalances: Int { context.committed.withLock { $0.generation } }
 
     /// Stops fetching from `partitions`: ``poll()`` then returns none of their messages (those
-    /// already fetched are dropped, and fetched again on ``resume(_:)`` from the position after the
-    /// last one returned), but still serves rebalances and keeps this member in the group. A
-    /// partition a rebalance assigns is not paused, even one paused before it was taken away.
+    /// already fetched are dropped, and fetched again on ``resume(_:)``), but still serves
+    /// rebalances and keeps this member in the group. A partition stays paused through a
+    /// rebalance that takes it away and gives it back, until resumed.
     public func pause(_ partitions: [KafkaPartition]) throws(KafkaError) {
         guard !partitions.isEmpty else { return }
         let error = TopicPartitionList.with(partitions) { rd_kafka_pause_partitions(client.handle, $0) }
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
             throw KafkaError(.consumer, error: error, context: "cannot pause \(partitions.count) partitions")
         }
+        context.paused.withLock { $0.formUnion(partitions) }
     }
 
-    /// Fetches from `partitions` again (those not paused are left as they are).
-    public func resume(_ partitions: [KafkaPartition]) throws(KafkaError) {
-        guard !partitions.isEmpty else { return }
-        let error = TopicPartitionList.with(partitions) { rd_kafka_resume_partitions(client.handle, $0) }
+    /// The partitions paused and not resumed since, assigned or not.
+    public var paused: Set<KafkaPartition> { context.paused.withLock { $0 } }
+
+    /// Fetches from `partitions` again. Only those paused are resumed: librdkafka before 2.4
+    /// could fetch a partition that was never paused again from an earlier offset.
+    public func resume(_ partitions: some Sequence<KafkaPartition>) throws(KafkaError) {
+        let paused = context.paused.withLock { paused in partitions.filter { paused.contains($0) } }
+        guard !paused.isEmpty else { return }
+        let error = TopicPartitionList.with(paused) { rd_kafka_resume_partitions(client.handle, $0) }
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            throw KafkaError(.consumer, error: error, context: "cannot resume \(partitions.count) partitions")
+            throw KafkaError(.consumer, error: error, context: "cannot resume \(paused.count) partitions")
+        }
+        context.paused.withLock { $0.subtract(paused) }
+    }
+
+    /// Makes the next messages of assigned partitions start at the given offsets, dropping any
+    /// fetched from elsewhere (on a thread of its own; at most `timeout`).
+    public func seek(_ offsets: [KafkaPartition: Int64], timeout: Duration = .seconds(2)) async throws(KafkaError) {
+        guard !offsets.isEmpty else { return }
+        let client = self.client
+        let milliseconds = timeout.librdkafkaMilliseconds
+        let entries = offsets.map { TopicPartitionList.Entry(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value) }
+        // The whole call's error, else the first partition's.
+        let error = await runBlocking {
+            TopicPartitionList.with(entries) { list -> rd_kafka_resp_err_t in
+                guard let failure = rd_kafka_seek_partitions(client.handle, list, milliseconds) else {
+                    return (0..<Int(list.pointee.cnt)).lazy.map { list.pointee.elems[$0].err }.first { $0 != RD_KAFKA_RESP_ERR_NO_ERROR }
+                        ?? RD_KAFKA_RESP_ERR_NO_ERROR
+                }
+                defer { rd_kafka_error_destroy(failure) }
+                return rd_kafka_error_code(failure)
+            }
+        }
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(.consumer, error: error, context: "cannot seek \(offsets.count) partitions")
         }
     }
 
@@ -111,11 +141,7 @@ public final class KafkaConsumer: Sendable {
     /// Records that `messages` are processed, in one call: for each partition, the highest offset
     /// among them (so every earlier message of that partition must be processed too).
     public func markProcessed(_ messages: [KafkaMessage]) throws(KafkaError) {
-        var highest: [KafkaPartition: Int64] = [:]
-        for message in messages {
-            let partition = KafkaPartition(topic: message.topic, partition: message.partition)
-            highest[partition] = max(highest[partition] ?? -1, message.offset)
-        }
+        let highest = KafkaMessage.highestOffsets(of: messages)
         guard !highest.isEmpty else { return }
         // The offset stored is the next message's.
         let entries = highest.map { TopicPartitionList.Entry(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value + 1) }
@@ -220,6 +246,8 @@ final class ConsumerContext: ClientContext {
     let onRevoke: @Sendable ([KafkaPartition]) -> Void
     let log: KafkaLogHandler?
     let assignment = Mutex<[KafkaPartition]>([])
+    /// The partitions the application paused and has not resumed.
+    let paused = Mutex<Set<KafkaPartition>>([])
     /// The group's committed offsets of assigned partitions not read yet (see
     /// ``KafkaConsumer/lag(timeout:)``), and how many rebalances came before them.
     let committed = Mutex<(offsets: [KafkaPartition: Int64], generation: Int)>(([:], 0))
@@ -238,9 +266,6 @@ final class ConsumerContext: ClientContext {
             broker.set(.connected)  // the group coordinator answered
             assignment.withLock { $0 = partitions }
             rd_kafka_assign(handle, list)
-            // A partition paused before a rebalance took it away would stay paused when given
-            // back: a new assignment always starts fetching.
-            if let list { rd_kafka_resume_partitions(handle, list) }
         } else {
             onRevoke(partitions)
             assignment.withLock { $0 = [] }

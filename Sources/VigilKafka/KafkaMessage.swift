@@ -43,6 +43,16 @@ public struct KafkaMessage: Sendable, Equatable {
         self.headers = headers
     }
 
+    /// The partition the message was read from.
+    public var source: KafkaPartition { KafkaPartition(topic: topic, partition: partition) }
+
+    /// The highest offset of `messages` on each of their partitions.
+    public static func highestOffsets(of messages: some Sequence<KafkaMessage>) -> [KafkaPartition: Int64] {
+        var highest: [KafkaPartition: Int64] = [:]
+        for message in messages { highest[message.source] = max(highest[message.source] ?? -1, message.offset) }
+        return highest
+    }
+
     /// The key as UTF-8 text.
     public var keyString: String? { key.map { String(decoding: $0, as: UTF8.self) } }
 

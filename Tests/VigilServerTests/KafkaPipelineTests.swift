@@ -351,6 +351,54 @@ extension KafkaPipelineTests {
         }
     }
 
+    /// A rebalance during a long wait (a member joins and leaves) gives the partition back from
+    /// its committed offset, which the waiting round has not stored yet: the consumer goes on
+    /// after what the round processed instead of processing its messages a second time.
+    @Test func aRebalanceDuringALongWaitProcessesNothingTwice() async throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("metrics", partitions: 1)
+        let group = "vigil-\(UUID().uuidString.prefix(8))"
+        let service = try Self.service(cluster, metrics: true, group: group)
+        let assembler = try #require(service.pipeline.models.current?.assembler)
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
+        try await service.application().test(.live) { client in
+            try await Self.feed("api", through: producer, until: assembler)
+            let database = try DatabaseQueue(path: service.configuration.alertDatabasePath)
+            try await database.write {
+                try $0.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON alert BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+            }
+            _ = try await producer.send(
+                KafkaOutgoingMessage(topic: "metrics", key: "web", value: Array(metric(service: "web", value: 700, tags: Self.tags).utf8)))
+            func kafka() async throws -> [String: Any] { try await client.get("/health").object["kafka"] as? [String: Any] ?? [:] }
+            #expect(try await Self.waitUntil { try await kafka()["consumer_stalled"] != nil })
+
+            // Another member joins (the partition is revoked, perhaps moved) and leaves again.
+            let member = try KafkaConsumer(
+                configuration: KafkaConfiguration(
+                    bootstrapServers: cluster.bootstrapServers,
+                    properties: ["group.id": group, "session.timeout.ms": "6000", "heartbeat.interval.ms": "500"]),
+                topics: ["metrics"])
+            #expect(
+                try await Self.waitUntil(.seconds(90)) {
+                    _ = try member.poll()
+                    if !member.assignment.isEmpty { return true }
+                    return try await kafka()["assigned_partitions"] as? Int == 0
+                })
+            await member.close()
+            #expect(try await Self.waitUntil(.seconds(90)) { try await kafka()["assigned_partitions"] as? Int == 1 })
+
+            try await database.write { try $0.execute(sql: "DROP TRIGGER refuse") }
+            #expect(try await Self.waitUntil { try await service.pipeline.store.alerts(matching: AlertQuery(service: "web")).count == 1 })
+            let next = metric(service: "db", value: 55, timestamp: 1_764_072_000_000)
+            _ = try await producer.send(KafkaOutgoingMessage(topic: "metrics", key: "db", value: Array(next.utf8)))
+            #expect(try await Self.waitUntil { try await client.get("/metrics").text.contains("vigil_kafka_messages_total{result=\"processed\"} 3") })
+            try await Task.sleep(for: .seconds(2))
+            // api, web and db once each; web's alert seen once.
+            #expect(try await client.get("/metrics").text.contains("vigil_kafka_messages_total{result=\"processed\"} 3"))
+            #expect(try await service.pipeline.store.alerts(matching: AlertQuery(service: "web")).first?.count == 1)
+        }
+    }
+
     /// When another member joins the group, the partitions are revoked and the per-service state
     /// built from them is dropped; messages after the rebalance rebuild it.
     @Test func aRebalanceDropsTheStateOfRevokedPartitions() async throws {

@@ -271,7 +271,8 @@ public final class AlertStore: Sendable {
             _ = arguments.append(contentsOf: [until])
         }
         if let after = query.after {
-            conditions.append("(timestamp < ? OR (timestamp = ? AND rowid < ?))")
+            // The first term lets SQLite read the time index from the cursor on.
+            conditions.append("timestamp <= ? AND (timestamp < ? OR rowid < ?)")
             _ = arguments.append(contentsOf: [after.timestamp, after.timestamp, after.row])
         }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")

@@ -32,31 +32,34 @@ struct MetricsConsumer: Service {
 
     func run() async throws {
         var assigned: [KafkaPartition] = []
-        // Messages a rebalance brought in while a round kept the group alive: the next round's first.
-        var carried: [KafkaMessage] = []
+        // Messages polled while the last round kept the group, and the rebalances before them.
+        var carried = PolledMessages(rebalances: consumer.rebalances)
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            let owned = Set(consumer.assignment)
-            var batch = carried.filter { owned.contains(KafkaPartition(topic: $0.topic, partition: $0.partition)) }
-            carried = []
+            // Eager rebalancing revokes every partition and assigns them again from their
+            // committed offsets: what was polled before a rebalance comes again after it (or goes
+            // to another member), so it is dropped.
+            var batch = PolledMessages(rebalances: consumer.rebalances)
+            if carried.rebalances == batch.rebalances { batch.messages = carried.messages }
             do {
-                while batch.count < batchSize, let message = try consumer.poll() { batch.append(message) }
+                while batch.messages.count < batchSize, let message = try consumer.poll() { batch.append(message, after: consumer.rebalances) }
             } catch {
                 logger.warning("Kafka consumer error", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .milliseconds(200))
             }
+            batch.append(nil, after: consumer.rebalances)
             // Rebalances are served by poll; say what this member reads now.
             let assignment = consumer.assignment
             if assignment != assigned {
                 assigned = assignment
                 logger.info("Kafka partitions assigned", metadata: ["partitions": "\(Self.describe(assignment))"])
             }
-            guard !batch.isEmpty else {
+            guard !batch.messages.isEmpty else {
                 try? await Task.sleep(for: .milliseconds(5))
                 continue
             }
-            let rebalances = consumer.rebalances
-            carried = await processKeepingMembership(batch)
-            if consumer.rebalances != rebalances { forgetServicesNotOwned() }
+            let round = await processKeepingMembership(batch.messages)
+            carried = round.polled
+            if consumer.rebalances != batch.rebalances { await settleAfterRebalance(processed: round.processed, carried: &carried) }
         }
         leaving.raise()
         if await consumer.close(timeout: Self.shutdownWait) {
@@ -69,80 +72,6 @@ struct MetricsConsumer: Service {
         }
     }
 
-    /// Processes a round's messages, each partition in its lane (in parallel across lanes).
-    private func processInLanes(_ batch: [KafkaMessage]) async {
-        let byLane = Dictionary(grouping: batch) { Int($0.partition) % lanes }
-        await withDiscardingTaskGroup { group in
-            for (lane, messages) in byLane {
-                group.addTask { await process(messages, lane: lane) }
-            }
-        }
-    }
-
-    /// How long a round may go before the consumer pauses its partitions and polls on, and how
-    /// often it polls then.
-    static let keepAliveAfter: Duration = .seconds(1)
-    static let keepAliveInterval: Duration = .milliseconds(200)
-
-    /// Processes a round's messages. A round that takes long (waiting for a model, retrying a
-    /// full disk) keeps this member in the group meanwhile (``keepMembership()``); returns the
-    /// messages that polled.
-    private func processKeepingMembership(_ batch: [KafkaMessage]) async -> [KafkaMessage] {
-        await withTaskGroup(of: [KafkaMessage]?.self) { group in
-            group.addTask {
-                await processInLanes(batch)
-                return nil
-            }
-            group.addTask {
-                do { try await Task.sleep(for: Self.keepAliveAfter) } catch { return [] }
-                return await keepMembership()
-            }
-            var polled: [KafkaMessage] = []
-            for await result in group {
-                if let result { polled = result } else { group.cancelAll() }
-            }
-            return polled
-        }
-    }
-
-    /// Until cancelled: pauses this member's partitions and polls on, which serves rebalances
-    /// and librdkafka's `max.poll.interval.ms`; then resumes them. Returns the messages polled
-    /// (of partitions a rebalance assigned, before they were paused too).
-    private func keepMembership() async -> [KafkaMessage] {
-        var paused: [KafkaPartition] = []
-        var polled: [KafkaMessage] = []
-        while !Task.isCancelled {
-            do {
-                let assignment = consumer.assignment
-                if assignment != paused {
-                    try consumer.pause(assignment)
-                    paused = assignment
-                }
-                while let message = try consumer.poll() { polled.append(message) }
-            } catch {
-                logger.warning("Kafka consumer error while a round waits", metadata: ["error": "\(error)"])
-            }
-            do { try await Task.sleep(for: Self.keepAliveInterval) } catch { break }
-        }
-        if !paused.isEmpty {
-            do {
-                // Resumed as assigned now (a partition a rebalance assigns is not paused).
-                try consumer.resume(consumer.assignment)
-            } catch {
-                logger.error("Kafka partitions not resumed; their messages wait", metadata: ["error": "\(error)"])
-            }
-        }
-        return polled
-    }
-
-    /// Drops the state of services whose partitions a rebalance took away while their messages
-    /// were being processed (processing them after the revocation brought the state back).
-    private func forgetServicesNotOwned() {
-        guard !leaving.isRaised else { return }
-        let forgotten = services.revoke(allBut: Set(consumer.assignment))
-        if !forgotten.isEmpty { pipeline.forget(services: forgotten) }
-    }
-
     /// `metrics/0,1,3`, or `none`.
     static func describe(_ partitions: [KafkaPartition]) -> String {
         let byTopic = Dictionary(grouping: partitions, by: \.topic)
@@ -153,10 +82,11 @@ struct MetricsConsumer: Service {
     }
 
     /// Detects on one lane's messages of a round, in one batch, parks the undecodable ones in the
-    /// dead-letter topic, and stores the lane's offsets once all of that is durable. Failures are
-    /// retried; when shutdown interrupts a retry, no offset is stored and the messages are read
-    /// again by whoever owns the partitions next.
-    func process(_ messages: [KafkaMessage], lane: Int) async {
+    /// dead-letter topic, and stores the lane's offsets once all of that is durable (true then).
+    /// Failures are retried; when shutdown interrupts a retry, no offset is stored and the
+    /// messages are read again by whoever owns the partitions next.
+    @discardableResult
+    func process(_ messages: [KafkaMessage], lane: Int) async -> Bool {
         var decoded = decode(messages)
         // Without a model the fallback reads only its own features: a message may be undecodable
         // only for want of the model (loading, or failed to load). Wait for one rather than
@@ -176,9 +106,9 @@ struct MetricsConsumer: Service {
             do {
                 try await cancelWhenGracefulShutdown { [delay] in try await Task.sleep(for: delay) }
             } catch {
-                return
+                return false
             }
-            if Task.isShuttingDownGracefully || Task.isCancelled { return }
+            if Task.isShuttingDownGracefully || Task.isCancelled { return false }
             delay = min(delay * 2, .seconds(5))
             decoded = decode(messages)
         }
@@ -191,7 +121,7 @@ struct MetricsConsumer: Service {
             await retrying(
                 "metric messages not processed", lane: lane, { [events] in _ = try await pipeline.raiseAlerts(for: events, scored: scored) })
         else {
-            return
+            return false
         }
         pipeline.metrics.recordKafkaMessages(events.count, result: "processed")
         if misKeyed > 0 { pipeline.metrics.recordKafkaMisKeyed(misKeyed) }
@@ -202,7 +132,7 @@ struct MetricsConsumer: Service {
                 await retrying(
                     "undecodable metric not dead-lettered", lane: lane, interruptible: true, { try await deadLetter(message, reason: reason) })
             else {
-                return
+                return false
             }
             pipeline.metrics.recordKafkaMessages(1, result: "dead_lettered")
         }
@@ -211,6 +141,7 @@ struct MetricsConsumer: Service {
         } catch {
             logger.warning("offsets not stored; these messages will be read again", metadata: ["error": "\(error)"])
         }
+        return true
     }
 
     /// `messages` read as metric events, each with its service's partition; the undecodable ones
@@ -229,7 +160,7 @@ struct MetricsConsumer: Service {
             do throws(APIError) {
                 let event = try KafkaMetricDecoder.event(from: message.value, features: features)
                 events.append(event)
-                seen.append((event.service, KafkaPartition(topic: message.topic, partition: message.partition)))
+                seen.append((event.service, message.source))
                 if !message.hasKey(event.service) {
                     misKeyed += 1
                     if let problem = keyCheck.firstProblem(of: message, service: event.service) {

@@ -200,16 +200,21 @@ public final class ServiceMetrics: Sendable {
         let gauge = registry.makeGauge(descriptor: descriptor, labels: labels)
         gauge.set(Double(1))
         // Two scrapes racing a reload: the later model wins, whichever scrape comes last.
-        let replaced: Gauge? = servedModel.withLock { served in
+        let (replaced, stale): (Gauge?, Bool) = servedModel.withLock { served in
             let values = labels.map(\.1)
-            if let current = served, current.labels == values { return nil }
-            if let current = served, current.generation > generation { return gauge }
-            defer { served = (values, generation, gauge) }
-            return served?.gauge
+            guard let current = served else {
+                served = (values, generation, gauge)
+                return (nil, false)
+            }
+            if current.generation > generation { return (current.labels == values ? nil : gauge, true) }
+            served = (values, generation, gauge)
+            return (current.labels == values ? nil : current.gauge, false)
         }
         if let replaced { registry.unregisterGauge(replaced) }
-        registry.makeGauge(descriptor: .init(metricName: "vigil_model", unitName: "generation", helpText: "Model loads so far"))
-            .set(Double(generation))
+        if !stale {
+            registry.makeGauge(descriptor: .init(metricName: "vigil_model", unitName: "generation", helpText: "Model loads so far"))
+                .set(Double(generation))
+        }
         return registry.emitToBuffer()
     }
 }
