@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import VigilKafka
 
@@ -88,6 +89,8 @@ extension MetricsConsumer {
     private func keepMembership() async -> RoundPart {
         var pausedAfter: Int?
         var polled = PolledMessages(rebalances: consumer.rebalances)
+        let started = ContinuousClock.now
+        logger.notice("Kafka round still waiting after \(Self.keepAliveAfter.components.seconds) s; partitions paused, polling on to keep the group")
         while !Task.isCancelled {
             do {
                 let rebalances = consumer.rebalances
@@ -104,6 +107,9 @@ extension MetricsConsumer {
         }
         do {
             try consumer.resume(consumer.paused)
+            let waited = (ContinuousClock.now - started + Self.keepAliveAfter).components
+            let seconds = Double(waited.seconds) + Double(waited.attoseconds) / 1e18
+            logger.notice("Kafka round done after \(String(format: "%.1f", seconds)) s; partitions resumed")
         } catch {
             logger.error("Kafka partitions not resumed; their messages wait", metadata: ["error": "\(error)"])
         }
