@@ -46,7 +46,7 @@ struct CalibrateCommand: AsyncParsableCommand {
         trainer.contamination = contamination ?? (data.isSynthetic ? SeedProfile.contamination : 0.01)
         // Scored as `vigil evaluate` scores them.
         let errors = try history.errors(of: dataset, bundle: bundle)
-        let calibration = trainer.calibrate(errors: errors, labels: ignoreLabels ? nil : dataset.labels)
+        let calibration = try trainer.calibrate(errors: errors, labels: ignoreLabels ? nil : dataset.labels, source: dataset.source)
         if dataset.labels != nil, !ignoreLabels, calibration.method == .contamination {
             Console.note("note: the rows hold no labeled anomaly, so the threshold comes from --contamination \(trainer.contamination)")
         }

@@ -167,9 +167,9 @@ import VigilML
 }
 
 @Suite struct CalibrationTests {
-    @Test func contaminationThresholdFlagsThatShare() {
+    @Test func contaminationThresholdFlagsThatShare() throws {
         let errors = (1...100).map(Float.init)
-        let calibration = Calibration(errors: errors, contamination: 0.1)
+        let calibration = try #require(Calibration(errors: errors, contamination: 0.1))
         #expect(abs(calibration.threshold - 90.1) < 1e-9)  // numpy.quantile(1…100, 0.9)
         #expect(errors.filter { Double($0) > calibration.threshold }.count == 10)
         #expect(calibration.percentileRank(0) == 0)
@@ -177,6 +177,19 @@ import VigilML
         #expect(abs(calibration.percentileRank(50.5) - 0.5) < 1e-9)
         let ranks = stride(from: 0.0, through: 120, by: 0.5).map(calibration.percentileRank)
         #expect(zip(ranks, ranks.dropFirst()).allSatisfy { $0 <= $1 }, "percentile rank must be monotone")
+    }
+
+    /// Errors that are not numbers sort nowhere: left out, the threshold is the numbers' own;
+    /// with none left there is no threshold to give.
+    @Test func errorsThatAreNotNumbersAreLeftOut() throws {
+        let errors = (1...100).map(Float.init) + [Float.nan, .nan]
+        let calibration = try #require(Calibration(errors: errors.shuffled(), contamination: 0.1))
+        #expect(abs(calibration.threshold - 90.1) < 1e-9)
+        #expect(calibration.samples == 100)
+        #expect(Calibration(errors: [.nan, .nan], contamination: 0.1) == nil)
+        #expect(throws: DatasetError.noNumericErrors(source: "huge.csv")) {
+            try DetectorTrainer().calibrate(errors: [.nan], labels: nil, source: "huge.csv")
+        }
     }
 
     @Test func labelsGiveTheF1OptimalThreshold() {
@@ -189,8 +202,8 @@ import VigilML
         #expect(Calibration(errors: errors, labels: [UInt8](repeating: 0, count: 10)) == nil)
     }
 
-    @Test func confidenceIsOneHalfAtTheThresholdAndGrowsAway() {
-        let calibration = Calibration(errors: (1...100).map(Float.init), contamination: 0.1)
+    @Test func confidenceIsOneHalfAtTheThresholdAndGrowsAway() throws {
+        let calibration = try #require(Calibration(errors: (1...100).map(Float.init), contamination: 0.1))
         #expect(abs(calibration.judge(calibration.threshold).confidence - 0.5) < 1e-9)
         #expect(calibration.judge(1000).confidence == 1)
         #expect(calibration.judge(0).confidence == 1)

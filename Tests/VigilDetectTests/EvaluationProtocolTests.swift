@@ -54,10 +54,26 @@ import VigilDetect
         #expect(score.windows[0].earliness == 0.6)
         #expect(score.windows[1].earliness == nil)
         #expect(score.detectedWindows == 1)
-        // 3 (alone), 12–13 (ends just before a window) and 19; index 0 is in the learning period
-        // and 7–10 starts inside a window.
-        #expect(score.falseAlarmEvents == 3)
-        #expect(abs(score.falseAlarmsPerThousand - 3000.0 / 18.0) < 1e-9)
+        // 3 (alone), 10 (a flag held past the window's end), 12–13 (ends just before a window)
+        // and 19; index 0 is in the learning period and 7–9 is inside a window.
+        #expect(score.falseAlarmEvents == 4)
+        #expect(abs(score.falseAlarmsPerThousand - 4000.0 / 18.0) < 1e-9)
+    }
+
+    /// A flag raised before a window and held into it detects the window at its first point,
+    /// and its points before the window are a false alarm: an early flag is not free.
+    @Test func aFlagRaisedBeforeAWindowIsAFalseAlarmToo() {
+        var flags = [Bool](repeating: false, count: 10)
+        for index in 1...3 { flags[index] = true }
+        let score = WindowScore(flags: flags, windows: [2...3])
+        #expect(score.windows.map(\.firstFlag) == [2])
+        #expect(score.windows[0].earliness == 1)
+        #expect(score.falseAlarmEvents == 1)
+        // Held through a window and past it: one false alarm on each side.
+        for index in 4...5 { flags[index] = true }
+        #expect(WindowScore(flags: flags, windows: [2...3]).falseAlarmEvents == 2)
+        // Inside the window only: none.
+        #expect(WindowScore(flags: flags, windows: [0...7]).falseAlarmEvents == 0)
     }
 
     @Test func learningPeriods() {

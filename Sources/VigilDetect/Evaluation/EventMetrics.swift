@@ -47,8 +47,10 @@ public enum PointAdjustment {
 /// NAB-style scoring of a streaming detector's flags against labelled anomaly windows: which
 /// windows it caught, how early, and how many false alarms it raised elsewhere.
 ///
-/// A false-alarm event is a maximal run of flagged points that touches no window; an operator
-/// sees one alert per run, so a run counts once however long it is. Points before
+/// A false-alarm event is a maximal run of flagged points outside every window; an operator
+/// sees one alert per run, so a run counts once however long it is. A flag raised before a
+/// window and held into it is a false alarm (its points before the window) and a detection (at
+/// the window's first point); one held past a window's end is a false alarm too. Points before
 /// `scoredFrom` (the learning period) are not scored.
 public struct WindowScore: Sendable, Equatable {
     /// One labelled window and the detector's first flag in it.
@@ -82,9 +84,11 @@ public struct WindowScore: Sendable, Equatable {
         }
         let scored = flags.indices.map { $0 >= start && flags[$0] }
         flaggedPoints = scored.count { $0 }
-        falseAlarmEvents = Segments.of(scored).count { run in
-            !ranges.contains { window in run.overlaps(window.lowerBound..<window.upperBound + 1) }
+        var outside = scored
+        for range in ranges {
+            for index in range where outside.indices.contains(index) { outside[index] = false }
         }
+        falseAlarmEvents = Segments.of(outside).count
     }
 
     public var detectedWindows: Int { windows.count { $0.detected } }

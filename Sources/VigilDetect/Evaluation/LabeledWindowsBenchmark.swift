@@ -42,7 +42,14 @@ public struct LabeledWindowsBenchmark: Sendable {
         return try labels.keys.sorted().map { name in
             progress(name)
             let series = try TimestampedSeries.read(path: "\(root)/\(name)")
-            let ranges = labels[name]!.compactMap { series.indices(from: $0.0, through: $0.1) }
+            // A window dropped would shrink the count of windows to find: it is an error instead.
+            let ranges = try labels[name]!.map { window throws(DatasetError) in
+                guard let range = series.indices(from: window.0, through: window.1) else {
+                    throw .invalidJSON(
+                        source: windowsFile, line: 1, reason: "the window [\(window.0), \(window.1)] of '\(name)' covers none of its timestamps")
+                }
+                return range
+            }
             let start = learning.rows(of: series.values.count)
             let flags: [Bool]
             switch detector {

@@ -50,14 +50,16 @@ public struct Calibration: Sendable, Equatable, Codable {
     /// The most quantile levels kept in a bundle.
     public static let quantileLevels = 1001
 
-    /// A calibration whose threshold flags the `contamination` share of `errors`.
-    public init(errors: [Float], contamination: Double) {
-        precondition(!errors.isEmpty, "calibration needs held-out errors")
+    /// A calibration whose threshold flags the `contamination` share of `errors`, or `nil` when
+    /// none is a number. Errors that are not numbers (NaN: values beyond what the model computes
+    /// with) are left out, as they sort nowhere.
+    public init?(errors: [Float], contamination: Double) {
         precondition(contamination > 0 && contamination < 1, "contamination must be in (0, 1)")
-        let sorted = errors.map(Double.init).sorted()
+        let sorted = errors.filter { !$0.isNaN }.map(Double.init).sorted()
+        guard !sorted.isEmpty else { return nil }
         self.init(
             method: .contamination, threshold: Self.quantile(sorted, 1 - contamination), contamination: contamination,
-            errorQuantiles: Self.quantileTable(sorted), samples: errors.count)
+            errorQuantiles: Self.quantileTable(sorted), samples: sorted.count)
     }
 
     /// A calibration whose threshold maximises F1 on labeled `errors` (1 = anomalous).

@@ -126,7 +126,8 @@ public struct DetectorTrainer: Sendable {
         if window.seasonLength != nil {
             bundle = weighSeason(in: bundle, training: training.values, validation: validation.values)
         }
-        bundle.calibration = calibrate(errors: bundle.reconstructionErrors(inputs: validation.values), labels: useLabels ? validation.labels : nil)
+        bundle.calibration = try calibrate(
+            errors: bundle.reconstructionErrors(inputs: validation.values), labels: useLabels ? validation.labels : nil, source: dataset.source)
         return (bundle, history)
     }
 
@@ -201,10 +202,12 @@ public struct DetectorTrainer: Sendable {
         return latest
     }
 
-    /// The calibration for held-out `errors`: labels when they hold an anomaly, else contamination.
-    public func calibrate(errors: [Float], labels: [UInt8]?) -> Calibration {
+    /// The calibration for held-out `errors` of `source`: labels when they hold an anomaly, else
+    /// contamination.
+    public func calibrate(errors: [Float], labels: [UInt8]?, source: String) throws(DatasetError) -> Calibration {
         if let labels, let labeled = Calibration(errors: errors, labels: labels) { return labeled }
-        return Calibration(errors: errors, contamination: contamination)
+        guard let calibration = Calibration(errors: errors, contamination: contamination) else { throw .noNumericErrors(source: source) }
+        return calibration
     }
 
     static func timestamp() -> String {
