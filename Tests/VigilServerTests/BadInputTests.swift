@@ -157,6 +157,17 @@ import VigilServer
             let batch = try await client.post("/api/v1/ml/detect/batch", json: "[\(normalVector),\(normalVector),\(normalVector),\(normalVector)]")
             #expect(batch.status == .contentTooLarge)
             #expect((batch.object["error"] as? String)?.contains("at most 3") == true)
+            // Parsing stops at the item past the limit: what follows it is never read (a body of
+            // millions of tiny items used to be built whole in memory first).
+            for (body, type) in [
+                ("[\(normalVector),\(normalVector),\(normalVector),{\"unfinished", "application/json"),
+                ("\(normalVector)\n\(normalVector)\n\n\(normalVector)\n{\"unfinished", "application/x-ndjson"),
+            ] {
+                let cut = try await client.post("/api/v1/ml/detect/batch", json: body, headers: [.contentType: type])
+                #expect(cut.status == .contentTooLarge, "\(type)")
+                #expect(cut.object["code"] as? String == "batch_too_large")
+                #expect(cut.object["error"] as? String == "the batch holds more than 3 items; at most 3 are accepted")
+            }
             let hugeBatch = try await client.post(
                 "/api/v1/ml/detect/batch", json: "[" + String(repeating: "\(normalVector),", count: 100) + "\(normalVector)]")
             #expect(hugeBatch.status == .contentTooLarge)

@@ -24,6 +24,11 @@ public struct APIError: Error, HTTPResponseError, Equatable {
         APIError(.badRequest, code: "invalid_field", message: "field '\(field)' \(problem)", field: field)
     }
 
+    /// A batch of more than `limit` items (413).
+    static func tooManyItems(_ limit: Int) -> APIError {
+        APIError(.contentTooLarge, code: "batch_too_large", message: "the batch holds more than \(limit) items; at most \(limit) are accepted")
+    }
+
     static func missingField(_ field: String) -> APIError {
         APIError(.badRequest, code: "missing_field", message: "field '\(field)' is required", field: field)
     }

@@ -3,9 +3,10 @@ import Hummingbird
 
 extension Request {
     /// The whole body, at most `limit` bytes (413 beyond), parsed as JSON (400 naming the byte
-    /// where it breaks). A declared content type other than JSON (or NDJSON, where allowed), or
-    /// a charset other than UTF-8, gets 415; `nil` JSON means an NDJSON body, left to the caller.
-    mutating func jsonBody(limit: Int, allowNDJSON: Bool = false) async throws -> (value: JSONValue?, raw: ByteBuffer) {
+    /// where it breaks; 413 for a top-level array of more than `maximumItems`). A declared
+    /// content type other than JSON (or NDJSON, where allowed), or a charset other than UTF-8,
+    /// gets 415; `nil` JSON means an NDJSON body, left to the caller.
+    mutating func jsonBody(limit: Int, allowNDJSON: Bool = false, maximumItems: Int? = nil) async throws -> (value: JSONValue?, raw: ByteBuffer) {
         var ndjson = false
         if let declared = headers[.contentType] {
             let media = MediaType(declared)
@@ -24,7 +25,9 @@ extension Request {
         let buffer = try await collectBody(upTo: limit)
         if ndjson { return (nil, buffer) }
         do {
-            return (try JSONParser.parse(buffer.readableBytesView), buffer)
+            return (try JSONParser.parse(buffer.readableBytesView, maximumItems: maximumItems), buffer)
+        } catch  where error.exceedsItemLimit {
+            throw APIError.tooManyItems(maximumItems ?? 0)
         } catch {
             throw APIError(.badRequest, code: "invalid_json", message: error.description)
         }

@@ -9,14 +9,19 @@ public struct JSONParser {
 
     private let bytes: UnsafeRawBufferPointer
     private var index = 0
+    /// The most items a top-level array may hold: parsing stops at the next one, before a huge
+    /// batch of tiny items is built in memory.
+    private let maximumItems: Int?
 
-    private init(_ bytes: UnsafeRawBufferPointer) {
+    private init(_ bytes: UnsafeRawBufferPointer, maximumItems: Int?) {
         self.bytes = bytes
+        self.maximumItems = maximumItems
     }
 
-    /// Parses one JSON document that fills `bytes` (surrounding whitespace allowed).
-    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONSyntaxError) -> JSONValue {
-        var parser = JSONParser(bytes)
+    /// Parses one JSON document that fills `bytes` (surrounding whitespace allowed); a top-level
+    /// array of more than `maximumItems` items throws an error that ``JSONSyntaxError/exceedsItemLimit``.
+    public static func parse(_ bytes: UnsafeRawBufferPointer, maximumItems: Int? = nil) throws(JSONSyntaxError) -> JSONValue {
+        var parser = JSONParser(bytes, maximumItems: maximumItems)
         parser.skipWhitespace()
         guard parser.index < bytes.count else { throw JSONSyntaxError(offset: 0, reason: "the input is empty") }
         let value = try parser.parseValue(depth: 0)
@@ -30,11 +35,11 @@ public struct JSONParser {
     }
 
     /// Parses one JSON document from `bytes` (any contiguous byte collection: an array, a `ByteBuffer`'s view).
-    public static func parse(_ bytes: some ContiguousBytes) throws(JSONSyntaxError) -> JSONValue {
+    public static func parse(_ bytes: some ContiguousBytes, maximumItems: Int? = nil) throws(JSONSyntaxError) -> JSONValue {
         // `withUnsafeBytes` rethrows untyped errors: carry the typed one out in a Result.
         try bytes.withUnsafeBytes { buffer -> Result<JSONValue, JSONSyntaxError> in
             do throws(JSONSyntaxError) {
-                return .success(try parse(buffer))
+                return .success(try parse(buffer, maximumItems: maximumItems))
             } catch {
                 return .failure(error)
             }
@@ -119,6 +124,9 @@ public struct JSONParser {
         }
         while true {
             skipWhitespace()
+            if depth == 0, let maximumItems, array.count == maximumItems {
+                throw JSONSyntaxError(offset: index, reason: "more than \(maximumItems) items", exceedsItemLimit: true)
+            }
             array.append(try parseValue(depth: depth + 1))
             skipWhitespace()
             switch current {

@@ -25,6 +25,15 @@ public enum JSONValue: Sendable, Equatable {
 public struct JSONSyntaxError: Error, Equatable, CustomStringConvertible {
     public var offset: Int
     public var reason: String
+    /// The top-level array holds more items than the parse allowed: well-formed so far, but
+    /// too large (so a caller answers 413, not 400).
+    public var exceedsItemLimit = false
+
+    public init(offset: Int, reason: String, exceedsItemLimit: Bool = false) {
+        self.offset = offset
+        self.reason = reason
+        self.exceedsItemLimit = exceedsItemLimit
+    }
 
     public var description: String { "body is not valid JSON: \(reason) at byte \(offset)" }
 }

@@ -44,15 +44,14 @@ struct ScoringRoutes: Sendable {
     /// validated as a whole before any is scored; results in order.
     func batch(_ request: Request) async throws -> Response {
         var request = request
-        let (parsed, raw) = try await request.jsonBody(limit: configuration.batchBodyLimit, allowNDJSON: true)
+        // Parsing stops at the item past the limit: a body of millions of tiny items is refused
+        // before it is built in memory.
+        let limit = configuration.batchLimit
+        let (parsed, raw) = try await request.jsonBody(limit: configuration.batchBodyLimit, allowNDJSON: true, maximumItems: limit)
         // NDJSON items also know their lines: an error names both (`[1].value`, line 3).
-        let (items, lines): ([JSONValue], [Int]?) = try parsed.map { (try Self.arrayItems($0), nil) } ?? Self.ndjsonItems(raw)
+        let (items, lines): ([JSONValue], [Int]?) =
+            try parsed.map { (try Self.arrayItems($0), nil) } ?? Self.ndjsonItems(raw, maximumItems: limit)
         guard !items.isEmpty else { throw APIError(.badRequest, code: "empty_batch", message: "the batch holds no items") }
-        guard items.count <= configuration.batchLimit else {
-            throw APIError(
-                .contentTooLarge, code: "batch_too_large",
-                message: "the batch holds \(items.count) items; at most \(configuration.batchLimit) are accepted")
-        }
         let features = pipeline.features
         let decoded = try items.enumerated().map { index, item throws(APIError) -> BatchItem in
             do throws(APIError) {
@@ -101,17 +100,24 @@ struct ScoringRoutes: Sendable {
         return items
     }
 
-    /// The items of an NDJSON body, and the line of each (blank lines are skipped).
-    static func ndjsonItems(_ buffer: ByteBuffer) throws(APIError) -> (items: [JSONValue], lines: [Int]) {
+    /// The items of an NDJSON body, and the line of each (blank lines are skipped); more than
+    /// `maximumItems` is 413, found without parsing the lines after.
+    static func ndjsonItems(_ buffer: ByteBuffer, maximumItems: Int) throws(APIError) -> (items: [JSONValue], lines: [Int]) {
         var items: [JSONValue] = []
         var lines: [Int] = []
         var lineNumber = 0
-        // Split on the bytes: as a String, "\r\n" is one Character, which "\n" does not match.
+        // Split on the bytes (as a String, "\r\n" is one Character, which "\n" does not match),
+        // a line at a time: no list of every line is built first.
         let bytes = buffer.readableBytesView
-        for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+        var start = bytes.startIndex
+        while start <= bytes.endIndex {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.endIndex
+            let line = bytes[start..<end]
+            start = end + 1
             lineNumber += 1
-            let text = line.last == UInt8(ascii: "\r") ? line.dropLast() : line[...]
+            let text = line.last == UInt8(ascii: "\r") ? line.dropLast() : line
             guard !text.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }) else { continue }
+            guard items.count < maximumItems else { throw .tooManyItems(maximumItems) }
             do {
                 items.append(try JSONParser.parse(Array(text)))
                 lines.append(lineNumber)
