@@ -81,8 +81,9 @@ public struct CSVDatasetReader: Sendable {
             layout.readsTimes = readTimes && readable
             if readTimes, !readable { report.unreadTimeColumn = layout.header[position] }
         }
+        let featurePositions = Set(layout.featurePositions)
         report.ignoredColumns = layout.header.enumerated().filter { position, name in
-            !layout.featurePositions.contains(position) && position != layout.labelPosition
+            !featurePositions.contains(position) && position != layout.labelPosition
                 && !CSVLayout.reservedColumns.contains(name.lowercased()) && features == nil
         }.map(\.element)
 

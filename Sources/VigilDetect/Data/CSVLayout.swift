@@ -45,8 +45,10 @@ public struct CSVLayout: Sendable {
         self.labelPosition = labelPosition
         self.timePosition = TimeValue.names.lazy.compactMap { name in header.firstIndex { $0.lowercased() == name } }.first
         self.servicePosition = header.firstIndex { $0.lowercased() == "service" }
+        // Looked up by name: a header of 10⁶ columns must not be scanned once per column.
+        let positions = Dictionary(header.enumerated().map { ($1, $0) }) { first, _ in first }
         if let features {
-            let missing = features.filter { !header.contains($0) }
+            let missing = features.filter { positions[$0] == nil }
             guard missing.isEmpty else { throw .missingColumns(missing, source: source) }
             self.features = features
         } else {
@@ -55,7 +57,7 @@ public struct CSVLayout: Sendable {
             }.map(\.element)
         }
         guard !self.features.isEmpty else { throw .noFeatures(source: source) }
-        self.featurePositions = self.features.map { header.firstIndex(of: $0)! }
+        self.featurePositions = self.features.map { positions[$0]! }
     }
 
     /// `;` when the header uses semicolons and no commas (SKAB's files), else `,`.
