@@ -187,7 +187,10 @@ import VigilML
         #expect(abs(calibration.threshold - 90.1) < 1e-9)
         #expect(calibration.samples == 100)
         #expect(Calibration(errors: [.nan, .nan], contamination: 0.1) == nil)
-        #expect(throws: DatasetError.noNumericErrors(source: "huge.csv")) {
+        // Infinite errors where the threshold falls set none (it would be NaN, or infinite).
+        #expect(Calibration(errors: [1, 2] + [Float](repeating: .infinity, count: 8), contamination: 0.1) == nil)
+        #expect(Calibration(errors: [Float](repeating: .infinity, count: 10), labels: [0, 0, 0, 0, 0, 0, 0, 0, 1, 1]) == nil)
+        #expect(throws: DatasetError.nonFiniteErrors(source: "huge.csv")) {
             try DetectorTrainer().calibrate(errors: [.nan], labels: nil, source: "huge.csv")
         }
     }

@@ -19,8 +19,8 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     case noTrainingRows(source: String, heldOut: Int)
     /// No epoch ended with a finite loss (extreme values, or too high a learning rate).
     case trainingDiverged(source: String)
-    /// The model's error is not a number on every row a threshold would come from.
-    case noNumericErrors(source: String)
+    /// The model's errors are not finite numbers where the threshold would fall.
+    case nonFiniteErrors(source: String)
     /// A model with a season learns how each feature changes from one season to the next, so its
     /// history must span several seasons.
     case tooShortForSeason(source: String, rows: Int, season: Int, seasonsNeeded: Int)
@@ -70,8 +70,8 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
             "\(source): \(found) usable rows; at least \(needed) are needed"
         case .noTrainingRows(let source, let heldOut):
             "\(source): holding out \(heldOut) rows for validation leaves none to train on; give more rows (of each service, with --hold-out latest) or a smaller --validation-split"
-        case .noNumericErrors(let source):
-            "\(source): the model's error is not a number on any row to set the threshold from (values beyond what it computes with, about ±3.4e38); look for extreme values in the data"
+        case .nonFiniteErrors(let source):
+            "\(source): the model's error is not a finite number on the rows the threshold would come from (values too large for the model's 32-bit arithmetic); look for extreme values in the data"
         case .trainingDiverged(let source):
             "\(source): training diverged (the loss was NaN or infinite from the first epoch on); lower --learning-rate, or look for extreme values in the data"
         case .noSeasonToLearnFrom(let source, let season, let learnable):

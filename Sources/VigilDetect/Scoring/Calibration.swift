@@ -51,12 +51,13 @@ public struct Calibration: Sendable, Equatable, Codable {
     public static let quantileLevels = 1001
 
     /// A calibration whose threshold flags the `contamination` share of `errors`, or `nil` when
-    /// none is a number. Errors that are not numbers (NaN: values beyond what the model computes
-    /// with) are left out, as they sort nowhere.
+    /// that threshold is not a finite number (the errors around it are infinite: values beyond
+    /// what the model computes with). Errors that are not numbers (NaN) are left out, as they sort
+    /// nowhere.
     public init?(errors: [Float], contamination: Double) {
         precondition(contamination > 0 && contamination < 1, "contamination must be in (0, 1)")
         let sorted = errors.filter { !$0.isNaN }.map(Double.init).sorted()
-        guard !sorted.isEmpty else { return nil }
+        guard !sorted.isEmpty, Self.quantile(sorted, 1 - contamination).isFinite else { return nil }
         self.init(
             method: .contamination, threshold: Self.quantile(sorted, 1 - contamination), contamination: contamination,
             errorQuantiles: Self.quantileTable(sorted), samples: sorted.count)
@@ -83,6 +84,8 @@ public struct Calibration: Sendable, Equatable, Codable {
         }
         let above = Double(errors[order[best.cut - 1]])
         let below = best.cut < order.count ? Double(errors[order[best.cut]]) : 0
+        // Infinite errors (values beyond what the model computes with) set no threshold.
+        guard (above + below).isFinite else { return nil }
         let sorted = errors.map(Double.init).sorted()
         let precision = Double(best.truePositives) / Double(best.cut)
         let recall = Double(best.truePositives) / Double(positives)

@@ -206,7 +206,7 @@ public struct DetectorTrainer: Sendable {
     /// contamination.
     public func calibrate(errors: [Float], labels: [UInt8]?, source: String) throws(DatasetError) -> Calibration {
         if let labels, let labeled = Calibration(errors: errors, labels: labels) { return labeled }
-        guard let calibration = Calibration(errors: errors, contamination: contamination) else { throw .noNumericErrors(source: source) }
+        guard let calibration = Calibration(errors: errors, contamination: contamination) else { throw .nonFiniteErrors(source: source) }
         return calibration
     }
 
