@@ -41,6 +41,27 @@ import VigilServer
         }
     }
 
+    /// A client that resets its connection in the middle of a body is the client's doing: no
+    /// 500 is counted (a 5xx alert would fire), and the server answers the next request.
+    @Test func aConnectionResetMidBodyIsNoServerError() async throws {
+        let service = try TestService.make()
+        try await service.application().test(.live) { client in
+            let socket = try Self.connected(to: try #require(client.port))
+            var linger = Foundation.linger(l_onoff: 1, l_linger: 0)  // close() then sends a reset
+            setsockopt(socket, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Foundation.linger>.size))
+            let head = Array(
+                "POST /api/v1/ml/detect/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n[{\"cpu_usage\":1},"
+                    .utf8)
+            #expect(send(socket, head, head.count, 0) == head.count)
+            try await Task.sleep(for: .milliseconds(200))
+            close(socket)
+            try await Task.sleep(for: .milliseconds(300))
+            let metrics = try await client.get("/metrics").text
+            #expect(!metrics.contains("status=\"500\""), "\(metrics.split(separator: "\n").filter { $0.contains("status=\"500\"") })")
+            #expect(try await client.post("/predict", json: normalVector).status == .ok)
+        }
+    }
+
     /// A TCP connection to 127.0.0.1:`port`, with a 10 s receive timeout.
     static func connected(to port: Int) throws -> Int32 {
         let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -1,5 +1,7 @@
+import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import NIOHTTP1
 
 /// Turns every error into a JSON answer: ``APIError``s as they are, Hummingbird's errors (404,
@@ -21,9 +23,9 @@ struct ErrorMiddleware: RouterMiddleware {
             return try error.response(from: request, context: context)
         } catch let error as any HTTPResponseError {
             return try translate(error, request: request).response(from: request, context: context)
-        } catch let error as HTTPParserError {
-            // The client's fault (a body cut short when its connection went quiet and was closed):
-            // nobody is left to answer.
+        } catch let error where Self.isConnectionLost(error) {
+            // The client's doing (a body cut short when its connection went quiet and was closed,
+            // or a connection reset mid-body): nobody is left to answer, and it is no server error.
             logger.info("request ended early", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
             throw error
         } catch let error as CancellationError {
@@ -34,6 +36,16 @@ struct ErrorMiddleware: RouterMiddleware {
             logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(String(reflecting: error))"])
             return try APIError(.internalServerError, code: "internal_error", message: "internal error; the server log has the details")
                 .response(from: request, context: context)
+        }
+    }
+
+    /// Whether `error` says the client's connection went away while its request came in.
+    static func isConnectionLost(_ error: any Error) -> Bool {
+        switch error {
+        case is HTTPParserError: true
+        case let error as IOError: [ECONNRESET, EPIPE, ECONNABORTED, ETIMEDOUT].contains(error.errnoCode)
+        case let error as ChannelError: error == .ioOnClosedChannel || error == .eof || error == .inputClosed || error == .outputClosed
+        default: false
         }
     }
 
