@@ -68,7 +68,7 @@ struct ScoreCommand: AsyncParsableCommand {
             handle = file
         }
         let name = source == "-" ? "standard input" : source
-        var reader = LineReader(handle: handle)
+        var reader = LineReader(handle: handle, source: name)
         let console = Console()
         defer { console.flush() }
 

@@ -235,7 +235,7 @@ import VigilDetect
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("lines-\(UUID().uuidString).txt").path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        var reader = LineReader(handle: try #require(FileHandle(forReadingAtPath: path)), chunkSize: chunkSize)
+        var reader = LineReader(handle: try #require(FileHandle(forReadingAtPath: path)), source: path, chunkSize: chunkSize)
         var lines: [String] = []
         while let line = try reader.next() { lines.append(line) }
         #expect(reader.lineNumber == lines.count)
@@ -250,6 +250,56 @@ import VigilDetect
         #expect(try lines("", chunkSize: chunkSize) == [])
         let long = String(repeating: "y", count: 50)
         #expect(try lines(long + "\n" + long, chunkSize: chunkSize) == [long, long])
+    }
+
+    /// A file without line ends (binary, `/dev/zero`) is refused once a line passes the cap,
+    /// not read into memory whole.
+    @Test func aLineLongerThanTheCapIsRefused() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("long-\(UUID().uuidString).txt").path
+        try Data(repeating: UInt8(ascii: "z"), count: LineReader.maximumLineLength + 2).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var reader = LineReader(handle: try #require(FileHandle(forReadingAtPath: path)), source: "long.txt")
+        #expect(throws: DatasetError.unreadable(path: "long.txt", reason: "line 1 is longer than 16 MiB (is it a text file?)")) {
+            while try reader.next() != nil {}
+        }
+    }
+}
+
+/// Files as `vigil train` meets them: empty ones, pipes, bytes that are not text.
+@Suite struct DataFileTests {
+    @Test func anEmptyFileAndOneThatIsNotUTF8AreNamedForWhatTheyAre() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("files-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(throws: DatasetError.empty(source: "/dev/null")) { try CSVDatasetReader().read(path: "/dev/null") }
+        let latin1 = directory + "/latin1.csv"
+        try Data("cpu,mem\n1,2\n3,".utf8 + [0xE9] + Data("\n".utf8)).write(to: URL(fileURLWithPath: latin1))
+        #expect(throws: DatasetError.unreadable(path: latin1, reason: "line 3 is not UTF-8 text")) { try CSVDatasetReader().read(path: latin1) }
+        #expect(throws: DatasetError.unreadable(path: directory, reason: "it is a directory, not a file")) {
+            try CSVDatasetReader().read(path: directory)
+        }
+    }
+
+    /// A pipe is read to its end like a file (`--data <(zcat history.csv.gz)`).
+    @Test func aPipeIsReadLikeAFile() throws {
+        let pipe = Pipe()
+        let writer = Thread {
+            pipe.fileHandleForWriting.write(Data("cpu,mem\n1,2\n3,4\n".utf8))
+            try? pipe.fileHandleForWriting.close()
+        }
+        writer.start()
+        let dataset = try CSVDatasetReader().read(path: "/dev/fd/\(pipe.fileHandleForReading.fileDescriptor)").dataset
+        #expect(dataset.rowCount == 2)
+        #expect(dataset.features == ["cpu", "mem"])
+    }
+
+    /// A bad cell of megabytes or binary bytes names itself in one readable line.
+    @Test func aBadCellIsShownCutAndEscaped() {
+        let huge = String(repeating: "x", count: 5_000_000)
+        let message = DatasetError.invalidValue(source: "m.csv", line: 2, column: "cpu", value: huge).description
+        #expect(message.count < 200)
+        #expect(message.contains(String(repeating: "x", count: 64) + "…' is not a finite number"))
+        #expect(DatasetError.invalidValue(source: "m.csv", line: 2, column: "cpu", value: "1\u{0}2").description.contains("'1\\02'"))
     }
 }
 

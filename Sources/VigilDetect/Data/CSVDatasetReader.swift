@@ -48,13 +48,22 @@ public struct CSVDatasetReader: Sendable {
         public var unreadTimeColumn: String?
     }
 
+    /// Reads the CSV file at `path`: any file that can be read to its end (a pipe, a FIFO,
+    /// `/dev/stdin`), not only a regular one.
     public func read(path: String) throws(DatasetError) -> (dataset: Dataset, report: ReadReport) {
-        let text: String
+        var isDirectory: ObjCBool = false
+        guard !(FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue),
+            let handle = FileHandle(forReadingAtPath: path)
+        else { throw .unreadable(path: path) }
+        defer { try? handle.close() }
+        let data: Data
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            data = try handle.readToEnd() ?? Data()
         } catch {
-            throw .unreadable(path: path)
+            throw .unreadable(path: path, reason: DatasetError.reason(error))
         }
+        guard !data.isEmpty else { throw .empty(source: path) }
+        guard let text = String(data: data, encoding: .utf8) else { throw .unreadable(path: path, reason: DatasetError.notUTF8(data)) }
         return try read(text: text, source: path)
     }
 

@@ -17,4 +17,32 @@ extension DatasetError {
         }
         return .unreadable(path: path, reason: reason)
     }
+
+    /// A read error as a user reads it: the system's words for it ("Is a directory", "Bad file
+    /// descriptor"), not Foundation's error dump.
+    static func reason(_ error: any Error) -> String {
+        let error = error as NSError
+        let posix = error.domain == NSPOSIXErrorDomain ? error : error.userInfo[NSUnderlyingErrorKey] as? NSError
+        if let posix, posix.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(posix.code))).lowercased()
+        }
+        return error.localizedDescription
+    }
+
+    /// Why `data`, read from a file, is not UTF-8 text: the line of its first byte that is not.
+    static func notUTF8(_ data: Data) -> String {
+        var line = 1
+        var parser = Unicode.UTF8.ForwardParser()
+        var bytes = data.makeIterator()
+        while true {
+            switch parser.parseScalar(from: &bytes) {
+            case .valid(let scalar):
+                if scalar.count == 1, scalar.first == UInt8(ascii: "\n") { line += 1 }
+            case .emptyInput:
+                return "not UTF-8 text"
+            case .error:
+                return "line \(line) is not UTF-8 text"
+            }
+        }
+    }
 }

@@ -30,6 +30,17 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
 
     public var description: String { problem }
 
+    /// A cell as an error message shows it: its first 64 characters (then "…"), with control
+    /// characters (a NUL, a tab) escaped, so that a bad cell of megabytes or of binary bytes
+    /// names itself in one readable line.
+    static func shown(_ value: String) -> String {
+        var text = ""
+        for scalar in value.unicodeScalars.prefix(64) {
+            text += scalar.properties.generalCategory == .control ? scalar.escaped(asASCII: true) : String(scalar)
+        }
+        return value.unicodeScalars.count > 64 ? text + "…" : text
+    }
+
     /// Whether the problem is one row's (a command with `--skip-invalid` can skip such rows).
     public var isRowProblem: Bool {
         switch self {
@@ -59,11 +70,11 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
         case .unclosedQuote(let source, let line):
             "\(source), \(line.map { "line \($0)" } ?? "the header"): a quoted field is not closed before the line ends (a field cannot span lines; a quote inside a quoted field is written \"\")"
         case .invalidValue(let source, let line, let column, let value):
-            "\(source), line \(line), column '\(column)': '\(value)' is not a finite number"
+            "\(source), line \(line), column '\(column)': '\(Self.shown(value))' is not a finite number"
         case .invalidTime(let source, let line, let column, let value):
-            "\(source), line \(line), column '\(column)': '\(value)' is not a time: use seconds or milliseconds since the epoch, or an ISO 8601 date-time such as 2026-11-25T12:00:00Z (a date the month has, an offset within ±18:59)"
+            "\(source), line \(line), column '\(column)': '\(Self.shown(value))' is not a time: use seconds or milliseconds since the epoch, or an ISO 8601 date-time such as 2026-11-25T12:00:00Z (a date the month has, an offset within ±18:59)"
         case .invalidLabel(let source, let line, let column, let value):
-            "\(source), line \(line), column '\(column)': label must be 0 or 1, found '\(value)'"
+            "\(source), line \(line), column '\(column)': label must be 0 or 1, found '\(Self.shown(value))'"
         case .invalidJSON(let source, let line, let reason):
             "\(source), line \(line): \(reason)"
         case .tooFewRows(let source, let found, let needed):

@@ -17,14 +17,23 @@ public struct LineReader {
     /// How much is read at a time.
     private let chunkSize: Int
 
-    public init(handle: FileHandle, chunkSize: Int = 1 << 20) {
+    /// What is read, as errors name it (a path, or "standard input").
+    private let source: String
+    /// The longest line taken: a file with no line ends (a binary file, `/dev/zero`) is refused
+    /// instead of read into memory whole.
+    public static let maximumLineLength = 16 << 20
+
+    public init(handle: FileHandle, source: String, chunkSize: Int = 1 << 20) {
         precondition(chunkSize >= 1, "read at least one byte at a time")
         self.handle = handle
+        self.source = source
         self.chunkSize = chunkSize
     }
 
     /// The next line without its terminator, or `nil` at the end.
-    public mutating func next() throws -> String? {
+    /// - Throws: ``DatasetError/unreadable(path:reason:)`` when reading fails (a directory on
+    ///   standard input, a closed one) or a line is longer than ``maximumLineLength``.
+    public mutating func next() throws(DatasetError) -> String? {
         while true {
             if let end = LineEnding.first(in: buffer[scanned...], more: !finished) {
                 let text = line(position..<end.text)
@@ -40,7 +49,16 @@ public struct LineReader {
                 position = buffer.count
                 return text
             }
-            let chunk = try handle.read(upToCount: chunkSize) ?? Data()
+            guard buffer.count - position <= Self.maximumLineLength else {
+                throw .unreadable(
+                    path: source, reason: "line \(lineNumber + 1) is longer than \(Self.maximumLineLength >> 20) MiB (is it a text file?)")
+            }
+            let chunk: Data
+            do {
+                chunk = try handle.read(upToCount: chunkSize) ?? Data()
+            } catch {
+                throw .unreadable(path: source, reason: DatasetError.reason(error))
+            }
             if chunk.isEmpty {
                 finished = true
             } else {
