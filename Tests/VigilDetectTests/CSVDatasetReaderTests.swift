@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-import VigilDetect
+
+@testable import VigilDetect
 
 @Suite struct CSVDatasetReaderTests {
     /// Every reader of whole files splits lines alike: LF, CRLF and a lone CR, a byte order mark dropped.
@@ -106,6 +107,9 @@ import VigilDetect
         let (quoted, _) = try CSVDatasetReader().read(text: "name,cpu\n\"a, b\",3\n", source: "q.csv")
         #expect(quoted.features == ["cpu"])
         #expect(quoted.values.values == [3])
+        // A combining accent right after a delimiter is the next field's (as Characters the
+        // delimiter and the accent are one, and the line came apart into too few fields).
+        #expect(CSVLayout.split("\"a\",\u{301}b,3", delimiter: ",") == ["a", "\u{301}b", "3"])
     }
 
     @Test func aQuoteLeftOpenIsNamedNotCountedAsFields() throws {

@@ -107,6 +107,9 @@ import VigilServer
         Case(name: "unknown route", uri: "/api/v1/nothing", method: .get, status: .notFound, code: "not_found", mentions: "/docs"),
         Case(name: "wrong method", uri: "/predict", method: .get, status: .methodNotAllowed, code: "method_not_allowed", mentions: "use POST"),
         Case(
+            name: "wrong method on a path the router normalizes", uri: "//predict/", method: .get, status: .methodNotAllowed,
+            code: "method_not_allowed", mentions: "use POST"),
+        Case(
             name: "bad severity filter", uri: "/api/v1/ml/alerts?severity=urgent", method: .get, status: .badRequest, code: "invalid_field",
             field: "severity", mentions: "one of"),
         Case(

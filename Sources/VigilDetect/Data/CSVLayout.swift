@@ -166,34 +166,36 @@ public struct CSVLayout: Sendable {
             fields.append(line[start..<utf8.endIndex])
             return fields
         }
-        // Quotes: character by character.
+        // Quotes: scalar by scalar (as Characters, a combining accent after a delimiter would
+        // join it into one character, and the fields would run together).
+        let separator = delimiter.unicodeScalars.first!
         var fields: [Substring] = []
-        var current = ""
+        var current = String.UnicodeScalarView()
         var quoted = false
-        var iterator = line.makeIterator()
-        var pending: Character? = nil
-        while let character = pending ?? iterator.next() {
+        var iterator = line.unicodeScalars.makeIterator()
+        var pending: Unicode.Scalar? = nil
+        while let scalar = pending ?? iterator.next() {
             pending = nil
             if quoted {
-                if character == "\"" {
+                if scalar == "\"" {
                     if let next = iterator.next() {
                         if next == "\"" { current.append("\"") } else { quoted = false; pending = next }
                     } else {
                         quoted = false
                     }
                 } else {
-                    current.append(character)
+                    current.append(scalar)
                 }
-            } else if character == "\"" {
+            } else if scalar == "\"" {
                 quoted = true
-            } else if character == delimiter {
-                fields.append(Substring(current))
-                current = ""
+            } else if scalar == separator {
+                fields.append(Substring(String(current)))
+                current = String.UnicodeScalarView()
             } else {
-                current.append(character)
+                current.append(scalar)
             }
         }
-        fields.append(Substring(current))
+        fields.append(Substring(String(current)))
         return fields
     }
 }

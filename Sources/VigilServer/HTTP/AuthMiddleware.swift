@@ -13,7 +13,7 @@ struct AuthMiddleware: RouterMiddleware {
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.method != .options, !Self.openPaths.contains(Self.normalized(request.uri.path)) else {
+        guard request.method != .options, !Self.openPaths.contains(RoutePath.normalized(request.uri.path)) else {
             return try await next(request, context)
         }
         // The scheme's name is case-insensitive and may be followed by several spaces (RFC 9110);
@@ -29,12 +29,6 @@ struct AuthMiddleware: RouterMiddleware {
     }
 
     static let openPaths: Set<String> = ["/health", "/ready", "/metrics", "/openapi.json", "/docs"]
-
-    /// `path` with runs of slashes as one and no trailing slash, as the router matches it.
-    static func normalized(_ path: String) -> String {
-        let components = path.split(separator: "/", omittingEmptySubsequences: true)
-        return "/" + components.joined(separator: "/")
-    }
 
     /// Compares in time that depends only on the lengths, not on where the bytes differ.
     static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {

@@ -53,7 +53,7 @@ struct ErrorMiddleware: RouterMiddleware {
     private func translate(_ error: any HTTPResponseError, request: Request) -> APIError {
         switch error.status {
         case .notFound:
-            if let methods = routes[request.uri.path] {
+            if let methods = routes[RoutePath.normalized(request.uri.path)] {
                 var refusal = APIError(
                     .methodNotAllowed, code: "method_not_allowed",
                     message:

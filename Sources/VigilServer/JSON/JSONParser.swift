@@ -4,6 +4,7 @@ public import Foundation
 ///
 /// It rejects what a lenient parser would let through and a scorer cannot use: `NaN` and
 /// `Infinity` literals, duplicate keys, trailing content, nesting deeper than ``maximumDepth``.
+/// A leading UTF-8 byte order mark is skipped.
 public struct JSONParser {
     public static let maximumDepth = 32
 
@@ -22,6 +23,9 @@ public struct JSONParser {
     /// array of more than `maximumItems` items throws an error that ``JSONSyntaxError/exceedsItemLimit``.
     public static func parse(_ bytes: UnsafeRawBufferPointer, maximumItems: Int? = nil) throws(JSONSyntaxError) -> JSONValue {
         var parser = JSONParser(bytes, maximumItems: maximumItems)
+        // A byte order mark (as PowerShell and some editors write files) is not part of the JSON;
+        // RFC 8259 lets a parser ignore it.
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { parser.index = 3 }
         parser.skipWhitespace()
         guard parser.index < bytes.count else { throw JSONSyntaxError(offset: 0, reason: "the input is empty") }
         let value = try parser.parseValue(depth: 0)
