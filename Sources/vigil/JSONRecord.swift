@@ -51,6 +51,7 @@ enum JSONRecord {
             switch value {
             case .null: break
             case .number(let number) where number.isFinite: time = TimeValue.seconds(epoch: number)
+            case .number(let number): throw .invalidTime(source: source, line: lineNumber, column: key, value: "\(number)")
             case .string(let text):
                 guard let seconds = TimeValue.seconds(Substring(text.trimmingCharacters(in: .whitespaces))) else {
                     throw .invalidTime(source: source, line: lineNumber, column: key, value: String(text.prefix(64)))
