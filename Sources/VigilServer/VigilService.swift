@@ -88,7 +88,9 @@ public struct VigilService: Sendable {
         Application(
             router: router(),
             server: .http1(
-                configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()], idleTimeout: TimeAmount(configuration.idleTimeout))),
+                configuration: .init(
+                    additionalChannelHandlers: [ExpectContinueHandler(), MalformedRequestHandler()],
+                    idleTimeout: TimeAmount(configuration.idleTimeout))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vigil"),
             services: [
                 ModelStartup(

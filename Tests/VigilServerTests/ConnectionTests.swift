@@ -62,6 +62,36 @@ import VigilServer
         }
     }
 
+    /// A request that is not valid HTTP (two lengths, a header without a name) is refused with a
+    /// JSON 400 that says so, as every refusal is, not an empty one.
+    @Test(arguments: [
+        "POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
+        "GET /health HTTP/1.1\r\nHost: x\r\n: nameless\r\n\r\n",
+    ])
+    func aMalformedRequestGetsAJSON400(request: String) async throws {
+        let service = try TestService.make()
+        try await service.application().test(.live) { client in
+            let socket = try Self.connected(to: try #require(client.port))
+            defer { close(socket) }
+            let bytes = Array(request.utf8)
+            #expect(send(socket, bytes, bytes.count, 0) == bytes.count)
+            var answer: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let received = recv(socket, &buffer, buffer.count, 0)
+                guard received > 0 else { break }
+                answer += buffer.prefix(received)
+            }
+            let text = String(decoding: answer, as: UTF8.self)
+            #expect(text.hasPrefix("HTTP/1.1 400"), "\(text)")
+            #expect(text.lowercased().contains("content-type: application/json"))
+            #expect(text.contains("\"code\":\"malformed_request\""))
+            #expect(text.contains("not valid HTTP/1.1"))
+            // The server goes on.
+            #expect(try await client.get("/health").status == .ok)
+        }
+    }
+
     /// A TCP connection to 127.0.0.1:`port`, with a 10 s receive timeout.
     static func connected(to port: Int) throws -> Int32 {
         let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
