@@ -276,6 +276,9 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         #expect(throws: DatasetError.empty(source: "/dev/null")) { try CSVDatasetReader().read(path: "/dev/null") }
+        #expect(throws: DatasetError.unreadable(path: "/dev/zero", reason: "a line is longer than 16 MiB (is it a text file?)")) {
+            try CSVDatasetReader().read(path: "/dev/zero")
+        }
         let latin1 = directory + "/latin1.csv"
         try Data("cpu,mem\n1,2\n3,".utf8 + [0xE9] + Data("\n".utf8)).write(to: URL(fileURLWithPath: latin1))
         #expect(throws: DatasetError.unreadable(path: latin1, reason: "line 3 is not UTF-8 text")) { try CSVDatasetReader().read(path: latin1) }

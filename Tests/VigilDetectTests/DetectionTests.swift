@@ -193,6 +193,18 @@ import VigilML
         #expect(throws: DatasetError.nonFiniteErrors(source: "huge.csv")) {
             try DetectorTrainer().calibrate(errors: [.nan], labels: nil, source: "huge.csv")
         }
+        // One infinite error among many: the threshold stands, and the quantile table stays
+        // numbers (model.json cannot hold an infinity or a NaN).
+        let one = try #require(Calibration(errors: (1...999).map(Float.init) + [.infinity], contamination: 0.01))
+        #expect(one.threshold.isFinite)
+        let tableIsFinite = one.errorQuantiles.allSatisfy { $0.isFinite }
+        #expect(tableIsFinite)
+        #expect(one.judge(.infinity).isAnomaly)
+        // Labels whose best cut lies among infinite errors say so, rather than fall back to a
+        // contamination threshold as if they held no anomaly.
+        #expect(throws: DatasetError.nonFiniteErrors(source: "huge.csv")) {
+            try DetectorTrainer().calibrate(errors: [1, 2, 3, .infinity, .infinity], labels: [0, 0, 0, 1, 1], source: "huge.csv")
+        }
     }
 
     @Test func labelsGiveTheF1OptimalThreshold() {

@@ -171,6 +171,10 @@ import VigilServer
                 #expect(cut.object["code"] as? String == "batch_too_large")
                 #expect(cut.object["error"] as? String == "the batch holds more than 3 items; at most 3 are accepted")
             }
+            // At the limit, a trailing comma is a syntax error, not one item too many.
+            let trailing = try await client.post("/api/v1/ml/detect/batch", json: "[\(normalVector),\(normalVector),\(normalVector),]")
+            #expect(trailing.status == .badRequest)
+            #expect(trailing.object["code"] as? String == "invalid_json")
             let hugeBatch = try await client.post(
                 "/api/v1/ml/detect/batch", json: "[" + String(repeating: "\(normalVector),", count: 100) + "\(normalVector)]")
             #expect(hugeBatch.status == .contentTooLarge)

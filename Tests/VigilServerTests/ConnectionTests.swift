@@ -92,6 +92,28 @@ import VigilServer
         }
     }
 
+    /// A bad request pipelined behind a good one does not jump ahead of the good one's answer.
+    @Test func aMalformedRequestBehindAGoodOneIsAnsweredAfterIt() async throws {
+        let service = try TestService.make()
+        try await service.application().test(.live) { client in
+            let socket = try Self.connected(to: try #require(client.port))
+            defer { close(socket) }
+            let bytes = Array(
+                "GET /health HTTP/1.1\r\nHost: x\r\n\r\nPOST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n".utf8)
+            #expect(send(socket, bytes, bytes.count, 0) == bytes.count)
+            var answer: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let received = recv(socket, &buffer, buffer.count, 0)
+                guard received > 0 else { break }
+                answer += buffer.prefix(received)
+            }
+            let text = String(decoding: answer, as: UTF8.self)
+            #expect(text.hasPrefix("HTTP/1.1 200"), "\(text)")
+            #expect(text.contains("\"status\""))
+        }
+    }
+
     /// A TCP connection to 127.0.0.1:`port`, with a 10 s receive timeout.
     static func connected(to port: Int) throws -> Int32 {
         let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -56,11 +56,27 @@ public struct CSVDatasetReader: Sendable {
             let handle = FileHandle(forReadingAtPath: path)
         else { throw .unreadable(path: path) }
         defer { try? handle.close() }
-        let data: Data
-        do {
-            data = try handle.readToEnd() ?? Data()
-        } catch {
-            throw .unreadable(path: path, reason: DatasetError.reason(error))
+        var data = Data()
+        // Read in chunks: bytes with no line end for longer than a line may be (a binary file,
+        // `/dev/zero`) are refused, not read into memory without end.
+        var sinceLineEnd = 0
+        while true {
+            let chunk: Data
+            do {
+                chunk = try handle.read(upToCount: 1 << 20) ?? Data()
+            } catch {
+                throw .unreadable(path: path, reason: DatasetError.reason(error))
+            }
+            guard !chunk.isEmpty else { break }
+            if let last = chunk.lastIndex(where: { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) {
+                sinceLineEnd = chunk.endIndex - last - 1
+            } else {
+                sinceLineEnd += chunk.count
+            }
+            guard sinceLineEnd <= LineReader.maximumLineLength else {
+                throw .unreadable(path: path, reason: "a line is longer than \(LineReader.maximumLineLength >> 20) MiB (is it a text file?)")
+            }
+            data.append(chunk)
         }
         guard !data.isEmpty else { throw .empty(source: path) }
         guard let text = String(data: data, encoding: .utf8) else { throw .unreadable(path: path, reason: DatasetError.notUTF8(data)) }

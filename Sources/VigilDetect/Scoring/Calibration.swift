@@ -65,8 +65,9 @@ public struct Calibration: Sendable, Equatable, Codable {
 
     /// A calibration whose threshold maximises F1 on labeled `errors` (1 = anomalous).
     ///
-    /// Returns `nil` when the labels hold no anomaly, so no F1 can be computed. Errors that are
-    /// not numbers (NaN: values beyond what the model computes with) are left out.
+    /// Returns `nil` when the labels hold no anomaly among the errors that are numbers (NaN:
+    /// values beyond what the model computes with, left out), so no F1 can be computed, or when
+    /// the best cut lies among infinite errors.
     public init?(errors: [Float], labels: [UInt8]) {
         precondition(errors.count == labels.count && !errors.isEmpty, "errors and labels must pair up")
         let numbers = errors.indices.filter { !errors[$0].isNaN }
@@ -99,12 +100,19 @@ public struct Calibration: Sendable, Equatable, Codable {
         let position = level * Double(sorted.count - 1)
         let lower = Int(position.rounded(.down))
         let upper = min(lower + 1, sorted.count - 1)
+        // Not interpolated at a whole position or between equal neighbours: with infinities
+        // there, `inf − inf` would make it NaN.
+        guard position != Double(lower), sorted[upper] != sorted[lower] else { return sorted[lower] }
         return sorted[lower] + (sorted[upper] - sorted[lower]) * (position - Double(lower))
     }
 
+    /// The quantile table of ascending `sorted`, infinite errors (values too large for the
+    /// model's arithmetic) counted as the largest finite one, so that the table stays numbers.
     static func quantileTable(_ sorted: [Double]) -> [Double] {
-        let levels = min(quantileLevels, max(sorted.count, 2))
-        return (0..<levels).map { quantile(sorted, Double($0) / Double(levels - 1)) }
+        let largest = Double(Float.greatestFiniteMagnitude)
+        let finite = sorted.map { min(max($0, -largest), largest) }
+        let levels = min(quantileLevels, max(finite.count, 2))
+        return (0..<levels).map { quantile(finite, Double($0) / Double(levels - 1)) }
     }
 
     /// The percentile rank of `error` among the held-out errors, in [0, 1].

@@ -205,7 +205,12 @@ public struct DetectorTrainer: Sendable {
     /// The calibration for held-out `errors` of `source`: labels when they hold an anomaly, else
     /// contamination.
     public func calibrate(errors: [Float], labels: [UInt8]?, source: String) throws(DatasetError) -> Calibration {
-        if let labels, let labeled = Calibration(errors: errors, labels: labels) { return labeled }
+        if let labels, labels.contains(1) {
+            // Labels with an anomaly set the threshold, or say why they cannot: never a silent
+            // fall back to contamination.
+            guard let labeled = Calibration(errors: errors, labels: labels) else { throw .nonFiniteErrors(source: source) }
+            return labeled
+        }
         guard let calibration = Calibration(errors: errors, contamination: contamination) else { throw .nonFiniteErrors(source: source) }
         return calibration
     }

@@ -7,27 +7,31 @@ import NIOHTTPTypes
 /// a URL too long) with a JSON 400 that says so, like every other refusal, then closes the
 /// connection. Hummingbird would answer with an empty 400.
 ///
-/// Only between requests: once a request's head has been read, a broken body (a bad chunk
-/// size) is Hummingbird's to end, since its answer may have begun.
-final class MalformedRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
+/// Only when every request read so far has been answered in full: otherwise (a broken body
+/// mid-request, a bad request pipelined behind one still being answered) the error goes on to
+/// Hummingbird, which answers it in order, after what it is writing.
+final class MalformedRequestHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
-    /// Whether a request's head has been read and its end not yet.
-    private var inRequest = false
+    /// Request heads read, and responses whose end has been written.
+    private var requests = 0
+    private var answered = 0
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head: inRequest = true
-        case .end: inRequest = false
-        case .body: break
-        }
+        if case .head = unwrapInboundIn(data) { requests += 1 }
         context.fireChannelRead(data)
     }
 
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) { answered += 1 }
+        context.write(data, promise: promise)
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard let error = error as? HTTPParserError, !inRequest else {
+        guard let error = error as? HTTPParserError, requests == answered else {
             context.fireErrorCaught(error)
             return
         }

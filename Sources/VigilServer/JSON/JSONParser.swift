@@ -128,7 +128,8 @@ public struct JSONParser {
         }
         while true {
             skipWhitespace()
-            if depth == 0, let maximumItems, array.count == maximumItems {
+            // Only when another value begins: `[…,]` at the limit is a syntax error, not too many.
+            if depth == 0, let maximumItems, array.count == maximumItems, let next = current, next != UInt8(ascii: "]") {
                 throw JSONSyntaxError(offset: index, reason: "more than \(maximumItems) items", exceedsItemLimit: true)
             }
             array.append(try parseValue(depth: depth + 1))
