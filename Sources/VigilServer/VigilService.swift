@@ -9,6 +9,7 @@ import VigilKafka
 /// and the alert store, wired from a ``ServerConfiguration``.
 public struct VigilService: Sendable {
     public let configuration: ServerConfiguration
+    private var bodyLimits: BodyLimits { BodyLimits(body: configuration.bodyLimit, batchBody: configuration.batchBodyLimit) }
     public let pipeline: DetectionPipeline
     public let loader: ModelLoader
     public let logger: Logger
@@ -71,8 +72,7 @@ public struct VigilService: Sendable {
         router.add(middleware: RequestMetricsMiddleware(metrics: pipeline.metrics, routes: Set(Self.routes.keys)))
         if !configuration.corsOrigins.isEmpty { router.add(middleware: CORSMiddleware(origins: Set(configuration.corsOrigins))) }
         router.add(
-            middleware: ErrorMiddleware(
-                routes: Self.routes, bodyLimit: configuration.bodyLimit, batchBodyLimit: configuration.batchBodyLimit, logger: logger))
+            middleware: ErrorMiddleware(routes: Self.routes, limits: bodyLimits, logger: logger))
         if let token = configuration.apiToken, !token.isEmpty { router.add(middleware: AuthMiddleware(token: token)) }
         ScoringRoutes(pipeline: pipeline, configuration: configuration).register(on: router)
         ModelRoutes(pipeline: pipeline, loader: loader, logger: logger).register(on: router)
@@ -89,7 +89,7 @@ public struct VigilService: Sendable {
             router: router(),
             server: .http1(
                 configuration: .init(
-                    additionalChannelHandlers: [ExpectContinueHandler(), MalformedRequestHandler()],
+                    additionalChannelHandlers: [ExpectContinueHandler(limits: bodyLimits), MalformedRequestHandler()],
                     idleTimeout: TimeAmount(configuration.idleTimeout))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vigil"),
             services: [

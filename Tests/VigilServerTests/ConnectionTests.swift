@@ -114,6 +114,31 @@ import VigilServer
         }
     }
 
+    /// A client that declares a body over the endpoint's limit and asks before sending it gets
+    /// 413 at once, not `100 Continue` and a refusal after its first megabyte.
+    @Test func aDeclaredBodyOverTheLimitIsRefusedBeforeItIsSent() async throws {
+        let service = try TestService.make()
+        try await service.application().test(.live) { client in
+            let socket = try Self.connected(to: try #require(client.port))
+            defer { close(socket) }
+            let head = Array(
+                "POST //api/v1/ml/detect/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50000000\r\nExpect: 100-continue\r\n\r\n"
+                    .utf8)
+            #expect(send(socket, head, head.count, 0) == head.count)
+            var answer: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let received = recv(socket, &buffer, buffer.count, 0)
+                guard received > 0 else { break }
+                answer += buffer.prefix(received)
+            }
+            let text = String(decoding: answer, as: UTF8.self)
+            #expect(text.hasPrefix("HTTP/1.1 413"), "\(text)")
+            #expect(text.contains("limit of 16 MiB (--batch-body-limit)"))
+            #expect(try await client.get("/health").status == .ok)
+        }
+    }
+
     /// A TCP connection to 127.0.0.1:`port`, with a 10 s receive timeout.
     static func connected(to port: Int) throws -> Int32 {
         let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

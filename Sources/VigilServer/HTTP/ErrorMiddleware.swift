@@ -11,9 +11,8 @@ struct ErrorMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
     /// Methods of every known path, to tell 405 from 404.
     let routes: [String: [HTTPRequest.Method]]
-    /// The body limits in bytes, to name the one a 413 hit: the batch endpoint's and the others'.
-    let bodyLimit: Int
-    let batchBodyLimit: Int
+    /// The body limits, to name the one a 413 hit.
+    let limits: BodyLimits
     let logger: Logger
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -63,20 +62,9 @@ struct ErrorMiddleware: RouterMiddleware {
             }
             return APIError(.notFound, code: "not_found", message: "no route \(request.method.rawValue) \(request.uri.path); see /docs")
         case .contentTooLarge:
-            let batch = request.uri.path == "/api/v1/ml/detect/batch"
-            let limit = batch ? batchBodyLimit : bodyLimit
-            return APIError(
-                .contentTooLarge, code: "body_too_large",
-                message: "the body is larger than this endpoint's limit of \(Self.bytes(limit)) (\(batch ? "--batch-body-limit" : "--body-limit"))")
+            return limits.tooLarge(path: request.uri.path)
         default:
             return APIError(error.status, code: "http_error", message: (error as? HTTPError)?.body ?? error.status.reasonPhrase)
         }
-    }
-
-    /// `count` bytes in the largest whole unit: `1 MiB`, `8 KiB`, `1500 bytes`.
-    static func bytes(_ count: Int) -> String {
-        if count % (1 << 20) == 0 { return "\(count >> 20) MiB" }
-        if count % (1 << 10) == 0 { return "\(count >> 10) KiB" }
-        return "\(count) bytes"
     }
 }

@@ -35,16 +35,7 @@ final class MalformedRequestHandler: ChannelDuplexHandler, RemovableChannelHandl
             context.fireErrorCaught(error)
             return
         }
-        let body = APIError(
-            .badRequest, code: "malformed_request", message: "the request is not valid HTTP/1.1 (\(error)); the connection is closed"
-        ).body
-        var head = HTTPResponse(status: .badRequest)
-        head.headerFields[.contentType] = "application/json"
-        head.headerFields[.contentLength] = String(body.utf8.count)
-        head.headerFields[.connection] = "close"
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.write(wrapOutboundOut(.body(ByteBuffer(string: body))), promise: nil)
-        let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+        APIError(.badRequest, code: "malformed_request", message: "the request is not valid HTTP/1.1 (\(error)); the connection is closed")
+            .answerAndClose(context)
     }
 }
