@@ -75,14 +75,7 @@ import VigilServer
             defer { close(socket) }
             let bytes = Array(request.utf8)
             #expect(send(socket, bytes, bytes.count, 0) == bytes.count)
-            var answer: [UInt8] = []
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let received = recv(socket, &buffer, buffer.count, 0)
-                guard received > 0 else { break }
-                answer += buffer.prefix(received)
-            }
-            let text = String(decoding: answer, as: UTF8.self)
+            let text = Self.readToEnd(socket)
             #expect(text.hasPrefix("HTTP/1.1 400"), "\(text)")
             #expect(text.lowercased().contains("content-type: application/json"))
             #expect(text.contains("\"code\":\"malformed_request\""))
@@ -101,14 +94,7 @@ import VigilServer
             let bytes = Array(
                 "GET /health HTTP/1.1\r\nHost: x\r\n\r\nPOST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n".utf8)
             #expect(send(socket, bytes, bytes.count, 0) == bytes.count)
-            var answer: [UInt8] = []
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let received = recv(socket, &buffer, buffer.count, 0)
-                guard received > 0 else { break }
-                answer += buffer.prefix(received)
-            }
-            let text = String(decoding: answer, as: UTF8.self)
+            let text = Self.readToEnd(socket)
             #expect(text.hasPrefix("HTTP/1.1 200"), "\(text)")
             #expect(text.contains("\"status\""))
         }
@@ -125,18 +111,23 @@ import VigilServer
                 "POST //api/v1/ml/detect/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50000000\r\nExpect: 100-continue\r\n\r\n"
                     .utf8)
             #expect(send(socket, head, head.count, 0) == head.count)
-            var answer: [UInt8] = []
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let received = recv(socket, &buffer, buffer.count, 0)
-                guard received > 0 else { break }
-                answer += buffer.prefix(received)
-            }
-            let text = String(decoding: answer, as: UTF8.self)
+            let text = Self.readToEnd(socket)
             #expect(text.hasPrefix("HTTP/1.1 413"), "\(text)")
             #expect(text.contains("limit of 16 MiB (--batch-body-limit)"))
             #expect(try await client.get("/health").status == .ok)
         }
+    }
+
+    /// Everything the server sends on `socket` until it closes the connection (or 10 s pass).
+    static func readToEnd(_ socket: Int32) -> String {
+        var answer: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let received = recv(socket, &buffer, buffer.count, 0)
+            guard received > 0 else { break }
+            answer += buffer.prefix(received)
+        }
+        return String(decoding: answer, as: UTF8.self)
     }
 
     /// A TCP connection to 127.0.0.1:`port`, with a 10 s receive timeout.

@@ -13,13 +13,16 @@ import VigilServer
     static let tags = "{\"memory_usage\":50,\"disk_io\":50,\"network_io\":50,\"response_time\":50}"
 
     static func service(
-        _ cluster: KafkaMockCluster, dataDirectory: String? = nil, metrics: Bool = false, group: String = "vigil-\(UUID().uuidString.prefix(8))"
+        _ cluster: KafkaMockCluster, dataDirectory: String? = nil, metrics: Bool = false, group: String = "vigil-\(UUID().uuidString.prefix(8))",
+        properties: [String: String] = [:]
     ) throws -> VigilService {
         try TestService.make { configuration in
             if let dataDirectory { configuration.dataDirectory = dataDirectory }
             var kafka = KafkaSettings(brokers: cluster.bootstrapServers)
             kafka.consumerGroup = group
-            kafka.properties = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500", "message.timeout.ms": "120000"]
+            kafka.properties = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500", "message.timeout.ms": "120000"].merging(properties) {
+                $1
+            }
             if metrics { kafka.metricsTopic = "metrics" }
             configuration.kafka = kafka
         }
@@ -57,6 +60,23 @@ import VigilServer
         }
         await consumer.close()
         return messages
+    }
+
+    /// Makes the alert store refuse writes (a full disk, as the consumer sees it), sends `web` an
+    /// anomaly through Kafka, and waits until the consumer says it is stalled on its alert.
+    /// Returns the database: `DROP TRIGGER refuse` lets the consumer go on.
+    static func stallOnAnAlert(_ service: VigilService, producer: KafkaProducer, client: some TestClientProtocol) async throws -> DatabaseQueue {
+        let database = try DatabaseQueue(path: service.configuration.alertDatabasePath)
+        try await database.write { try $0.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON alert BEGIN SELECT RAISE(ABORT, 'disk full'); END") }
+        _ = try await producer.send(
+            KafkaOutgoingMessage(topic: "metrics", key: "web", value: Array(metric(service: "web", value: 700, tags: Self.tags).utf8)))
+        #expect(try await Self.waitUntil { try await kafkaHealth(client)["consumer_stalled"] != nil })
+        return database
+    }
+
+    /// `/health`'s `kafka` object.
+    static func kafkaHealth(_ client: some TestClientProtocol) async throws -> [String: Any] {
+        try await client.get("/health").object["kafka"] as? [String: Any] ?? [:]
     }
 
     static func waitUntil(_ timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws -> Bool {
@@ -315,25 +335,13 @@ extension KafkaPipelineTests {
     @Test func aLongWaitKeepsTheConsumersPlaceInTheGroup() async throws {
         let cluster = try KafkaMockCluster()
         try cluster.createTopic("metrics", partitions: 1)
-        let service = try TestService.make { configuration in
-            var kafka = KafkaSettings(brokers: cluster.bootstrapServers)
-            kafka.consumerGroup = "vigil-\(UUID().uuidString.prefix(8))"
-            kafka.properties = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500", "max.poll.interval.ms": "7000"]
-            kafka.metricsTopic = "metrics"
-            configuration.kafka = kafka
-        }
+        let service = try Self.service(cluster, metrics: true, properties: ["max.poll.interval.ms": "7000"])
         let assembler = try #require(service.pipeline.models.current?.assembler)
         let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
         try await service.application().test(.live) { client in
             try await Self.feed("api", through: producer, until: assembler)
-            let database = try DatabaseQueue(path: service.configuration.alertDatabasePath)
-            try await database.write {
-                try $0.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON alert BEGIN SELECT RAISE(ABORT, 'disk full'); END")
-            }
-            _ = try await producer.send(
-                KafkaOutgoingMessage(topic: "metrics", key: "web", value: Array(metric(service: "web", value: 700, tags: Self.tags).utf8)))
-            func kafka() async throws -> [String: Any] { try await client.get("/health").object["kafka"] as? [String: Any] ?? [:] }
-            #expect(try await Self.waitUntil { try await kafka()["consumer_stalled"] != nil })
+            let database = try await Self.stallOnAnAlert(service, producer: producer, client: client)
+            func kafka() async throws -> [String: Any] { try await Self.kafkaHealth(client) }
             // Well past max.poll.interval.ms.
             try await Task.sleep(for: .seconds(10))
             #expect(try await kafka()["assigned_partitions"] as? Int == 1)
@@ -363,14 +371,8 @@ extension KafkaPipelineTests {
         let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers))
         try await service.application().test(.live) { client in
             try await Self.feed("api", through: producer, until: assembler)
-            let database = try DatabaseQueue(path: service.configuration.alertDatabasePath)
-            try await database.write {
-                try $0.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON alert BEGIN SELECT RAISE(ABORT, 'disk full'); END")
-            }
-            _ = try await producer.send(
-                KafkaOutgoingMessage(topic: "metrics", key: "web", value: Array(metric(service: "web", value: 700, tags: Self.tags).utf8)))
-            func kafka() async throws -> [String: Any] { try await client.get("/health").object["kafka"] as? [String: Any] ?? [:] }
-            #expect(try await Self.waitUntil { try await kafka()["consumer_stalled"] != nil })
+            let database = try await Self.stallOnAnAlert(service, producer: producer, client: client)
+            func kafka() async throws -> [String: Any] { try await Self.kafkaHealth(client) }
 
             // Another member joins (the partition is revoked, perhaps moved) and leaves again.
             let member = try KafkaConsumer(
