@@ -59,6 +59,18 @@ import VigilML
         #expect(assembled[4].window == [2, 20, 1, 10, 1, 10])
         #expect(assembled[5].window == [4, 40, 2, 20, 1, 10])
         #expect(assembled[5].values == [4, 40])
+        // Warming up until the window holds three time steps of the service's own.
+        #expect(assembled.map(\.warmingUp) == [true, true, true, true, true, false])
+    }
+
+    /// A baseline with no earlier step is the vector itself: that first step is warming up, the
+    /// next is judged against it. Without a window or baseline, nothing warms up.
+    @Test func aBaselineWarmsUpForItsFirstStepOnly() {
+        let assembler = FeatureAssembler(features: ["x"], defaults: [0], window: TemporalWindow(length: 1, baselineHalfLife: 4))
+        let steps = (0..<3).map { MetricEvent(timestamp: Double($0) * 60_000, service: "a", metric: "x", value: 5) }
+        #expect(assembler.update(with: steps).map(\.warmingUp) == [true, false, false])
+        let plain = FeatureAssembler(features: ["x"], defaults: [0])
+        #expect(plain.update(with: steps).map(\.warmingUp) == [false, false, false])
     }
 
     /// A series alternating between two states: one vector alone cannot tell a repeated state

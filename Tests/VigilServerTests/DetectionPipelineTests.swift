@@ -249,6 +249,9 @@ import VigilServer
         for (served, expected) in zip(servedA + servedB, expectedA + expectedB) {
             #expect(abs(served - expected) <= 1e-6 * max(1, expected), "served \(served), series \(expected)")
         }
+        // Each service warms up until its window holds its own steps: the result says so.
+        let warm = window.length - 1
+        #expect(stride(from: 0, to: 2 * steps, by: 2).map { results[$0].warmingUp } == (0..<steps).map { $0 < warm })
 
         try await TestService.test(service) { client in
             let info = try await client.get("/api/v1/ml/model-info").object
@@ -257,6 +260,14 @@ import VigilServer
             #expect(shown?["differences"] as? Bool == bundle.window.differences)
             #expect(shown?["season_length"] as? Int == bundle.window.seasonLength)
             #expect(shown?["step_seconds"] as? Double == bundle.window.stepSeconds)
+            // A service new to the model says it is warming up; one with its window full does not.
+            let fresh = try await client.post("/api/v1/ml/detect", json: metric(service: "new", value: 50, tags: KafkaPipelineTests.tags)).object
+            #expect((fresh["result"] as? [String: Any])?["warming_up"] as? Bool == true)
+            let known = try await client.post(
+                "/api/v1/ml/detect",
+                json: metric(service: "a", value: 50, timestamp: 1_764_072_000_000 + Double(steps) * 60_000, tags: KafkaPipelineTests.tags)
+            ).object
+            #expect((known["result"] as? [String: Any])?["warming_up"] == nil)
         }
     }
 }

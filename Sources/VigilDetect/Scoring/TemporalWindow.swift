@@ -221,6 +221,9 @@ public struct Baseline: Sendable, Equatable {
     /// The weight of each new vector: `1 − 2^(−1 / half-life)`.
     let weight: Double
 
+    /// Whether no vector has joined it yet.
+    public var hasNoPast: Bool { unseen.allSatisfy { $0 == 1 } }
+
     /// A baseline with no past.
     public init(features: Int, halfLife: Double) {
         self.init(level: [Double](repeating: .nan, count: features), unseen: [Double](repeating: 1, count: features), halfLife: halfLife)

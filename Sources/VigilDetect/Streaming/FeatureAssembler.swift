@@ -28,11 +28,17 @@ public final class FeatureAssembler: Sendable {
         /// with a season, each feature's change from the seasons before (NaN in the service's
         /// first three seasons). Just ``values`` without a window.
         public var window: [Double]
+        /// Whether the service is too new for the model's window: fewer earlier time steps than
+        /// the window reads (the oldest stands in for the rest), or, with a baseline, none at all
+        /// (the baseline starts at this vector). A level the service started at is then taken as
+        /// its normal.
+        public var warmingUp: Bool
 
-        public init(values: [Double], missing: [String], window: [Double]? = nil) {
+        public init(values: [Double], missing: [String], window: [Double]? = nil, warmingUp: Bool = false) {
             self.values = values
             self.missing = missing
             self.window = window ?? values
+            self.warmingUp = warmingUp
         }
     }
 
@@ -190,7 +196,9 @@ public final class FeatureAssembler: Sendable {
         if let season = service.season {
             stacked += season.changes(peeking: seen) ?? [Double](repeating: .nan, count: values.count)
         }
-        return Assembled(values: values, missing: missing, window: stacked)
+        let earlierSteps = service.history.count
+        let warmingUp = earlierSteps < window.length - 1 || (service.baseline != nil && service.baseline!.hasNoPast)
+        return Assembled(values: values, missing: missing, window: stacked, warmingUp: warmingUp)
     }
 
     /// Drops the state of `services` (their partitions moved to another instance).

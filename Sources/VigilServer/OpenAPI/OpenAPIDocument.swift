@@ -165,6 +165,7 @@ enum OpenAPIDocument {
                   "feature_scores": {"type": "object", "additionalProperties": {"type": "number"}, "description": "each feature's share of the error; they sum to 1"},
                   "model_type": {"type": "string", "enum": ["autoencoder", "fallback"]},
                   "missing_features": {"type": "array", "items": {"type": "string"}},
+                  "warming_up": {"type": "boolean", "description": "present (true) while the service is too new for the model's window: fewer earlier time steps than it reads, or no earlier one for its baseline; a level the service started at is taken as normal"},
                   "alert_id": {"type": "string"}
                 }
               },

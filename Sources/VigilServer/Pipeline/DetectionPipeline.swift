@@ -127,7 +127,9 @@ public final class DetectionPipeline: Sendable {
             let assembled = model.assembler.update(with: events)
             let scores = model.detector.score(windows: assembled.map(\.window))
             return zip(scores, assembled).map { score, vector in
-                DetectionResult(score: score, features: model.features, modelType: "autoencoder", missingFeatures: vector.missing)
+                var result = DetectionResult(score: score, features: model.features, modelType: "autoencoder", missingFeatures: vector.missing)
+                result.warmingUp = vector.warmingUp
+                return result
             }
         }
         return zip(events, fallbackAssembler.update(with: events)).map { event, assembled in

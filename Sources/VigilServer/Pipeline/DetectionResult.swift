@@ -8,6 +8,8 @@ public struct DetectionResult: Sendable {
     public var modelType: String
     /// Features imputed with the training mean because the service has not sent them recently.
     public var missingFeatures: [String]?
+    /// The service is too new for the model's window (see ``FeatureAssembler/Assembled/warmingUp``).
+    public var warmingUp = false
     /// The alert this prediction opened or was counted on.
     public var alertID: String?
     public var predictionTime: Double = 0
@@ -25,6 +27,7 @@ public struct DetectionResult: Sendable {
             ("prediction_time_ms", JSONText.number(predictionTime)), ("model_type", "\"\(modelType)\""),
         ]
         if let missingFeatures { extra.append(("missing_features", JSONText.strings(missingFeatures))) }
+        if warmingUp { extra.append(("warming_up", "true")) }
         if let alertID { extra.append(("alert_id", JSONText.string(alertID))) }
         writer.write(score, extra: extra, to: &text)
     }
