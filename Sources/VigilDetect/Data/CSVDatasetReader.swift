@@ -73,9 +73,7 @@ public struct CSVDatasetReader: Sendable {
             } else {
                 sinceLineEnd += chunk.count
             }
-            guard sinceLineEnd <= LineReader.maximumLineLength else {
-                throw .unreadable(path: path, reason: "a line is longer than \(LineReader.maximumLineLength >> 20) MiB (is it a text file?)")
-            }
+            guard sinceLineEnd <= LineReader.maximumLineLength else { throw .lineTooLong(path: path, line: nil) }
             data.append(chunk)
         }
         guard !data.isEmpty else { throw .empty(source: path) }

@@ -18,6 +18,14 @@ extension DatasetError {
         return .unreadable(path: path, reason: reason)
     }
 
+    /// A file that runs on for more than ``LineReader/maximumLineLength`` without a line end
+    /// (`line`: its number, when known).
+    static func lineTooLong(path: String, line: Int?) -> DatasetError {
+        .unreadable(
+            path: path,
+            reason: "\(line.map { "line \($0)" } ?? "a line") is longer than \(LineReader.maximumLineLength >> 20) MiB (is it a text file?)")
+    }
+
     /// A read error as a user reads it: the system's words for it ("Is a directory", "Bad file
     /// descriptor"), not Foundation's error dump.
     static func reason(_ error: any Error) -> String {

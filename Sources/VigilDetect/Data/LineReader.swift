@@ -49,10 +49,7 @@ public struct LineReader {
                 position = buffer.count
                 return text
             }
-            guard buffer.count - position <= Self.maximumLineLength else {
-                throw .unreadable(
-                    path: source, reason: "line \(lineNumber + 1) is longer than \(Self.maximumLineLength >> 20) MiB (is it a text file?)")
-            }
+            guard buffer.count - position <= Self.maximumLineLength else { throw .lineTooLong(path: source, line: lineNumber + 1) }
             let chunk: Data
             do {
                 chunk = try handle.read(upToCount: chunkSize) ?? Data()

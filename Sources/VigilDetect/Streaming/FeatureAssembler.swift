@@ -196,8 +196,7 @@ public final class FeatureAssembler: Sendable {
         if let season = service.season {
             stacked += season.changes(peeking: seen) ?? [Double](repeating: .nan, count: values.count)
         }
-        let earlierSteps = service.history.count
-        let warmingUp = earlierSteps < window.length - 1 || (service.baseline != nil && service.baseline!.hasNoPast)
+        let warmingUp = service.history.count < window.length - 1 || service.baseline?.hasNoPast == true
         return Assembled(values: values, missing: missing, window: stacked, warmingUp: warmingUp)
     }
 

@@ -7,7 +7,7 @@ import VigilKafka
 /// Eager rebalancing revokes every partition and assigns them again from their committed
 /// offsets, so messages polled before a rebalance are read again after it (or by another
 /// member): they are dropped, never processed twice.
-struct PolledMessages {
+struct PolledMessages: Sendable {
     var messages: [KafkaMessage] = []
     var rebalances: Int
 
@@ -15,13 +15,22 @@ struct PolledMessages {
         self.rebalances = rebalances
     }
 
-    /// Adds `message` (if any), polled when the consumer had been through `rebalances`.
-    mutating func append(_ message: KafkaMessage?, after rebalances: Int) {
-        if rebalances != self.rebalances {
-            messages.removeAll()
-            self.rebalances = rebalances
+    /// Polls `consumer` until it has no message waiting or `limit` are held, dropping what a
+    /// rebalance (served by the polls) made stale.
+    mutating func poll(_ consumer: KafkaConsumer, upTo limit: Int = .max) throws(KafkaError) {
+        defer { dropIfRebalanced(consumer) }
+        while messages.count < limit, let message = try consumer.poll() {
+            dropIfRebalanced(consumer)
+            messages.append(message)
         }
-        if let message { messages.append(message) }
+    }
+
+    /// Drops the messages held when `consumer` has been through a rebalance since they came.
+    private mutating func dropIfRebalanced(_ consumer: KafkaConsumer) {
+        let now = consumer.rebalances
+        guard now != rebalances else { return }
+        messages.removeAll()
+        rebalances = now
     }
 }
 
@@ -43,7 +52,7 @@ extension MetricsConsumer {
 
     private enum RoundPart: Sendable {
         case processed([KafkaPartition: Int64])
-        case polled([KafkaMessage], rebalances: Int)
+        case polled(PolledMessages)
     }
 
     /// Processes a round's messages, keeping the member in the group while it takes long.
@@ -51,7 +60,7 @@ extension MetricsConsumer {
         await withTaskGroup(of: RoundPart.self) { group in
             group.addTask { .processed(await processInLanes(batch)) }
             group.addTask {
-                do { try await Task.sleep(for: Self.keepAliveAfter) } catch { return .polled([], rebalances: consumer.rebalances) }
+                do { try await Task.sleep(for: Self.keepAliveAfter) } catch { return .polled(PolledMessages(rebalances: consumer.rebalances)) }
                 return await keepMembership()
             }
             var round = Round(polled: PolledMessages(rebalances: consumer.rebalances))
@@ -60,9 +69,8 @@ extension MetricsConsumer {
                 case .processed(let offsets):
                     round.processed = offsets
                     group.cancelAll()
-                case .polled(let messages, let rebalances):
-                    round.polled.messages = messages
-                    round.polled.rebalances = rebalances
+                case .polled(let polled):
+                    round.polled = polled
                 }
             }
             return round
@@ -98,8 +106,7 @@ extension MetricsConsumer {
                     try consumer.pause(consumer.assignment)
                     pausedAfter = rebalances
                 }
-                while let message = try consumer.poll() { polled.append(message, after: consumer.rebalances) }
-                polled.append(nil, after: consumer.rebalances)
+                try polled.poll(consumer)
             } catch {
                 logger.warning("Kafka consumer error while a round waits", metadata: ["error": "\(error)"])
             }
@@ -113,7 +120,7 @@ extension MetricsConsumer {
         } catch {
             logger.error("Kafka partitions not resumed; their messages wait", metadata: ["error": "\(error)"])
         }
-        return .polled(polled.messages, rebalances: polled.rebalances)
+        return .polled(polled)
     }
 
     /// After a round during which a rebalance came: drops the state of services whose

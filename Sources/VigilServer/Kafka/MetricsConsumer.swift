@@ -35,18 +35,14 @@ struct MetricsConsumer: Service {
         // Messages polled while the last round kept the group, and the rebalances before them.
         var carried = PolledMessages(rebalances: consumer.rebalances)
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            // Eager rebalancing revokes every partition and assigns them again from their
-            // committed offsets: what was polled before a rebalance comes again after it (or goes
-            // to another member), so it is dropped.
-            var batch = PolledMessages(rebalances: consumer.rebalances)
-            if carried.rebalances == batch.rebalances { batch.messages = carried.messages }
+            // What was polled before a rebalance is dropped (see PolledMessages).
+            var batch = carried
             do {
-                while batch.messages.count < batchSize, let message = try consumer.poll() { batch.append(message, after: consumer.rebalances) }
+                try batch.poll(consumer, upTo: batchSize)
             } catch {
                 logger.warning("Kafka consumer error", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .milliseconds(200))
             }
-            batch.append(nil, after: consumer.rebalances)
             // Rebalances are served by poll; say what this member reads now.
             let assignment = consumer.assignment
             if assignment != assigned {

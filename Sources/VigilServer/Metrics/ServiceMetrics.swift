@@ -8,7 +8,8 @@ import VigilKafka
 /// their text exposition for `GET /metrics`.
 public final class ServiceMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
-    /// The labels and gauge of the model last reported, to zero it when another takes over.
+    /// The label values, generation and gauge of the model last reported, to unregister its series
+    /// when a later model takes over.
     private let servedModel = Mutex<(labels: [String], generation: Int, gauge: Gauge)?>(nil)
     /// The services `vigil_anomalies_total` has a series of (at most ``labelledServices``).
     private let anomalyServices = Mutex<Set<String>>([])

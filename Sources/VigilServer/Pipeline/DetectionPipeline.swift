@@ -127,9 +127,8 @@ public final class DetectionPipeline: Sendable {
             let assembled = model.assembler.update(with: events)
             let scores = model.detector.score(windows: assembled.map(\.window))
             return zip(scores, assembled).map { score, vector in
-                var result = DetectionResult(score: score, features: model.features, modelType: "autoencoder", missingFeatures: vector.missing)
-                result.warmingUp = vector.warmingUp
-                return result
+                DetectionResult(
+                    score: score, features: model.features, modelType: "autoencoder", missingFeatures: vector.missing, warmingUp: vector.warmingUp)
             }
         }
         return zip(events, fallbackAssembler.update(with: events)).map { event, assembled in
