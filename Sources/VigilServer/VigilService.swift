@@ -63,7 +63,7 @@ public struct VigilService: Sendable {
     static let routes: [String: [HTTPRequest.Method]] = [
         "/predict": [.post], "/api/v1/ml/detect": [.post], "/api/v1/ml/detect/batch": [.post], "/api/v1/ml/model-info": [.get, .head],
         "/api/v1/ml/model/reload": [.post], "/api/v1/ml/alerts": [.get, .head], "/health": [.get, .head], "/ready": [.get, .head],
-        "/metrics": [.get, .head], "/openapi.json": [.get, .head], "/docs": [.get, .head],
+        "/metrics": [.get, .head], "/openapi.json": [.get, .head], "/docs": [.get, .head], "/dashboard": [.get, .head], "/": [.get, .head],
     ]
 
     public func router() -> Router<BasicRequestContext> {
@@ -75,10 +75,13 @@ public struct VigilService: Sendable {
             middleware: ErrorMiddleware(routes: Self.routes, limits: bodyLimits, logger: logger))
         if let token = configuration.apiToken, !token.isEmpty { router.add(middleware: AuthMiddleware(token: token)) }
         ScoringRoutes(pipeline: pipeline, configuration: configuration).register(on: router)
-        ModelRoutes(pipeline: pipeline, loader: loader, logger: logger).register(on: router)
+        let models = ModelRoutes(pipeline: pipeline, loader: loader, logger: logger)
+        models.register(on: router)
         AlertRoutes(store: pipeline.store).register(on: router)
-        OperationsRoutes(pipeline: pipeline, loader: loader, kafka: kafka).register(on: router)
+        let operations = OperationsRoutes(pipeline: pipeline, loader: loader, kafka: kafka)
+        operations.register(on: router)
         DocumentationRoutes().register(on: router)
+        DashboardRoutes(operations: operations, models: models, store: pipeline.store).register(on: router)
         return router
     }
 

@@ -170,7 +170,7 @@ import VigilServer
             let paths = specification["paths"] as! [String: Any]
             for path in [
                 "/predict", "/api/v1/ml/detect", "/api/v1/ml/detect/batch", "/api/v1/ml/model-info", "/api/v1/ml/alerts", "/health", "/ready",
-                "/metrics",
+                "/metrics", "/dashboard",
             ] {
                 #expect(paths[path] != nil, "\(path) is not documented")
             }

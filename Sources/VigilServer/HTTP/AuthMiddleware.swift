@@ -1,9 +1,12 @@
+import Foundation
 import Hummingbird
 
 /// Requires `Authorization: Bearer <token>` on every path but the probes' and the documentation's
 /// when a token is set: `/health`, `/ready`, `/metrics`, `/openapi.json` and `/docs` stay open.
 /// Open paths are listed, not protected ones, and compared as the router reads them (`//predict`
 /// is `/predict` to it): a spelling the list does not foresee is protected, not let through.
+/// The pages a browser opens (`/dashboard`) also take the token as a Basic password, with any
+/// user name, since a browser asks for that and cannot send a bearer token.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
     let token: [UInt8]
@@ -13,22 +16,39 @@ struct AuthMiddleware: RouterMiddleware {
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.method != .options, !Self.openPaths.contains(RoutePath.normalized(request.uri.path)) else {
+        let path = RoutePath.normalized(request.uri.path)
+        guard request.method != .options, !Self.openPaths.contains(path) else {
             return try await next(request, context)
         }
-        // The scheme's name is case-insensitive and may be followed by several spaces (RFC 9110);
-        // the token is compared as sent.
-        guard let header = request.headers[.authorization], header.prefix(7).lowercased() == "bearer ",
-            Self.constantTimeEqual(Array(header.utf8.dropFirst(7).drop { $0 == UInt8(ascii: " ") }), token)
-        else {
+        let forBrowser = Self.browserPaths.contains(path)
+        guard let header = request.headers[.authorization], accepts(header, basic: forBrowser) else {
             var error = APIError(.unauthorized, code: "unauthorized", message: "this endpoint needs the header 'Authorization: Bearer <token>'")
-            error.headers[.wwwAuthenticate] = "Bearer"
+            // A browser asks for a password only when offered Basic.
+            error.headers[values: .wwwAuthenticate] = (forBrowser ? ["Basic realm=\"Vigil\", charset=\"UTF-8\""] : []) + ["Bearer"]
             throw error
         }
         return try await next(request, context)
     }
 
+    /// Whether `header` carries the token: as a bearer token, or (when `basic`) as the password
+    /// of Basic credentials. A scheme's name is case-insensitive and may be followed by several
+    /// spaces (RFC 9110); the token is compared as sent.
+    private func accepts(_ header: String, basic: Bool) -> Bool {
+        let scheme = header.prefix { $0 != " " }.lowercased()
+        let credentials = header.utf8.dropFirst(scheme.utf8.count).drop { $0 == UInt8(ascii: " ") }
+        switch scheme {
+        case "bearer":
+            return Self.constantTimeEqual(Array(credentials), token)
+        case "basic" where basic:
+            guard let decoded = Data(base64Encoded: Data(credentials)), let colon = decoded.firstIndex(of: UInt8(ascii: ":")) else { return false }
+            return Self.constantTimeEqual(Array(decoded[decoded.index(after: colon)...]), token)
+        default:
+            return false
+        }
+    }
+
     static let openPaths: Set<String> = ["/health", "/ready", "/metrics", "/openapi.json", "/docs"]
+    static let browserPaths: Set<String> = ["/", "/dashboard"]
 
     /// Compares in time that depends only on the lengths, not on where the bytes differ.
     static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {

@@ -117,11 +117,32 @@ enum OpenAPIDocument {
               }
             },
             "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
-            "/docs": {"get": {"summary": "A readable API reference", "responses": {"200": {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}}}}}
+            "/docs": {"get": {"summary": "A readable API reference", "responses": {"200": {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}}}}},
+            "/dashboard": {
+              "get": {
+                "summary": "A status page for a browser: health, the model, the latest alerts (filtered and paged as /api/v1/ml/alerts); reloads itself every 15 s",
+                "security": [{"bearer": []}, {"basic": []}, {}],
+                "parameters": [
+                  {"name": "service", "in": "query", "schema": {"type": "string"}},
+                  {"name": "severity", "in": "query", "schema": {"type": "string", "enum": ["medium", "high", "critical"]}},
+                  {"name": "since", "in": "query", "schema": {"type": "string"}, "description": "milliseconds since the epoch, or an ISO 8601 time"},
+                  {"name": "until", "in": "query", "schema": {"type": "string"}, "description": "milliseconds since the epoch, or an ISO 8601 time"},
+                  {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}},
+                  {"name": "cursor", "in": "query", "schema": {"type": "string"}, "description": "the page's 'older alerts' link carries it"}
+                ],
+                "responses": {
+                  "200": {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}},
+                  "400": {"description": "HTML: a filter was refused (named on the page), the latest alerts are shown unfiltered", "content": {"text/html": {"schema": {"type": "string"}}}},
+                  "401": {"$ref": "#/components/responses/Invalid"}
+                }
+              }
+            },
+            "/": {"get": {"summary": "Sends a browser to /dashboard", "responses": {"302": {"description": "Location: /dashboard"}}}}
           },
           "components": {
             "securitySchemes": {
-              "bearer": {"type": "http", "scheme": "bearer", "description": "Only when VIGIL_API_TOKEN is set: its value, compared in constant time."}
+              "bearer": {"type": "http", "scheme": "bearer", "description": "Only when VIGIL_API_TOKEN is set: its value, compared in constant time."},
+              "basic": {"type": "http", "scheme": "basic", "description": "Only for /dashboard, when VIGIL_API_TOKEN is set: any user name, the token as the password (what a browser asks for)."}
             },
             "responses": {
               "Invalid": {"description": "The request was refused", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},

@@ -29,40 +29,44 @@ struct AlertRoutes: Sendable {
     static let parameters: Set<String> = ["service", "severity", "since", "until", "limit", "cursor"]
 
     static func query(from request: Request) throws(APIError) -> AlertQuery {
-        let parameters = request.uri.queryParameters
-        var query = AlertQuery()
-        var given: Set<Substring> = []
-        for (key, _) in parameters {
-            guard Self.parameters.contains(String(key)) else {
+        try query(parameters: request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) })
+    }
+
+    /// The query that `parameters` (name and value, in the request's order) ask for; an unknown
+    /// or repeated parameter, or a value out of range, is refused with the parameter named.
+    static func query(parameters: [(name: String, value: String)]) throws(APIError) -> AlertQuery {
+        var values: [String: String] = [:]
+        for (name, value) in parameters {
+            guard Self.parameters.contains(name) else {
                 throw APIError(
                     .badRequest, code: "invalid_parameter",
-                    message: "unknown query parameter '\(key)' (use \(Self.parameters.sorted().joined(separator: ", ")))", field: String(key))
+                    message: "unknown query parameter '\(name)' (use \(Self.parameters.sorted().joined(separator: ", ")))", field: name)
             }
-            guard given.insert(key).inserted else {
-                throw APIError(
-                    .badRequest, code: "invalid_parameter", message: "query parameter '\(key)' is given more than once", field: String(key))
+            guard values.updateValue(value, forKey: name) == nil else {
+                throw APIError(.badRequest, code: "invalid_parameter", message: "query parameter '\(name)' is given more than once", field: name)
             }
         }
-        if let service = parameters["service"].map(String.init) {
+        var query = AlertQuery()
+        if let service = values["service"] {
             if let problem = MetricEvent.nameProblem(service) { throw .invalidField("service", problem) }
             query.service = service
         }
-        if let severity = parameters["severity"] {
-            guard let parsed = Severity(rawValue: String(severity)) else {
+        if let severity = values["severity"] {
+            guard let parsed = Severity(rawValue: severity) else {
                 throw .invalidField("severity", "must be one of \(Severity.allCases.map(\.rawValue).joined(separator: ", ")), found '\(severity)'")
             }
             query.severity = parsed
         }
-        query.since = try parameters["since"].map { text throws(APIError) in try time(String(text), field: "since") }
-        query.until = try parameters["until"].map { text throws(APIError) in try time(String(text), field: "until") }
-        if let limit = parameters["limit"] {
+        query.since = try values["since"].map { text throws(APIError) in try time(text, field: "since") }
+        query.until = try values["until"].map { text throws(APIError) in try time(text, field: "until") }
+        if let limit = values["limit"] {
             guard let parsed = Int(limit), parsed >= 1, parsed <= AlertQuery.maximumLimit else {
                 throw .invalidField("limit", "must be a whole number from 1 to \(AlertQuery.maximumLimit), found '\(limit)'")
             }
             query.limit = parsed
         }
-        if let cursor = parameters["cursor"] {
-            guard let parsed = AlertCursor(token: String(cursor)) else {
+        if let cursor = values["cursor"] {
+            guard let parsed = AlertCursor(token: cursor) else {
                 throw .invalidField("cursor", "is not a next_cursor this server gave out, found '\(cursor.prefix(64))'")
             }
             query.after = parsed

@@ -52,6 +52,11 @@ struct OperationsRoutes: Sendable {
     }
 
     func health() async -> Response {
+        .json(await healthReport())
+    }
+
+    /// `/health`'s JSON: healthy only when the wanted model serves and every sink works.
+    func healthReport() async -> String {
         let state = pipeline.models.snapshot
         let store = await storeState()
         let kafka = await kafkaState()
@@ -69,7 +74,7 @@ struct OperationsRoutes: Sendable {
             "{\"status\":\(healthy ? "\"healthy\"" : "\"degraded\""),\"timestamp\":\(JSONText.string(ISO8601DateFormatter().string(from: Date())))"
         text += ",\"service\":\"vigil\",\"version\":\(JSONText.string(Vigil.version)),\"model\":\(model)"
         text += ",\"sinks\":{\"alert_store\":\(store.json)},\"kafka\":\(kafka.json)}"
-        return .json(text)
+        return text
     }
 
     func ready() async -> Response {

@@ -10,27 +10,29 @@ enum DocumentationPage {
             let info = document["info"] as? [String: Any], let paths = document["paths"] as? [String: [String: Any]]
         else { return "<!doctype html><title>Vigil API</title><p>The API description could not be rendered; see /openapi.json.</p>" }
         let schemas = (document["components"] as? [String: Any])?["schemas"] as? [String: Any] ?? [:]
-        var body = "<h1>\(escape(info["title"] as? String ?? "Vigil")) API <small>\(escape(info["version"] as? String ?? ""))</small></h1>"
-        body += "<p>\(escape(info["description"] as? String ?? ""))</p><p>Machine-readable: <a href=\"/openapi.json\">/openapi.json</a>.</p>"
+        var body =
+            "<h1>\(HTMLText.escape(info["title"] as? String ?? "Vigil")) API <small>\(HTMLText.escape(info["version"] as? String ?? ""))</small></h1>"
+        body += "<p>\(HTMLText.escape(info["description"] as? String ?? ""))</p><p>Machine-readable: <a href=\"/openapi.json\">/openapi.json</a>.</p>"
         for path in paths.keys.sorted(by: order) {
             for (method, value) in paths[path]!.sorted(by: { $0.key < $1.key }) {
                 guard let operation = value as? [String: Any] else { continue }
-                body += "<section><h2><span class=\"method \(method)\">\(method.uppercased())</span> <code>\(escape(path))</code></h2>"
-                body += "<p><b>\(escape(operation["summary"] as? String ?? ""))</b></p>"
-                if let description = operation["description"] as? String { body += "<p>\(escape(description))</p>" }
+                body += "<section><h2><span class=\"method \(method)\">\(method.uppercased())</span> <code>\(HTMLText.escape(path))</code></h2>"
+                body += "<p><b>\(HTMLText.escape(operation["summary"] as? String ?? ""))</b></p>"
+                if let description = operation["description"] as? String { body += "<p>\(HTMLText.escape(description))</p>" }
                 if let parameters = operation["parameters"] as? [[String: Any]] {
                     body += "<h3>Query parameters</h3><ul>"
                     for parameter in parameters {
                         let schema = parameter["schema"] as? [String: Any] ?? [:]
-                        body += "<li><code>\(escape(parameter["name"] as? String ?? ""))</code> (\(escape(schema["type"] as? String ?? "")))"
-                        if let values = schema["enum"] as? [String] { body += ": one of \(escape(values.joined(separator: ", ")))" }
-                        if let note = parameter["description"] as? String { body += ": \(escape(note))" }
+                        body +=
+                            "<li><code>\(HTMLText.escape(parameter["name"] as? String ?? ""))</code> (\(HTMLText.escape(schema["type"] as? String ?? "")))"
+                        if let values = schema["enum"] as? [String] { body += ": one of \(HTMLText.escape(values.joined(separator: ", ")))" }
+                        if let note = parameter["description"] as? String { body += ": \(HTMLText.escape(note))" }
                         body += "</li>"
                     }
                     body += "</ul>"
                 }
                 if let request = operation["requestBody"] as? [String: Any], let content = request["content"] as? [String: Any] {
-                    body += "<h3>Body</h3><p>\(content.keys.sorted().map { "<code>\(escape($0))</code>" }.joined(separator: " or "))</p>"
+                    body += "<h3>Body</h3><p>\(content.keys.sorted().map { "<code>\(HTMLText.escape($0))</code>" }.joined(separator: " or "))</p>"
                     if let schema = (content["application/json"] as? [String: Any])?["schema"] as? [String: Any] {
                         body += describe(schema, schemas: schemas)
                     }
@@ -41,7 +43,7 @@ enum DocumentationPage {
                         let response = responses[code] as? [String: Any] ?? [:]
                         let text =
                             response["description"] as? String ?? (response["$ref"] != nil ? "an error: {success: false, error, code, field?}" : "")
-                        body += "<li><code>\(escape(code))</code> \(escape(text))</li>"
+                        body += "<li><code>\(HTMLText.escape(code))</code> \(HTMLText.escape(text))</li>"
                     }
                     body += "</ul>"
                 }
@@ -78,8 +80,8 @@ enum DocumentationPage {
             for name in properties.keys.sorted() {
                 let property = properties[name] as? [String: Any] ?? [:]
                 text +=
-                    "<li><code>\(escape(name))</code> \(escape(typeName(property, schemas: schemas)))\(required.contains(name) ? ", required" : "")"
-                if let note = property["description"] as? String { text += ": \(escape(note))" }
+                    "<li><code>\(HTMLText.escape(name))</code> \(HTMLText.escape(typeName(property, schemas: schemas)))\(required.contains(name) ? ", required" : "")"
+                if let note = property["description"] as? String { text += ": \(HTMLText.escape(note))" }
                 text += "</li>"
             }
             text += "</ul>"
@@ -87,7 +89,7 @@ enum DocumentationPage {
         if let example = schema["example"],
             let data = try? JSONSerialization.data(withJSONObject: example, options: [.prettyPrinted, .sortedKeys])
         {
-            text += "<p>Example:</p><pre>\(escape(String(decoding: data, as: UTF8.self)))</pre>"
+            text += "<p>Example:</p><pre>\(HTMLText.escape(String(decoding: data, as: UTF8.self)))</pre>"
         }
         return text
     }
@@ -111,10 +113,5 @@ enum DocumentationPage {
             name = "any"
         }
         return schema["nullable"] as? Bool == true ? name + " or null" : name
-    }
-
-    private static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-            .replacingOccurrences(of: "\"", with: "&quot;")
     }
 }

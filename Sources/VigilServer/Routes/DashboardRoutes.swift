@@ -1,0 +1,35 @@
+import Foundation
+import Hummingbird
+
+/// `GET /dashboard` (``DashboardPage``), and `GET /`, which sends a browser there.
+struct DashboardRoutes: Sendable {
+    let operations: OperationsRoutes
+    let models: ModelRoutes
+    let store: AlertStore
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/") { _, _ in Response(status: .found, headers: [.location: "/dashboard"]) }
+        router.get("/dashboard") { request, _ in try await dashboard(request) }
+    }
+
+    func dashboard(_ request: Request) async throws -> Response {
+        var filters = request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }
+        // An empty field of the page's form is no filter.
+        filters.removeAll { $0.value.isEmpty && ($0.name == "service" || $0.name == "severity") }
+        var problem: String?
+        var query = AlertQuery(limit: DashboardPage.defaultLimit)
+        do {
+            query = try AlertRoutes.query(parameters: filters)
+            if !filters.contains(where: { $0.name == "limit" }) { query.limit = DashboardPage.defaultLimit }
+        } catch {
+            problem = error.message
+            filters = []
+        }
+        let page = DashboardPage(
+            health: await operations.healthReport(), model: models.modelInfo(), alerts: try await store.page(matching: query),
+            filters: filters.filter { $0.name != "cursor" }, problem: problem, now: Date())
+        return Response(
+            status: problem == nil ? .ok : .badRequest, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: page.html)))
+    }
+}
