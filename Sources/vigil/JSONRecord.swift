@@ -30,7 +30,7 @@ enum JSONRecord {
         parsed.reserveCapacity(features.count)
         for name in features {
             switch fields[name] {
-            case .number(let value)? where value.isFinite && abs(value) <= Double(Float.greatestFiniteMagnitude):
+            case .number(let value)? where value.isFinite && abs(value) <= MetricEvent.valueLimit:
                 parsed.append(Float(value))
             case .number(let value)?:
                 throw .invalidValue(source: source, line: lineNumber, column: name, value: "\(value)")

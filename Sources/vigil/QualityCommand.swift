@@ -133,6 +133,8 @@ struct QualityCommand: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw CommandFailure("\(directory) is not a directory: give the benchmark data directory (as ../shared/data: asd/, smd/, skab/, nab/)")
         }
+        // Before the suite's minutes, not after them.
+        if let problem = Self.writeProblem(out) { throw CommandFailure("cannot write the report to \(out): \(problem) (--out)") }
         let present = ["asd", "smd", "skab", "nab"].filter { selected.contains($0) && FileManager.default.fileExists(atPath: "\(directory)/\($0)") }
         if present.isEmpty, selected != ["seed"] {
             throw CommandFailure("\(directory) holds none of asd/, smd/, skab/, nab/: give the benchmark data directory (or --only seed)")
@@ -200,7 +202,27 @@ struct QualityCommand: AsyncParsableCommand {
         } else {
             Console.note("NAB: no \(nabWindows); not run")
         }
-        try Data(report.markdown.utf8).write(to: URL(fileURLWithPath: out))
+        do {
+            try Data(report.markdown.utf8).write(to: URL(fileURLWithPath: out))
+        } catch {
+            throw CommandFailure("cannot write the report to \(out): \(error.localizedDescription)")
+        }
         Console.note("Wrote \(out)")
+    }
+
+    /// Why a report could not be written at `path` (a directory there, no such parent
+    /// directory, no permission), or `nil`.
+    static func writeProblem(_ path: String) -> String? {
+        let fileManager = FileManager.default
+        var isDirectory: ObjCBool = false
+        if fileManager.fileExists(atPath: path, isDirectory: &isDirectory) {
+            if isDirectory.boolValue { return "it is a directory" }
+            return fileManager.isWritableFile(atPath: path) ? nil : "permission denied"
+        }
+        let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        guard fileManager.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return "the directory \(parent) does not exist"
+        }
+        return fileManager.isWritableFile(atPath: parent) ? nil : "permission denied in \(parent)"
     }
 }

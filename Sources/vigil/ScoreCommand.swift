@@ -185,6 +185,9 @@ struct ScoreCommand: AsyncParsableCommand {
         if skipped > 0, let firstProblem {
             Console.note("warning: skipped \(skipped) invalid rows; the first: \(firstProblem.problem)")
         }
+        // Nothing scored is a failure, so that a script checking the exit status hears of it.
+        guard dataRow > 0 else { throw DatasetError.empty(source: name) }
+        guard skipped < dataRow else { throw CommandFailure("\(name): every one of its \(dataRow) rows was invalid, so none was scored") }
         history.noteUnused(by: series, input: name)
         if let line = order?.firstOutOfOrderLine {
             Console.note("warning: \(name), line \(line): the time goes backwards, but the rows were scored in the order given")

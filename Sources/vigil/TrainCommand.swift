@@ -187,6 +187,7 @@ struct TrainCommand: AsyncParsableCommand {
             Console.note("Series: \(services.count) services, each its own (the service column)")
         }
         Console.note("Recipe: \(chosen.rawValue)")
+        for warning in TrainingDataCheck.warnings(for: dataset) { Console.note(warning) }
         if trainer.window.isTemporal {
             let count = dataset.features.count
             let seasonal = trainer.window.inputWidth(features: count) - trainer.window.networkWidth(features: count)

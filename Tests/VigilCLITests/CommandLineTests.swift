@@ -344,7 +344,7 @@ import Testing
         let csv = "cpu_usage,memory_usage,disk_io,network_io,response_time\n50,50,50,50,50\n50,abc,50,50,50\n50,50,50,50,50\n"
         let result = try VigilRunner.run(["score", "--model", Self.model], input: csv)
         #expect(result.status != 0)
-        #expect(result.error.contains("standard input, line 3, column 'memory_usage': 'abc' is not a finite number"))
+        #expect(result.error.contains("standard input, line 3, column 'memory_usage': 'abc' is not a number within ±1e12"))
         #expect(!result.error.contains("Fatal"))
         #expect(result.output.split(separator: "\n").count == 1)
 
@@ -352,6 +352,15 @@ import Testing
         #expect(skipped.status == 0)
         #expect(skipped.output.split(separator: "\n").count == 2)
         #expect(skipped.error.contains("skipped 1 invalid rows"))
+
+        // Nothing to score fails, so a script checking the exit status hears of it.
+        let header = "cpu_usage,memory_usage,disk_io,network_io,response_time\n"
+        let headerOnly = try VigilRunner.run(["score", "--model", Self.model], input: header)
+        #expect(headerOnly.status == 1)
+        #expect(headerOnly.error.contains("standard input: no data rows"), "\(headerOnly.error)")
+        let allInvalid = try VigilRunner.run(["score", "--model", Self.model, "--skip-invalid"], input: header + "1,x,1,1,1\n\n2,2,y,2,2\n")
+        #expect(allInvalid.status == 1)
+        #expect(allInvalid.error.contains("standard input: every one of its 2 rows was invalid, so none was scored"), "\(allInvalid.error)")
     }
 
     @Test func badNDJSONNamesLineAndField() throws {
@@ -362,7 +371,7 @@ import Testing
         let wrongType = try VigilRunner.run(
             ["score", "--model", Self.model],
             input: "{\"cpu_usage\": true, \"memory_usage\": 2, \"disk_io\": 3, \"network_io\": 4, \"response_time\": 5}\n")
-        #expect(wrongType.error.contains("column 'cpu_usage': 'true' is not a finite number"))
+        #expect(wrongType.error.contains("column 'cpu_usage': 'true' is not a number within ±1e12"))
         // A model that reads series reads each row's time, as the service does: an impossible
         // date is named, a padded one and `null` (no time) are read. A model without a window
         // does not read times, so they cannot refuse a row.
@@ -569,10 +578,10 @@ import Testing
         try csv.write(toFile: file, atomically: true, encoding: .utf8)
         let failed = try VigilRunner.run(["train", "--data", file, "--epochs", "2", "--out", directory + "/m"])
         #expect(failed.status != 0)
-        #expect(failed.error.contains("history.csv, line 202, column 'cpu': '' is not a finite number (use --skip-invalid to skip such rows)"))
+        #expect(failed.error.contains("history.csv, line 202, column 'cpu': '' is not a number within ±1e12 (use --skip-invalid to skip such rows)"))
         let trained = try VigilRunner.run(["train", "--data", file, "--epochs", "2", "--skip-invalid", "--out", directory + "/m"])
         #expect(trained.status == 0, "\(trained.error)")
-        #expect(trained.error.contains("skipped 1 invalid rows; the first: \(file), line 202, column 'cpu': '' is not a finite number\n"))
+        #expect(trained.error.contains("skipped 1 invalid rows; the first: \(file), line 202, column 'cpu': '' is not a number within ±1e12\n"))
         #expect(trained.error.contains("ignoring non-numeric columns host"))
         #expect(trained.error.contains("F1-optimal"))  // the label column chose the threshold
     }

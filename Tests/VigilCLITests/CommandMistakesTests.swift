@@ -65,6 +65,11 @@ import Testing
         try expectFailure(["quality", directory + "/nonexistent"], mentions: "is not a directory: give the benchmark data directory")
         try expectFailure(["quality", directory, "--out", directory + "/Q.md"], mentions: "holds none of asd/, smd/, skab/, nab/")
         #expect(!FileManager.default.fileExists(atPath: directory + "/Q.md"))
+        // A report that cannot be written is refused before the suite runs, not after.
+        try expectFailure(
+            ["quality", directory, "--out", directory + "/no/such/Q.md"],
+            mentions: "cannot write the report to \(directory)/no/such/Q.md: the directory \(directory)/no/such does not exist (--out)")
+        try expectFailure(["quality", directory, "--out", directory], mentions: "cannot write the report to \(directory): it is a directory (--out)")
         try expectFailure(["kafka-mock", "--topic", "metrics:0"], mentions: "1 to 10000 partitions")
     }
 

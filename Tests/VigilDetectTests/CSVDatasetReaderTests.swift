@@ -26,7 +26,7 @@ import Testing
         #expect(capitalised.labels == [0, 1])
     }
 
-    @Test func badValuesNameFileLineAndColumn() {
+    @Test func badValuesNameFileLineAndColumn() throws {
         let text = "cpu,mem\n1,2\n\n3,oops\n"
         #expect(throws: DatasetError.invalidValue(source: "m.csv", line: 4, column: "mem", value: "oops")) {
             try CSVDatasetReader().read(text: text, source: "m.csv")
@@ -36,6 +36,14 @@ import Testing
         }
         #expect(throws: DatasetError.invalidValue(source: "m.csv", line: 2, column: "cpu", value: "nan")) {
             try CSVDatasetReader().read(text: "cpu,mem\nnan,2\n", source: "m.csv")
+        }
+        // The server's limit holds in files too: one value of 1e50 would stretch its feature's
+        // scale until nothing else registers.
+        #expect(try CSVDatasetReader().read(text: "cpu,mem\n1,-1e12\n", source: "m.csv").dataset.rowCount == 1)
+        for huge in ["1.000001e12", "-1e13", "1e50"] {
+            #expect(throws: DatasetError.invalidValue(source: "m.csv", line: 2, column: "mem", value: huge)) {
+                try CSVDatasetReader().read(text: "cpu,mem\n1,\(huge)\n", source: "m.csv")
+            }
         }
         // Hexadecimal is no way to write a metric: named, not read as 16.
         #expect(throws: DatasetError.invalidValue(source: "m.csv", line: 3, column: "mem", value: "0x10")) {
@@ -47,6 +55,14 @@ import Testing
         #expect(throws: DatasetError.missingColumns(["disk"], source: "m.csv")) {
             try CSVDatasetReader(features: ["cpu", "disk"]).read(text: "cpu,mem\n1,2\n", source: "m.csv")
         }
+        for separator in ["\t", "|"] {
+            #expect(throws: DatasetError.unknownSeparator(separator, source: "m.csv")) {
+                try CSVDatasetReader().read(text: "cpu\(separator)mem\n1\(separator)2\n", source: "m.csv")
+            }
+        }
+        #expect(
+            DatasetError.unknownSeparator("\t", source: "m.csv").description
+                == "m.csv: the header reads as a single column: its names look separated by tabs, but only ',' and ';' separate columns")
         #expect(throws: DatasetError.invalidLabel(source: "m.csv", line: 2, column: "label", value: "yes")) {
             try CSVDatasetReader().read(text: "cpu,label\n1,yes\n", source: "m.csv")
         }
@@ -305,7 +321,7 @@ import Testing
         let huge = String(repeating: "x", count: 5_000_000)
         let message = DatasetError.invalidValue(source: "m.csv", line: 2, column: "cpu", value: huge).description
         #expect(message.count < 200)
-        #expect(message.contains(String(repeating: "x", count: 64) + "…' is not a finite number"))
+        #expect(message.contains(String(repeating: "x", count: 64) + "…' is not a number within ±1e12"))
         #expect(DatasetError.invalidValue(source: "m.csv", line: 2, column: "cpu", value: "1\u{0}2").description.contains("'1\\02'"))
     }
 }

@@ -29,6 +29,44 @@ import VigilML
         #expect(siblings == ["model"])
     }
 
+    /// Saving replaces the whole directory, so a directory holding anything but a bundle's files
+    /// (`--out .` in a project) is refused, before and at the save, and left as it was.
+    @Test func aDirectoryWithOtherFilesIsRefusedNotEmptied() throws {
+        let bundle = try smallBundle()
+        let project = Fixtures.temporaryDirectory()
+        try Data("notes".utf8).write(to: URL(fileURLWithPath: project + "/NOTES.md"))
+        try FileManager.default.createDirectory(atPath: project + "/.git", withIntermediateDirectories: false)
+        for attempt in [{ try ModelBundle.checkSaving(to: project) }, { try bundle.save(to: project) }] {
+            #expect {
+                try attempt()
+            } throws: { error in
+                guard case .writeFailed(_, let reason) = error as? BundleError else { return false }
+                return reason.contains("it holds files that are not a model bundle's (.git, NOTES.md)")
+            }
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: project).sorted() == [".git", "NOTES.md"])
+        #expect(throws: BundleError.writeFailed(path: "", reason: "the path is empty")) { try bundle.save(to: "") }
+        // An empty directory, or an earlier bundle's, is fine.
+        let empty = Fixtures.temporaryDirectory()
+        try bundle.save(to: empty)
+        try bundle.save(to: empty)
+        #expect(try ModelBundle.load(from: empty) == bundle)
+    }
+
+    /// A link to the bundle in service (`current -> releases/v1`) keeps pointing there, at the
+    /// new files.
+    @Test func savingThroughALinkReplacesWhatItPointsTo() throws {
+        let root = Fixtures.temporaryDirectory()
+        try smallBundle().save(to: root + "/releases/v1")
+        try FileManager.default.createSymbolicLink(atPath: root + "/current", withDestinationPath: "releases/v1")
+        let replacement = try smallBundle(seed: 4)
+        try ModelBundle.checkSaving(to: root + "/current")
+        try replacement.save(to: root + "/current")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: root + "/current") == "releases/v1")
+        #expect(try ModelBundle.load(from: root + "/releases/v1") == replacement)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/releases") == ["v1"])
+    }
+
     /// Models trained on one file with other settings have other stamps; a bundle keeps its own
     /// across a save and a load.
     @Test func theVersionStampTellsModelsApart() throws {

@@ -35,6 +35,10 @@ public struct CSVLayout: Sendable {
         guard !header.isEmpty, !header.allSatisfy(\.isEmpty) else { throw .missingHeader(source: source) }
         var seen = Set<String>()
         for name in header where !seen.insert(name).inserted { throw .duplicateColumn(name, source: source) }
+        // A file separated by tabs or bars reads as one column, and every name seems missing.
+        if header.count == 1, let separator = ["\t", "|"].first(where: headerLine.contains) {
+            throw .unknownSeparator(separator, source: source)
+        }
         self.source = source
         self.delimiter = delimiter
         self.header = header
@@ -122,7 +126,7 @@ public struct CSVLayout: Sendable {
         var parsed = [Float](repeating: 0, count: featurePositions.count)
         for (index, position) in featurePositions.enumerated() {
             let text = fields[position].trimmingSpaces
-            guard let value = Double(decimal: text), value.isFinite, abs(value) <= Double(Float.greatestFiniteMagnitude) else {
+            guard let value = Double(decimal: text), value.isFinite, abs(value) <= MetricEvent.valueLimit else {
                 throw .invalidValue(source: source, line: lineNumber, column: header[position], value: String(text))
             }
             parsed[index] = Float(value)

@@ -4,6 +4,8 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     case empty(source: String)
     case missingHeader(source: String)
     case duplicateColumn(String, source: String)
+    /// The header reads as one column holding this separator (a tab, a bar), which is not one.
+    case unknownSeparator(String, source: String)
     case missingColumns([String], source: String)
     case noFeatures(source: String)
     case wrongFieldCount(source: String, line: Int, expected: Int, found: Int)
@@ -61,6 +63,8 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
             "\(source): the first line must be a header naming the columns"
         case .duplicateColumn(let name, let source):
             "\(source): column '\(name)' appears twice in the header"
+        case .unknownSeparator(let separator, let source):
+            "\(source): the header reads as a single column: its names look separated by \(separator == "\t" ? "tabs" : "'\(separator)'"), but only ',' and ';' separate columns"
         case .missingColumns(let names, let source):
             "\(source): no column named \(names.map { "'\($0)'" }.joined(separator: ", "))"
         case .noFeatures(let source):
@@ -70,7 +74,7 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
         case .unclosedQuote(let source, let line):
             "\(source), \(line.map { "line \($0)" } ?? "the header"): a quoted field is not closed before the line ends (a field cannot span lines; a quote inside a quoted field is written \"\")"
         case .invalidValue(let source, let line, let column, let value):
-            "\(source), line \(line), column '\(column)': '\(Self.shown(value))' is not a finite number"
+            "\(source), line \(line), column '\(column)': '\(Self.shown(value))' is not a number within ±1e12"
         case .invalidTime(let source, let line, let column, let value):
             "\(source), line \(line), column '\(column)': '\(Self.shown(value))' is not a time: use seconds or milliseconds since the epoch, or an ISO 8601 date-time such as 2026-11-25T12:00:00Z (a date the month has, an offset within ±18:59)"
         case .invalidLabel(let source, let line, let column, let value):

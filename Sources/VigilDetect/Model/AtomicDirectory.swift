@@ -7,10 +7,14 @@ import Foundation
 #endif
 
 /// Replaces a directory's whole content at once: write a sibling, then rename it into place.
+///
+/// Only a directory that holds nothing but the files written (an earlier bundle) is replaced,
+/// so a mistaken path (`.`, a project's root) is refused, not emptied. A symbolic link is
+/// followed: the directory it points to is replaced, and the link keeps pointing there.
 enum AtomicDirectory {
     static func write(to path: String, files: [String: Data]) throws(BundleError) {
         let fileManager = FileManager.default
-        let target = URL(fileURLWithPath: path).standardizedFileURL
+        let target = try replaceableTarget(path, files: Set(files.keys))
         let parent = target.deletingLastPathComponent()
         let staging = parent.appendingPathComponent(".\(target.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         do {
@@ -21,9 +25,7 @@ enum AtomicDirectory {
                 try data.write(to: file)
                 try flush(file.path)
             }
-            var isDirectory: ObjCBool = false
-            if fileManager.fileExists(atPath: target.path, isDirectory: &isDirectory) {
-                guard isDirectory.boolValue else { throw WriteError("\(target.path) exists and is not a directory") }
+            if fileManager.fileExists(atPath: target.path) {
                 // Swap old and new, then remove the old one: the target path always holds a whole bundle.
                 let retired = parent.appendingPathComponent(".\(target.lastPathComponent).old-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
                 try fileManager.moveItem(at: target, to: retired)
@@ -39,22 +41,18 @@ enum AtomicDirectory {
             }
         } catch {
             try? fileManager.removeItem(at: staging)
-            throw .writeFailed(path: path, reason: (error as? WriteError)?.message ?? error.localizedDescription)
+            throw .writeFailed(path: path, reason: error.localizedDescription)
         }
     }
 
-    /// Fails when `write(to: path, …)` certainly would (`path` is a file, or its parent cannot
-    /// be created or written in), so that a command finds out before its long work, not after.
-    static func checkWritable(_ path: String) throws(BundleError) {
-        let fileManager = FileManager.default
-        let target = URL(fileURLWithPath: path).standardizedFileURL
-        var isDirectory: ObjCBool = false
-        if fileManager.fileExists(atPath: target.path, isDirectory: &isDirectory), !isDirectory.boolValue {
-            throw .writeFailed(path: path, reason: "it exists and is not a directory")
-        }
+    /// Fails when `write(to: path, files:)` with these file names certainly would (`path` is a
+    /// file or holds other files, or its parent cannot be created or written in), so that a
+    /// command finds out before its long work, not after.
+    static func checkWritable(_ path: String, files: Set<String>) throws(BundleError) {
+        let target = try replaceableTarget(path, files: files)
         let parent = target.deletingLastPathComponent()
         do {
-            try fileManager.createDirectory(at: parent, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
         } catch {
             throw .writeFailed(path: path, reason: "cannot create the directory \(parent.path)")
         }
@@ -66,9 +64,29 @@ enum AtomicDirectory {
         rmdir(probe.path)
     }
 
-    private struct WriteError: Error {
-        let message: String
-        init(_ message: String) { self.message = message }
+    /// `path` with its symbolic links followed, once it is known that replacing it loses
+    /// nothing: it does not exist, or it is a directory that holds only some of `files`.
+    private static func replaceableTarget(_ path: String, files: Set<String>) throws(BundleError) -> URL {
+        guard !path.isEmpty else { throw .writeFailed(path: path, reason: "the path is empty") }
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: target.path, isDirectory: &isDirectory) else { return target }
+        guard isDirectory.boolValue else { throw .writeFailed(path: path, reason: "it exists and is not a directory") }
+        let others: [String]
+        do {
+            others = try FileManager.default.contentsOfDirectory(atPath: target.path).filter { !files.contains($0) }.sorted()
+        } catch {
+            throw .writeFailed(path: path, reason: "cannot list the directory: \(error.localizedDescription)")
+        }
+        guard others.isEmpty else {
+            let shown = others.prefix(3).joined(separator: ", ") + (others.count > 3 ? " and \(others.count - 3) more" : "")
+            throw .writeFailed(
+                path: path,
+                reason:
+                    "it holds files that are not a model bundle's (\(shown)), and saving replaces the whole directory; choose a new or empty directory, or an earlier bundle's (which holds only \(files.sorted().joined(separator: " and ")))"
+            )
+        }
+        return target
     }
 
     /// Makes `path`'s content durable before the rename publishes it.

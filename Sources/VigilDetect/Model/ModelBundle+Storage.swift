@@ -223,15 +223,17 @@ extension ModelBundle {
         return tensors
     }
 
-    /// Fails when ``save(to:)`` certainly would at `path` (a file there, or a directory that
-    /// cannot be written in): for commands to check before they train.
+    /// Fails when ``save(to:)`` certainly would at `path` (a file there, a directory that holds
+    /// other files than a bundle's, or one that cannot be written in): for commands to check
+    /// before they train.
     public static func checkSaving(to path: String) throws(BundleError) {
-        try AtomicDirectory.checkWritable(path)
+        try AtomicDirectory.checkWritable(path, files: [manifestFileName, weightsFileName])
     }
 
     /// Writes the bundle to directory `path`, atomically: the files go to a sibling temporary
     /// directory, which then replaces `path` in one rename. A crash mid-save leaves the old
-    /// bundle (or none) and a stray temporary directory, never half a bundle.
+    /// bundle (or none) and a stray temporary directory, never half a bundle. A directory that
+    /// holds other files is refused, not replaced; a symbolic link's target is replaced.
     public func save(to path: String) throws(BundleError) {
         let weightsData = Safetensors.encode(tensors, metadata: ["format": "vigil", "format_version": "\(requiredFormatVersion)"])
         let manifest = BundleManifest(

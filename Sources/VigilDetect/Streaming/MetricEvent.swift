@@ -17,6 +17,11 @@ public struct MetricEvent: Sendable, Hashable {
         self.tags = tags
     }
 
+    /// The largest magnitude accepted for a metric value, over HTTP, Kafka and in files alike:
+    /// beyond it a squared error overflows the model's 32-bit arithmetic, and one such value
+    /// in training would stretch its feature's scale until nothing else registers.
+    public static let valueLimit = 1e12
+
     /// The longest service or metric name accepted.
     public static let maximumNameLength = 128
 

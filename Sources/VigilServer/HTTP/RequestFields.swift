@@ -8,8 +8,8 @@ struct RequestFields {
     /// The path of this object in the body, `""` at the top level.
     let path: String
 
-    /// The largest magnitude accepted for a metric value: beyond it squared errors overflow.
-    static let valueLimit = 1e12
+    /// The largest magnitude accepted for a metric value (``MetricEvent/valueLimit``).
+    static let valueLimit = MetricEvent.valueLimit
 
     init(_ value: JSONValue, path: String = "") throws(APIError) {
         guard case .object(let object) = value else {
