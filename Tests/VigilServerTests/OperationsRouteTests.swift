@@ -18,7 +18,16 @@ import VigilServer
             #expect(model["model_source"] as? String == "bundle")
             #expect(((health.object["sinks"] as! [String: Any])["alert_store"] as! [String: Any])["status"] as? String == "ok")
             #expect(health.object["kafka"] as? String == "not configured")
+            // The seed's model-server fields.
+            #expect(health.object["model_loaded"] as? Bool == true)
+            let threshold = try #require(health.object["threshold"] as? Double)
+            #expect(abs(threshold - TestService.bundle.calibration!.threshold) < 1e-12)
             #expect(try await client.get("/ready").object["ready"] as? Bool == true)
+        }
+        try await TestService.test(try TestService.make(withModel: false)) { client in
+            let health = try await client.get("/health").object
+            #expect(health["model_loaded"] as? Bool == false)
+            #expect(health["threshold"] is NSNull)
         }
     }
 
@@ -109,6 +118,7 @@ import VigilServer
             #expect(text.contains("vigil_http_requests_total{route=\"/predict\",method=\"GET\",status=\"405\"} 1"))
             #expect(text.contains("vigil_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"} 1"))
             #expect(text.contains("vigil_predictions_total{model_type=\"autoencoder\"} 1"))
+            #expect(!text.contains("vigil_anomalies_total{"))
             #expect(text.contains("vigil_model_info{version=\""))
             #expect(text.contains("source=\"bundle\",model_type=\"autoencoder\"} 1"))
             // Counters an operator alerts on exist before their first event, for increase() to see it.
@@ -118,6 +128,21 @@ import VigilServer
             ] {
                 #expect(text.contains(series), "\(series)")
             }
+        }
+    }
+
+    /// An anomalous vector counts among the anomalies as an anomalous metric does, under the
+    /// service `(vector)`: anomalies over predictions is the anomaly rate, whatever the door.
+    @Test func anomalousVectorsAreCountedAsAnomalies() async throws {
+        let cpu = try #require(TestService.cpu(flaggedAs: .critical))
+        try await TestService.test(try TestService.make()) { client in
+            let anomalous = "{\"cpu_usage\":\(cpu),\"memory_usage\":50,\"disk_io\":50,\"network_io\":50,\"response_time\":50}"
+            let predicted = try await client.post("/predict", json: anomalous).object
+            #expect(predicted["is_anomaly"] as? Bool == true)
+            try await client.post("/api/v1/ml/detect/batch", json: "[\(anomalous),\(normalVector),\(anomalous)]")
+            let text = try await client.get("/metrics").text
+            #expect(text.contains("vigil_anomalies_total{service=\"(vector)\",severity=\"critical\"} 3"), "\(text)")
+            #expect(text.contains("vigil_predictions_total{model_type=\"autoencoder\"} 4"))
         }
     }
 

@@ -84,11 +84,14 @@ public final class ServiceMetrics: Sendable {
         predictionCounters[modelType]?.increment(by: Int64(count))
     }
 
+    /// The service label of anomalies in scored vectors (`/predict`, a batch's vectors).
+    static let vectorService = "(vector)"
+
     /// Counts an anomalous prediction of `service` with its severity (under `(other)` once
     /// ``labelledServices`` services have their own series).
     func recordAnomaly(service: String, severity: Severity) {
         let label = anomalyServices.withLock { services in
-            if services.contains(service) { return service }
+            if service == Self.vectorService || services.contains(service) { return service }
             guard services.count < Self.labelledServices else { return "(other)" }
             services.insert(service)
             return service

@@ -183,7 +183,7 @@ enum OpenAPIDocument {
                   "reconstruction_error": {"type": "number", "description": "mean squared error of the standardised vector (fallback: the largest range excess, in units of the recent range)"},
                   "threshold": {"type": "number", "description": "the reconstruction error (fallback: range excess) above which a vector is anomalous"},
                   "prediction_time_ms": {"type": "number"},
-                  "feature_scores": {"type": "object", "additionalProperties": {"type": "number"}, "description": "each feature's share of the error; they sum to 1"},
+                  "feature_scores": {"type": "object", "additionalProperties": {"type": "number"}, "description": "each feature's share of the error; they sum to 1, or are all 0 when nothing is off (the fallback with every value in its range)"},
                   "model_type": {"type": "string", "enum": ["autoencoder", "fallback"]},
                   "missing_features": {"type": "array", "items": {"type": "string"}},
                   "warming_up": {"type": "boolean", "description": "present (true) while the service is too new for the model's window: fewer earlier time steps than it reads, or no earlier one for its baseline; a level the service started at is taken as normal"},
@@ -264,10 +264,12 @@ enum OpenAPIDocument {
                 }
               },
               "Health": {
-                "type": "object", "required": ["status", "timestamp", "service", "version", "model", "sinks", "kafka"],
+                "type": "object", "required": ["status", "timestamp", "service", "version", "model", "model_loaded", "threshold", "sinks", "kafka"],
                 "properties": {
                   "status": {"type": "string", "enum": ["healthy", "degraded"]},
                   "timestamp": {"type": "string"}, "service": {"type": "string"}, "version": {"type": "string"},
+                  "model_loaded": {"type": "boolean", "description": "the seed's model-server field: whether a model (not the fallback) scores"},
+                  "threshold": {"type": "number", "nullable": true, "description": "the seed's model-server field: the model's threshold on the reconstruction error; null without a model"},
                   "model": {"type": "object", "required": ["status", "model_type"], "properties": {
                     "status": {"type": "string", "enum": ["loading", "ready", "failed"]},
                     "model_type": {"type": "string", "enum": ["autoencoder", "fallback"]},

@@ -58,6 +58,7 @@ public final class DetectionPipeline: Sendable {
         }
         result.predictionTime = milliseconds(since: started)
         metrics.recordPredictions(1, modelType: result.modelType)
+        recordVectorAnomalies([result])
         return result
     }
 
@@ -75,7 +76,16 @@ public final class DetectionPipeline: Sendable {
         let each = milliseconds(since: started) / Double(rows.count)
         for index in results.indices { results[index].predictionTime = each }
         metrics.recordPredictions(rows.count, modelType: results[0].modelType)
+        recordVectorAnomalies(results)
         return results
+    }
+
+    /// Counts the anomalies among scored vectors, which have no service, under the service
+    /// label `(vector)` (no service name has parentheses).
+    private func recordVectorAnomalies(_ results: [DetectionResult]) {
+        for result in results where result.score.isAnomaly {
+            metrics.recordAnomaly(service: ServiceMetrics.vectorService, severity: Severity(confidence: result.score.confidence))
+        }
     }
 
     /// Folds `event` into its service's vector, scores it and alerts when the policy says so.

@@ -73,6 +73,9 @@ struct OperationsRoutes: Sendable {
         var text =
             "{\"status\":\(healthy ? "\"healthy\"" : "\"degraded\""),\"timestamp\":\(JSONText.string(ISO8601DateFormatter().string(from: Date())))"
         text += ",\"service\":\"vigil\",\"version\":\(JSONText.string(Vigil.version)),\"model\":\(model)"
+        // The seed's model server's fields, for checks written against it.
+        let threshold = state.model?.bundle.calibration.map { JSONText.number($0.threshold) } ?? "null"
+        text += ",\"model_loaded\":\(state.model != nil),\"threshold\":\(threshold)"
         text += ",\"sinks\":{\"alert_store\":\(store.json)},\"kafka\":\(kafka.json)}"
         return text
     }
