@@ -92,7 +92,9 @@ public struct VigilService: Sendable {
             router: router(),
             server: .http1(
                 configuration: .init(
-                    additionalChannelHandlers: [ExpectContinueHandler(limits: bodyLimits), MalformedRequestHandler()],
+                    additionalChannelHandlers: [
+                        HTTP10ConnectionHandler.Installer(), ExpectContinueHandler(limits: bodyLimits), MalformedRequestHandler(),
+                    ],
                     idleTimeout: TimeAmount(configuration.idleTimeout))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vigil"),
             services: [

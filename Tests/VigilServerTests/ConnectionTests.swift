@@ -120,6 +120,43 @@ import VigilServer
         }
     }
 
+    /// An HTTP/1.0 request without keep-alive (a simple probe) has its connection closed after
+    /// the answer, as HTTP/1.0 expects, not held until the idle timeout; with keep-alive, or
+    /// over HTTP/1.1, the connection stays.
+    @Test func anHTTP10ConnectionClosesAfterItsAnswer() async throws {
+        let service = try TestService.make()
+        try await service.application().test(.live) { client in
+            let port = try #require(client.port)
+            // On a thread of its own: the server answers on the task pool, which a blocked read
+            // must not hold (it has two threads on two cores).
+            func answer(_ request: String) async throws -> (text: String, waited: Duration) {
+                try await withCheckedThrowingContinuation { continuation in
+                    Thread {
+                        continuation.resume(
+                            with: Result {
+                                let socket = try Self.connected(to: port, timeout: 3)
+                                defer { close(socket) }
+                                let bytes = Array(request.utf8)
+                                guard send(socket, bytes, bytes.count, 0) == bytes.count else { throw POSIXError(.EPIPE) }
+                                let started = ContinuousClock.now
+                                let text = Self.readToEnd(socket)
+                                return (text, ContinuousClock.now - started)
+                            })
+                    }.start()
+                }
+            }
+            let plain = try await answer("GET /health HTTP/1.0\r\n\r\n")
+            #expect(plain.text.contains("\"status\":\"healthy\""))
+            #expect(plain.waited < .seconds(2), "closed after \(plain.waited)")
+            // Kept open: the read runs into its 3 s timeout, the answer already in.
+            for request in ["GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"] {
+                let kept = try await answer(request)
+                #expect(kept.text.contains("\"status\":\"healthy\""), "\(request)")
+                #expect(kept.waited >= .seconds(2), "\(request): closed after \(kept.waited)")
+            }
+        }
+    }
+
     /// Everything the server sends on `socket` until it closes the connection (or 10 s pass).
     static func readToEnd(_ socket: Int32) -> String {
         var answer: [UInt8] = []
@@ -132,8 +169,8 @@ import VigilServer
         return String(decoding: answer, as: UTF8.self)
     }
 
-    /// A TCP connection to 127.0.0.1:`port`, with a 10 s receive timeout.
-    static func connected(to port: Int) throws -> Int32 {
+    /// A TCP connection to 127.0.0.1:`port`, with a receive timeout (10 s unless given).
+    static func connected(to port: Int, timeout seconds: Int = 10) throws -> Int32 {
         let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -146,7 +183,7 @@ import VigilServer
             close(socket)
             throw POSIXError(.ECONNREFUSED)
         }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
         setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         return socket
     }

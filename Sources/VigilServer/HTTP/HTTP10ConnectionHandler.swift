@@ -1,0 +1,36 @@
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+
+/// HTTP/1.0 closes the connection after each response unless the request asks to keep it
+/// (RFC 9112 §9.3). The request's version is gone once Hummingbird turns HTTP/1 parts into
+/// HTTPTypes ones, so this handler, put in front of that conversion, writes the default out as
+/// `Connection: close`, which Hummingbird honours: a probe that reads until the connection
+/// closes is not left waiting for the idle timeout.
+final class HTTP10ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .head(var head) = unwrapInboundIn(data), head.version == .http1_0, !head.isKeepAlive {
+            head.headers.replaceOrAdd(name: "connection", value: "close")
+            context.fireChannelRead(wrapInboundOut(.head(head)))
+            return
+        }
+        context.fireChannelRead(data)
+    }
+
+    /// Puts an ``HTTP10ConnectionHandler`` right after the HTTP/1 request decoder when it is
+    /// added: Hummingbird adds its extra handlers after the HTTPTypes conversion, where the
+    /// version can no longer be read.
+    /// (Inbound only because NIO takes no other kind; it passes every part on untouched.)
+    final class Installer: ChannelInboundHandler, RemovableChannelHandler {
+        typealias InboundIn = HTTPRequestPart
+
+        func handlerAdded(context: ChannelHandlerContext) {
+            let pipeline = context.pipeline.syncOperations
+            guard let decoder = try? pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self) else { return }
+            try? pipeline.addHandler(HTTP10ConnectionHandler(), position: .after(decoder))
+        }
+    }
+}
