@@ -255,6 +255,11 @@ struct TrainCommand: AsyncParsableCommand {
         return counted(seconds, "second")
     }
 
+    /// A share as a percentage a reader takes in at once: 0.4%, 12%.
+    private static func percent(_ share: Double) -> String {
+        share < 0.1 ? String(format: "%.1f%%", share * 100) : String(format: "%.0f%%", share * 100)
+    }
+
     private func summary(_ bundle: ModelBundle, _ history: TrainingHistory, seconds: Double) -> String {
         var lines = [
             "Trained in \(String(format: "%.1f", seconds)) s: \(history.epochs.count) epochs, best val_loss \(Double(history.bestLoss).fixed4) at epoch \(history.bestEpoch)"
@@ -266,9 +271,20 @@ struct TrainCommand: AsyncParsableCommand {
             switch calibration.method {
             case .labels:
                 let figures = calibration.validation!
+                let flagged = 1 - calibration.scoreThreshold
                 lines.append(
                     "Threshold \(calibration.threshold.fixed4) (F1-optimal on \(calibration.samples) labeled held-out rows: "
-                        + "precision \(figures.precision.fixed4), recall \(figures.recall.fixed4), F1 \(figures.f1.fixed4))")
+                        + "precision \(figures.precision.fixed4), recall \(figures.recall.fixed4), F1 \(figures.f1.fixed4); "
+                        + "flags about \(Self.percent(flagged)) of them)")
+                // Flagging rows at random finds anomalies at their share of the rows.
+                let share = figures.recall > 0 ? figures.precision * flagged / figures.recall : 0
+                if figures.precision < 2 * share {
+                    lines.append(
+                        "warning: the model hardly tells the labeled anomalies from the other rows: its precision \(figures.precision.fixed4) is "
+                            + "near the \(share.fixed4) that flagging rows at random gives, and the best threshold flags \(Self.percent(flagged)) "
+                            + "of them. Check that the labels mark the rows that differ, or choose the threshold without them "
+                            + "(--ignore-labels, --contamination)")
+                }
             case .contamination:
                 lines.append(
                     "Threshold \(calibration.threshold.fixed4) (flags \(calibration.contamination! * 100)% of \(calibration.samples) held-out rows)")

@@ -36,6 +36,10 @@ struct TrainingProgress {
             Console.note("Epoch \(epoch): the loss is no longer finite; restoring the weights of epoch \(best)")
         case .diverged(let epoch, _):
             Console.note("Epoch \(epoch): the loss is not finite")
+        case .leftOutLabeled(let rows, let total):
+            Console.note(
+                "Leaving out of the fit the \(rows) of \(total) training rows labeled anomalous (a model that learns them as normal cannot flag them; --ignore-labels keeps them)"
+            )
         case .refitting(let rows, let total):
             Console.note("Refitting without the \(total - rows) of \(total) training rows the first model found worst")
         }

@@ -584,6 +584,32 @@ import Testing
         #expect(trained.error.contains("skipped 1 invalid rows; the first: \(file), line 202, column 'cpu': '' is not a number within ±1e12\n"))
         #expect(trained.error.contains("ignoring non-numeric columns host"))
         #expect(trained.error.contains("F1-optimal"))  // the label column chose the threshold
+        #expect(trained.error.contains("of them)"))  // the share of rows the threshold flags
+
+        // Labels on rows like every other row mark nothing the model can see: training says so.
+        // Labels on rows that differ raise no such warning.
+        func train(_ name: String, anomaly: String?) throws -> String {
+            var state: UInt64 = 7
+            func noise(_ range: Int) -> Int {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return Int(state >> 33) % range
+            }
+            var rows = "cpu,mem,label\n"
+            for i in 0..<2000 {
+                let normal = "\(40 + noise(20)),\(60 - noise(15))"
+                rows += i % 10 == 0 ? (anomaly ?? normal) + ",1\n" : normal + ",0\n"
+            }
+            try rows.write(toFile: directory + "/\(name).csv", atomically: true, encoding: .utf8)
+            let result = try VigilRunner.run([
+                "train", "--data", directory + "/\(name).csv", "--window", "1", "--no-baseline", "--epochs", "10", "--out", directory + "/\(name)",
+            ])
+            #expect(result.status == 0, "\(result.error)")
+            return result.error
+        }
+        let blind = try train("blind", anomaly: nil)
+        #expect(blind.contains("warning: the model hardly tells the labeled anomalies from the other rows"), "\(blind)")
+        let clear = try train("clear", anomaly: "400,95")
+        #expect(clear.contains("F1-optimal") && !clear.contains("hardly tells"), "\(clear)")
     }
 
     @Test func calibrateGivesAnImportedModelItsThreshold() throws {

@@ -217,6 +217,34 @@ import VigilML
         #expect(Calibration(errors: errors, labels: [UInt8](repeating: 0, count: 10)) == nil)
     }
 
+    /// Rows labeled anomalous stay out of the fit: a model that learned a frequent kind of
+    /// anomaly as normal could not flag it. Ignoring the labels, it does learn it.
+    @Test func labeledAnomaliesAreLeftOutOfTheFit() throws {
+        var generator = SeededGenerator(seed: 3)
+        var rows: [[Float]] = []
+        var labels: [UInt8] = []
+        for index in 0..<2000 {
+            let anomalous = index % 10 == 0
+            let level: Float = anomalous ? 400 : 50
+            rows.append([level + Float(generator.nextNormal(standardDeviation: 5)), level / 2 + Float(generator.nextNormal(standardDeviation: 3))])
+            labels.append(anomalous ? 1 : 0)
+        }
+        let data = Dataset(features: ["cpu", "mem"], values: Matrix(rows), labels: labels, source: "labeled")
+        var trainer = DetectorTrainer()
+        trainer.dropout = 0
+        trainer.configuration.epochs = 20
+        var events: [(Int, Int)] = []
+        let labeled = try trainer.train(data) { if case .leftOutLabeled(let rows, let total) = $0 { events.append((rows, total)) } }.bundle
+        #expect(events.count == 1 && events[0].1 == 1600 && (140...180).contains(events[0].0), "\(events)")
+        let anomaly = try AnomalyDetector(bundle: labeled).score([400, 200])
+        #expect(anomaly.isAnomaly)
+        #expect(try #require(labeled.calibration?.validation).f1 > 0.95)
+        trainer.useLabels = false
+        trainer.contamination = 0.01
+        let unlabeled = try trainer.train(data).bundle
+        #expect(!(try AnomalyDetector(bundle: unlabeled).score([400, 200]).isAnomaly), "learned as normal")
+    }
+
     @Test func confidenceIsOneHalfAtTheThresholdAndGrowsAway() throws {
         let calibration = try #require(Calibration(errors: (1...100).map(Float.init), contamination: 0.1))
         #expect(abs(calibration.judge(calibration.threshold).confidence - 0.5) < 1e-9)

@@ -14,7 +14,8 @@ public import VigilML
 /// 6. calibrate on the held-out part: the F1-optimal threshold when the rows have labels,
 ///    else the `1 − contamination` quantile of held-out errors.
 ///
-/// Labels are used only in step 6, never to pick training rows.
+/// With ``useLabels``, the training rows labeled anomalous are also left out of steps 2–5: a
+/// model that learns them as normal cannot flag them. The held-out rows keep theirs, for step 6.
 public struct DetectorTrainer: Sendable {
     /// The network; `nil` for the seed's 64-32-16-32-64 autoencoder sized to the model's inputs
     /// (see ``codeWidth(inputs:dropout:)``).
@@ -94,7 +95,15 @@ public struct DetectorTrainer: Sendable {
         }
         guard validationCount < inputs.rowCount else { throw .noTrainingRows(source: dataset.source, heldOut: validationCount) }
         let validation = inputs.subset(order[0..<validationCount])
-        let training = inputs.subset(order[validationCount...])
+        var training = inputs.subset(order[validationCount...])
+        if useLabels, let labels = training.labels, labels.contains(1) {
+            let normal = labels.indices.filter { labels[$0] == 0 }
+            // All labeled anomalous: nothing normal to learn from, so the labels are no guide.
+            if !normal.isEmpty {
+                progress(.leftOutLabeled(rows: training.rowCount - normal.count, of: training.rowCount))
+                training = training.subset(normal)
+            }
+        }
         let features = dataset.features
         if let season = window.seasonLength {
             // Rows of the first three seasons have nothing to compare with (NaN changes).

@@ -48,6 +48,8 @@ public enum TrainingEvent: Sendable {
     case learningRateReduced(epoch: Int, to: Float)
     /// Early stopping ended the fit after `epoch`; the weights of `bestEpoch` are restored.
     case stoppedEarly(epoch: Int, bestEpoch: Int)
+    /// The fit leaves out `rows` of the `of` training rows, labeled anomalous.
+    case leftOutLabeled(rows: Int, of: Int)
     /// A second fit starts, on `rows` of the `of` training rows (the rest were set aside).
     case refitting(rows: Int, of: Int)
     /// The loss became NaN or infinite at `epoch`; the fit ended there, with the weights of
