@@ -45,7 +45,8 @@ struct CalibrateCommand: AsyncParsableCommand {
         var trainer = DetectorTrainer()
         trainer.contamination = contamination ?? (data.isSynthetic ? SeedProfile.contamination : 0.01)
         // Scored as `vigil evaluate` scores them.
-        let errors = try history.errors(of: dataset, bundle: bundle)
+        // A threshold from a wrong past would replace a good one: refused, not warned of.
+        let errors = try history.errors(of: dataset, bundle: bundle, refusingOverlap: true)
         let calibration = try trainer.calibrate(errors: errors, labels: ignoreLabels ? nil : dataset.labels, source: dataset.source)
         if dataset.labels != nil, !ignoreLabels, calibration.method == .contamination {
             Console.note("note: the rows hold no labeled anomaly, so the threshold comes from --contamination \(trainer.contamination)")

@@ -73,18 +73,27 @@ struct HistoryOption: ParsableArguments {
         return (Matrix(rows: rows, columns: features.count, values: values), allTimed ? times : nil, allNamed ? services.map { $0! } : nil)
     }
 
-    /// A series per service for `bundle`'s window, with the history read in as their past.
-    func seriesWindows(for bundle: ModelBundle, input: String) throws -> ServiceSeriesWindows {
+    /// A series per service for `bundle`'s window, with the history read in as their past, and
+    /// the check that the input comes after it.
+    func seriesWindows(for bundle: ModelBundle, input: String) throws -> (series: ServiceSeriesWindows, overlap: HistoryOverlap) {
         let earlier = try rows(for: bundle, input: input)
         var series = ServiceSeriesWindows(bundle.window, features: bundle.features.count)
         series.readHistory(earlier.values, times: earlier.times, services: earlier.services)
-        return series
+        return (series, HistoryOverlap(times: earlier.times, services: earlier.services))
     }
 
     /// The reconstruction errors of `dataset`'s rows as `vigil score` scores them: each service's
-    /// rows a series, the history its past, times placing the rows in a season.
-    func errors(of dataset: Dataset, bundle: ModelBundle) throws -> [Float] {
-        var series = try seriesWindows(for: bundle, input: dataset.source)
+    /// rows a series, the history its past, times placing the rows in a season. A history that
+    /// does not come before the rows is warned of, or refused when `refusingOverlap`.
+    func errors(of dataset: Dataset, bundle: ModelBundle, refusingOverlap: Bool = false) throws -> [Float] {
+        var (series, overlap) = try seriesWindows(for: bundle, input: dataset.source)
+        if let times = dataset.times {
+            for (row, time) in times.enumerated() { overlap.observe(time: time, service: dataset.services?[row], row: "data row \(row + 1)") }
+        }
+        if refusingOverlap, let problem = overlap.problem(history: history ?? "", input: dataset.source) {
+            throw CommandFailure(problem + "; nothing was changed")
+        }
+        if let warning = overlap.warning(history: history ?? "", input: dataset.source) { Console.note(warning) }
         let inputs = series.inputs(dataset.values, times: dataset.times, services: dataset.services)
         noteUnused(by: series, input: dataset.source)
         return bundle.reconstructionErrors(inputs: inputs)

@@ -136,7 +136,7 @@ struct ScoreCommand: AsyncParsableCommand {
         var firstProblem: DatasetError?
         // A series per service: a model with a window sees each row with its service's rows
         // before it, across batches.
-        var series = try history.seriesWindows(for: detector.bundle, input: name)
+        var (series, overlap) = try history.seriesWindows(for: detector.bundle, input: name)
         let writer = ScoreWriter(features: features)
         var output = ""
         func scoreBatch() {
@@ -165,6 +165,7 @@ struct ScoreCommand: AsyncParsableCommand {
                 var time = Double.nan
                 var service: String?
                 try parse(line, number, &values, &time, &service)
+                overlap.observe(time: time, service: service, row: "line \(number)")
                 times.append(time)
                 services.append(service ?? "")
                 named.append(service != nil)
@@ -189,6 +190,7 @@ struct ScoreCommand: AsyncParsableCommand {
         guard dataRow > 0 else { throw DatasetError.empty(source: name) }
         guard skipped < dataRow else { throw CommandFailure("\(name): every one of its \(dataRow) rows was invalid, so none was scored") }
         history.noteUnused(by: series, input: name)
+        if let warning = overlap.warning(history: history.history ?? "", input: name) { Console.note(warning) }
         if let line = order?.firstOutOfOrderLine {
             Console.note("warning: \(name), line \(line): the time goes backwards, but the rows were scored in the order given")
         }

@@ -213,6 +213,23 @@ import Testing
         #expect(recalibrated.status == 0, "\(recalibrated.error)")
         #expect(!recalibrated.error.contains("have no seasonal comparison"))
         #expect(recalibrated.error.contains("(was "), "\(recalibrated.error)")
+        #expect(!continued.error.contains("--history") && !recalibrated.error.contains("--history"))
+        // A history that comes after the input (the files swapped) is the wrong past: score
+        // warns, calibrate refuses rather than replace the threshold.
+        let firstDay = VigilRunner.temporaryDirectory() + "/first-day.csv"
+        try (lines.prefix(1 + 24).joined(separator: "\n") + "\n").write(toFile: firstDay, atomically: true, encoding: .utf8)
+        let swapped = try VigilRunner.run(["score", "--model", path, "--history", lastDay, firstDay])
+        #expect(swapped.status == 0)
+        #expect(
+            swapped.error.contains(
+                "warning: --history \(lastDay) ends at 2025-11-30T23:00:00Z, after \(firstDay)'s line 2 at 2025-11-25T00:00:00Z: the history must be the rows before the input"
+            ), "\(swapped.error)")
+        let refused = try VigilRunner.run(["calibrate", "--model", path, "--data", firstDay, "--history", lastDay])
+        #expect(refused.status == 1)
+        #expect(
+            refused.error.contains(
+                "--history \(lastDay) ends at 2025-11-30T23:00:00Z, after \(firstDay)'s data row 1 at 2025-11-25T00:00:00Z: the history must be the rows before the input; nothing was changed"
+            ), "\(refused.error)")
         // Without the history the last day has no seasonal evidence: another threshold.
         let alone = try VigilRunner.run(["calibrate", "--model", path, "--data", lastDay])
         func threshold(_ text: String) -> String? {
