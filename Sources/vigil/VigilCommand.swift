@@ -17,6 +17,7 @@ struct VigilCommand: AsyncParsableCommand {
     )
 
     static func main() async {
+        BLASKernelChoice.reexecIfBetter()
         // Vigil's layers are small; one BLAS thread is faster on a shared machine and repeatable.
         BLAS.setThreadCount(1)
         do {

@@ -87,3 +87,24 @@ import Testing
         #expect(abs(mean - 50) < 0.5)
     }
 }
+
+/// Which OpenBLAS kernels Vigil asks for on a CPU OpenBLAS does not recognise.
+@Suite struct BLASKernelTests {
+    let vectorCPU: Set<String> = ["sse3", "avx", "avx2", "fma", "avx512f"]
+
+    @Test func aGenericFallbackOnAnAVX2CPUGetsTheHaswellKernels() {
+        #expect(BLAS.betterCoreType(than: "Prescott", cpuFlags: vectorCPU) == "Haswell")
+        #expect(BLAS.betterCoreType(than: "Sandybridge", cpuFlags: vectorCPU) == "Haswell")
+        // Kernels OpenBLAS chose for a CPU it knows are kept, and a CPU without AVX2 or FMA
+        // keeps its fallback.
+        for core in ["Haswell", "Zen", "SkylakeX", "COOPERLAKE"] { #expect(BLAS.betterCoreType(than: core, cpuFlags: vectorCPU) == nil, "\(core)") }
+        #expect(BLAS.betterCoreType(than: "Prescott", cpuFlags: ["sse3", "avx", "fma"]) == nil)
+        #expect(BLAS.betterCoreType(than: "Prescott", cpuFlags: ["sse3", "avx2"]) == nil)
+    }
+
+    @Test func cpuFlagsAreReadFromTheFirstProcessor() {
+        let text = "processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Processor\nflags\t\t: fpu sse3 avx2 fma\n\nprocessor\t: 1\nflags\t\t: fpu\n"
+        #expect(BLAS.cpuFlags(cpuInfo: text) == ["fpu", "sse3", "avx2", "fma"])
+        #expect(BLAS.cpuFlags(cpuInfo: "").isEmpty)
+    }
+}
