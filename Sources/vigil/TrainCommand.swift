@@ -65,7 +65,7 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "The anomalous share assumed when choosing the threshold without labels (default: the recipe's, 0.01 but 0.2 for synthetic).")
     var contamination: Double?
 
-    @Flag(help: "Ignore a label column: choose the threshold from --contamination.")
+    @Flag(help: "Ignore a label column: choose the threshold from --contamination, and fit the rows it marks anomalous too.")
     var ignoreLabels = false
 
     @Option(

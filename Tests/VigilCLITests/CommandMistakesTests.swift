@@ -32,6 +32,12 @@ import Testing
             ["train", "--data", data, "--label-column", "anomaly", "--out", directory + "/m"], mentions: "has no column named 'anomaly'")
         try expectFailure(["train", "--data", directory, "--out", directory + "/m"], mentions: "it is a directory, not a file")
         try expectFailure(["train", "--data", data, "--out", data], mentions: "exists and is not a directory")
+        // Saving replaces the whole directory: never the one the command runs in, even empty.
+        let empty = VigilRunner.temporaryDirectory()
+        let here = try VigilRunner.run(["train", "--data", data, "--out", "."], directory: empty)
+        #expect(here.status == 1)
+        #expect(here.error.contains("cannot write the model bundle to .: it is the current directory"), "\(here.error)")
+        #expect(FileManager.default.fileExists(atPath: empty))
     }
 
     @Test func aBundleIsADirectoryAndItsSourceIsAFileName() throws {

@@ -18,8 +18,11 @@ struct VigilRunner {
     /// Runs `vigil` with `arguments`; with `timeout` (seconds), through coreutils' `timeout`, so a
     /// run that should fail fast but does not (a server that started) ends with status 124;
     /// `environment` adds to (or replaces in) this process' environment.
-    static func run(_ arguments: [String], input: String? = nil, timeout: Int? = nil, environment: [String: String] = [:]) throws -> Result {
+    static func run(
+        _ arguments: [String], input: String? = nil, timeout: Int? = nil, environment: [String: String] = [:], directory: String? = nil
+    ) throws -> Result {
         let process = Process()
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         if let timeout {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")

@@ -65,6 +65,14 @@ import VigilML
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: root + "/current") == "releases/v1")
         #expect(try ModelBundle.load(from: root + "/releases/v1") == replacement)
         #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/releases") == ["v1"])
+        // A link to a release not made yet: checked before training, then made where it points.
+        try FileManager.default.removeItem(atPath: root + "/current")
+        try FileManager.default.createSymbolicLink(atPath: root + "/current", withDestinationPath: "releases/v2")
+        try ModelBundle.checkSaving(to: root + "/current")
+        try replacement.save(to: root + "/current")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: root + "/current") == "releases/v2")
+        #expect(try ModelBundle.load(from: root + "/current") == replacement)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/releases").sorted() == ["v1", "v2"])
     }
 
     /// Models trained on one file with other settings have other stamps; a bundle keeps its own

@@ -38,5 +38,16 @@ import VigilML
         let event = (0..<1000).map { $0 == 700 ? Float(1e6) : 0 }
         #expect(TrainingDataCheck.warnings(for: dataset([("io", spiky), ("errors", event)])).isEmpty)
         #expect(TrainingDataCheck.spreadRatio([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]).map { $0 < 2 } == true)
+        // A ratio beyond any whole number is written as one, not a crash.
+        var tiny = (0..<999).map { Float($0 % 2) * 1e-9 }
+        tiny.append(1e12)
+        let huge = TrainingDataCheck.warnings(for: dataset([("io", tiny)]))
+        #expect(huge.first?.contains("e+") == true, "\(huge)")
+    }
+}
+
+@Suite struct ValueLimitTests {
+    @Test func theLimitsTextIsTheLimit() {
+        #expect(Double(MetricEvent.valueLimitText) == MetricEvent.valueLimit)
     }
 }

@@ -128,31 +128,41 @@ import VigilServer
         try await service.application().test(.live) { client in
             let port = try #require(client.port)
             // On a thread of its own: the server answers on the task pool, which a blocked read
-            // must not hold (it has two threads on two cores).
-            func answer(_ request: String) async throws -> (text: String, waited: Duration) {
+            // must not hold (it has two threads on two cores). Whether the server closed the
+            // connection is read from the socket (the end, 0), not from a time, so a loaded
+            // machine's slow answer does not fail the test.
+            func answer(_ request: String) async throws -> (text: String, closed: Bool) {
                 try await withCheckedThrowingContinuation { continuation in
                     Thread {
                         continuation.resume(
                             with: Result {
-                                let socket = try Self.connected(to: port, timeout: 3)
+                                let socket = try Self.connected(to: port, timeout: 20)
                                 defer { close(socket) }
                                 let bytes = Array(request.utf8)
                                 guard send(socket, bytes, bytes.count, 0) == bytes.count else { throw POSIXError(.EPIPE) }
-                                let started = ContinuousClock.now
-                                let text = Self.readToEnd(socket)
-                                return (text, ContinuousClock.now - started)
+                                var answer: [UInt8] = []
+                                var buffer = [UInt8](repeating: 0, count: 4096)
+                                // The whole answer first (its body ends with the JSON's last brace)…
+                                while answer.last != UInt8(ascii: "}") {
+                                    let received = recv(socket, &buffer, buffer.count, 0)
+                                    guard received > 0 else { return (String(decoding: answer, as: UTF8.self), received == 0) }
+                                    answer += buffer.prefix(received)
+                                }
+                                // …then, within 3 s, the end of the connection or nothing.
+                                var timeout = timeval(tv_sec: 3, tv_usec: 0)
+                                setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                                return (String(decoding: answer, as: UTF8.self), recv(socket, &buffer, buffer.count, 0) == 0)
                             })
                     }.start()
                 }
             }
             let plain = try await answer("GET /health HTTP/1.0\r\n\r\n")
             #expect(plain.text.contains("\"status\":\"healthy\""))
-            #expect(plain.waited < .seconds(2), "closed after \(plain.waited)")
-            // Kept open: the read runs into its 3 s timeout, the answer already in.
+            #expect(plain.closed)
             for request in ["GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"] {
                 let kept = try await answer(request)
                 #expect(kept.text.contains("\"status\":\"healthy\""), "\(request)")
-                #expect(kept.waited >= .seconds(2), "\(request): closed after \(kept.waited)")
+                #expect(!kept.closed, "\(request)")
             }
         }
     }

@@ -39,26 +39,4 @@ import VigilKafka
         #expect(MetricsConsumer.describe(partitions) == "metrics/0,3 more/1")
         #expect(MetricsConsumer.describe([]) == "none")
     }
-
-    /// Without a model, a message may wait for one only when it could be the model's: a vector
-    /// of the fallback's own features with one missing is undecodable whatever the model.
-    @Test func onlyAMessageNamingOtherFeaturesWaitsForTheModel() throws {
-        let pipeline = try TestService.make(withModel: false).pipeline
-        let features = DetectionPipeline.fallbackFeatures
-        func problem(_ json: String) throws -> (APIError, JSONValue) {
-            do {
-                _ = try KafkaMetricDecoder.event(from: Array(json.utf8), features: features)
-            } catch {
-                return (error, try JSONParser.parse(json))
-            }
-            throw APIError(.badRequest, code: "none", message: "\(json) decoded")
-        }
-        let (short, shortItem) = try problem(#"{"service":"api","cpu_usage":1,"memory_usage":2,"network_io":3,"response_time":4}"#)
-        #expect(short.field == "disk_io")
-        #expect(!pipeline.isFeatureProblem(short, in: shortItem))
-        let (other, otherItem) = try problem(#"{"service":"api","queue_depth":1,"lag":2}"#)
-        #expect(pipeline.isFeatureProblem(other, in: otherItem))
-        #expect(pipeline.withoutModel(other, in: otherItem).code == "model_unavailable")
-        #expect(pipeline.withoutModel(short, in: shortItem).code == "missing_field")
-    }
 }

@@ -74,7 +74,7 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
         case .unclosedQuote(let source, let line):
             "\(source), \(line.map { "line \($0)" } ?? "the header"): a quoted field is not closed before the line ends (a field cannot span lines; a quote inside a quoted field is written \"\")"
         case .invalidValue(let source, let line, let column, let value):
-            "\(source), line \(line), column '\(column)': '\(Self.shown(value))' is not a number within ±1e12"
+            "\(source), line \(line), column '\(column)': '\(Self.shown(value))' is not a number within ±\(MetricEvent.valueLimitText)"
         case .invalidTime(let source, let line, let column, let value):
             "\(source), line \(line), column '\(column)': '\(Self.shown(value))' is not a time: use seconds or milliseconds since the epoch, or an ISO 8601 date-time such as 2026-11-25T12:00:00Z (a date the month has, an offset within ±18:59)"
         case .invalidLabel(let source, let line, let column, let value):

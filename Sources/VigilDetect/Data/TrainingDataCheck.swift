@@ -24,16 +24,16 @@ public enum TrainingDataCheck {
             if let ratio = spreadRatio(values), ratio > spreadRatioLimit {
                 let largest = values.max { abs($0) < abs($1) } ?? 0
                 warnings.append(
-                    "warning: feature '\(name)': its most extreme rows (up to \(Float(largest))) set its scale (\(Int(ratio)) times the spread of the other rows), so the model will hardly see its usual changes; check those rows, or leave them out"
+                    "warning: feature '\(name)': its most extreme rows (up to \(Float(largest))) set its scale (\(ratio < 1e9 ? "\(Int(ratio))" : "\(Float(ratio))") times the spread of the other rows), so the model will hardly see its usual changes; check those rows, or leave them out"
                 )
             }
         }
         return warnings
     }
 
-    /// The standard deviation over the one without the rows farthest from the median (one in
-    /// a thousand, at least one); `nil` when the rest do not vary (a feature at one value but
-    /// for an event or two, as an error count is).
+    /// The ratio of the standard deviation to the one without the rows farthest from the median
+    /// (one in a thousand, at least one); `nil` when the rest do not vary (a feature at one value
+    /// but for an event or two, as an error count is).
     static func spreadRatio(_ values: [Double]) -> Double? {
         guard values.count >= 2 else { return nil }
         let sorted = values.sorted()

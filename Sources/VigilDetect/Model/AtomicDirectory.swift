@@ -68,7 +68,19 @@ enum AtomicDirectory {
     /// nothing: it does not exist, or it is a directory that holds only some of `files`.
     private static func replaceableTarget(_ path: String, files: Set<String>) throws(BundleError) -> URL {
         guard !path.isEmpty else { throw .writeFailed(path: path, reason: "the path is empty") }
-        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL
+        var target = URL(fileURLWithPath: path).standardizedFileURL
+        // A link is followed to where it points, also to a directory not made yet.
+        var links = 0
+        while let destination = try? FileManager.default.destinationOfSymbolicLink(atPath: target.path) {
+            links += 1
+            guard links <= 16 else { throw .writeFailed(path: path, reason: "it is a chain of more than 16 symbolic links") }
+            target = URL(fileURLWithPath: destination, relativeTo: target.deletingLastPathComponent()).standardizedFileURL
+        }
+        let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).resolvingSymlinksInPath()
+        guard target.resolvingSymlinksInPath() != here else {
+            throw .writeFailed(
+                path: path, reason: "it is the current directory, which saving would replace whole; name a directory inside it (./model)")
+        }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: target.path, isDirectory: &isDirectory) else { return target }
         guard isDirectory.boolValue else { throw .writeFailed(path: path, reason: "it exists and is not a directory") }

@@ -21,6 +21,8 @@ public struct MetricEvent: Sendable, Hashable {
     /// beyond it a squared error overflows the model's 32-bit arithmetic, and one such value
     /// in training would stretch its feature's scale until nothing else registers.
     public static let valueLimit = 1e12
+    /// ``valueLimit`` as people write it, for messages.
+    public static let valueLimitText = "1e12"
 
     /// The longest service or metric name accepted.
     public static let maximumNameLength = 128

@@ -47,7 +47,8 @@ public struct DetectorTrainer: Sendable {
     /// Refit once without this share of the training rows, those the first model finds worst:
     /// robustness to anomalies in the history. `nil` or 0: one fit.
     public var trimFraction: Double?
-    /// Calibrate on labels when the data has them.
+    /// When the data has labels: calibrate on them, and leave the training rows they mark
+    /// anomalous out of the fit.
     public var useLabels = true
     public var seed: UInt64 = 42
 

@@ -22,7 +22,9 @@ struct AuthMiddleware: RouterMiddleware {
         }
         let forBrowser = Self.browserPaths.contains(path)
         guard let header = request.headers[.authorization], accepts(header, basic: forBrowser) else {
-            var error = APIError(.unauthorized, code: "unauthorized", message: "this endpoint needs the header 'Authorization: Bearer <token>'")
+            let how = forBrowser ? " (or, from a browser, the token as the password)" : ""
+            var error = APIError(
+                .unauthorized, code: "unauthorized", message: "this endpoint needs the header 'Authorization: Bearer <token>'\(how)")
             // A browser asks for a password only when offered Basic.
             error.headers[values: .wwwAuthenticate] = (forBrowser ? ["Basic realm=\"Vigil\", charset=\"UTF-8\""] : []) + ["Bearer"]
             throw error

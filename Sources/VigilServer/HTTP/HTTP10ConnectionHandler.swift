@@ -23,7 +23,8 @@ final class HTTP10ConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     /// Puts an ``HTTP10ConnectionHandler`` right after the HTTP/1 request decoder when it is
     /// added: Hummingbird adds its extra handlers after the HTTPTypes conversion, where the
     /// version can no longer be read.
-    /// (Inbound only because NIO takes no other kind; it passes every part on untouched.)
+    /// (An inbound handler because NIO adds only inbound or outbound ones; it passes every part
+    /// on untouched.)
     final class Installer: ChannelInboundHandler, RemovableChannelHandler {
         typealias InboundIn = HTTPRequestPart
 

@@ -94,9 +94,7 @@ struct MetricsConsumer: Service {
                 decoded = decode(messages)
                 continue
             }
-            guard pipeline.models.current == nil,
-                decoded.undecodable.contains(where: { pipeline.isFeatureProblem($0.error, in: try? JSONParser.parse($0.message.value)) })
-            else { break }
+            guard pipeline.models.current == nil, decoded.undecodable.contains(where: { pipeline.isFeatureProblem($0.error) }) else { break }
             let status = pipeline.models.snapshot.status == .loading ? "the model is still loading" : "no model is loaded"
             stall.set(
                 "metric messages need the model's features and \(status); waiting for it (reload with SIGHUP or POST /api/v1/ml/model/reload)",

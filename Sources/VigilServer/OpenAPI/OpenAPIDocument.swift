@@ -8,7 +8,7 @@ enum OpenAPIDocument {
           "info": {
             "title": "Vigil",
             "version": "0.1.0",
-            "description": "Anomaly detection for infrastructure metrics: the seed's model server (/predict) and ML service (/api/v1/ml/...) in one process. Errors are {success: false, error, code, field?}. With VIGIL_API_TOKEN set, /predict and /api/... need 'Authorization: Bearer <token>'."
+            "description": "Anomaly detection for infrastructure metrics: the seed's model server (/predict) and ML service (/api/v1/ml/...) in one process. Errors are {success: false, error, code, field?}. With VIGIL_API_TOKEN set, /predict and /api/... need 'Authorization: Bearer <token>', and / and /dashboard take it too or as a Basic password."
           },
           "paths": {
             "/predict": {
@@ -137,16 +137,16 @@ enum OpenAPIDocument {
                 }
               }
             },
-            "/": {"get": {"summary": "Sends a browser to /dashboard", "responses": {"302": {"description": "Location: /dashboard"}}}}
+            "/": {"get": {"summary": "Sends a browser to /dashboard", "security": [{"bearer": []}, {"basic": []}, {}], "responses": {"302": {"description": "Location: /dashboard"}, "401": {"$ref": "#/components/responses/Invalid"}}}}
           },
           "components": {
             "securitySchemes": {
               "bearer": {"type": "http", "scheme": "bearer", "description": "Only when VIGIL_API_TOKEN is set: its value, compared in constant time."},
-              "basic": {"type": "http", "scheme": "basic", "description": "Only for /dashboard, when VIGIL_API_TOKEN is set: any user name, the token as the password (what a browser asks for)."}
+              "basic": {"type": "http", "scheme": "basic", "description": "Only for / and /dashboard, when VIGIL_API_TOKEN is set: any user name, the token as the password (what a browser asks for)."}
             },
             "responses": {
               "Invalid": {"description": "The request was refused", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-              "ModelUnavailable": {"description": "No model is loaded (still loading, or failed to load), and the request names features the fallback does not read: send it again later", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+              "ModelUnavailable": {"description": "No model is loaded (still loading, or failed to load), and the request does not fit the fallback (it lacks one of the fallback's features, or its metric is none of them); it may fit the model: send it again later", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             },
             "schemas": {
               "Value": {"type": "number", "minimum": -1e12, "maximum": 1e12, "description": "a metric value: finite, within ±1e12"},

@@ -13,8 +13,12 @@ struct DashboardPage {
     var alerts: AlertPage
     /// The request's alert filters, as given (`cursor` left out), for the form and the next page's link.
     var filters: [(name: String, value: String)]
+    /// Whether the request followed an "older alerts" link (a cursor).
+    var paged = false
     /// Why the filters were refused, when they were; the page then lists the latest alerts unfiltered.
     var problem: String?
+    /// Why no alerts could be read (the store failed), when none could.
+    var alertsProblem: String?
     var now: Date
 
     static let refreshSeconds = 15
@@ -50,7 +54,11 @@ struct DashboardPage {
             text += "<option\(selected)>\(severity.rawValue)</option>"
         }
         text += "</select></label> <button>filter</button></form>"
-        guard !alerts.alerts.isEmpty else { return text + "<p>No alerts\(filters.isEmpty ? "" : " match these filters").</p></section>" }
+        if let alertsProblem { return text + "<p class=\"problem\">\(HTMLText.escape(alertsProblem))</p></section>" }
+        guard !alerts.alerts.isEmpty else {
+            let none = paged ? "No older alerts" : filters.isEmpty ? "No alerts" : "No alerts match these filters"
+            return text + "<p>\(none).</p></section>"
+        }
         text += "<table><thead><tr><th>opened (UTC)</th><th>last seen</th><th>service</th><th>severity</th><th>count</th>"
         text += "<th>score</th><th>top features</th><th>description</th></tr></thead><tbody>"
         for alert in alerts.alerts {
@@ -125,19 +133,4 @@ struct DashboardPage {
         table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #e4e4e4;vertical-align:top}
         th{background:#f4f4f4}.critical{color:#c33;font-weight:600}.high{color:#d70}form{margin-bottom:.6rem}footer{color:#666;margin-top:1rem}
         """
-}
-
-extension JSONValue {
-    /// A plain value as a reader sees it (whole numbers without a fraction, `yes`/`no`, `none`
-    /// for null); `nil` for objects and arrays.
-    var text: String? {
-        switch self {
-        case .null: "none"
-        case .bool(let value): value ? "yes" : "no"
-        case .number(let value):
-            value.rounded() == value && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.6g", value)
-        case .string(let value): value
-        case .array, .object: nil
-        }
-    }
 }

@@ -25,11 +25,20 @@ struct DashboardRoutes: Sendable {
             problem = error.message
             filters = []
         }
+        // A store that cannot be read is when the health panel matters most: shown, not a 500.
+        var alerts = AlertPage(alerts: [], next: nil)
+        var unreadable: String?
+        do {
+            alerts = try await store.page(matching: query)
+        } catch {
+            unreadable = "the alerts cannot be read: \(error)"
+        }
         let page = DashboardPage(
-            health: await operations.healthReport(), model: models.modelInfo(), alerts: try await store.page(matching: query),
-            filters: filters.filter { $0.name != "cursor" }, problem: problem, now: Date())
+            health: await operations.healthReport(), model: models.modelInfo(), alerts: alerts, filters: filters.filter { $0.name != "cursor" },
+            paged: query.after != nil, problem: problem, alertsProblem: unreadable, now: Date())
+        let status: HTTPResponse.Status = unreadable != nil ? .serviceUnavailable : problem != nil ? .badRequest : .ok
         return Response(
-            status: problem == nil ? .ok : .badRequest, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+            status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
             body: ResponseBody(byteBuffer: ByteBuffer(string: page.html)))
     }
 }

@@ -21,7 +21,7 @@ struct ScoringRoutes: Sendable {
         do {
             values = try RequestFields(body).vector(features: pipeline.features)
         } catch {
-            throw pipeline.withoutModel(error, in: body)
+            throw pipeline.withoutModel(error)
         }
         return .json(pipeline.predict(values).json())
     }
@@ -59,8 +59,8 @@ struct ScoringRoutes: Sendable {
                 if fields.object["metric"] != nil { return .event(try fields.metricEvent(features: features)) }
                 return .vector(try fields.vector(features: features))
             } catch {
-                guard let lines else { throw pipeline.withoutModel(error, in: item) }
-                var located = pipeline.withoutModel(error, in: item)
+                guard let lines else { throw pipeline.withoutModel(error) }
+                var located = pipeline.withoutModel(error)
                 located.message += " (line \(lines[index]) of the NDJSON body)"
                 throw located
             }
