@@ -45,6 +45,8 @@ struct BenchCommand: AsyncParsableCommand {
         #if DEBUG
             Console.note("warning: this is a debug build; figures are meaningless. Build with `swift build -c release`.")
         #endif
+        // Figures depend on the kernels the BLAS runs: say which.
+        print("BLAS: \(BLAS.coreName.map { "OpenBLAS, \($0) kernels" } ?? "Accelerate")")
         var generator = SeededGenerator(seed: 42)
         let dataset = SeedProfile.generate(samples: samples, generator: &generator)
         var trainer = DetectorTrainer()

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import VigilDetect
+import VigilML
 import VigilServer
 
 /// `vigil serve`: the seed's model server and ML service as one HTTP service.
@@ -226,7 +227,9 @@ struct ServeCommand: AsyncParsableCommand {
         let application = service.application { port in
             listening.raise()
             let access = configuration.apiToken == nil ? "no token required" : "a bearer token required but on the probes and docs"
-            logger.info("Vigil \(Vigil.version) listening on http://\(host):\(port) (API reference at /docs; \(access))")
+            logger.info(
+                "Vigil \(Vigil.version) listening on http://\(host):\(port) (API reference at /docs, dashboard at /dashboard; \(access))",
+                metadata: BLAS.coreName.map { ["blas_kernels": "\($0)"] } ?? [:])
         }
         var groupConfiguration = ServiceGroupConfiguration(
             services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
