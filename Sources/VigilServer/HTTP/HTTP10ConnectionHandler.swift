@@ -23,15 +23,19 @@ final class HTTP10ConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     /// Puts an ``HTTP10ConnectionHandler`` right after the HTTP/1 request decoder when it is
     /// added: Hummingbird adds its extra handlers after the HTTPTypes conversion, where the
     /// version can no longer be read.
-    /// (An inbound handler because NIO adds only inbound or outbound ones; it passes every part
-    /// on untouched.)
+    /// It then takes itself out of the pipeline, where no request part need pass through it.
+    /// (An inbound handler because NIO adds only inbound or outbound ones.)
     final class Installer: ChannelInboundHandler, RemovableChannelHandler {
         typealias InboundIn = HTTPRequestPart
 
         func handlerAdded(context: ChannelHandlerContext) {
             let pipeline = context.pipeline.syncOperations
-            guard let decoder = try? pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self) else { return }
-            try? pipeline.addHandler(HTTP10ConnectionHandler(), position: .after(decoder))
+            if let decoder = try? pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self) {
+                try? pipeline.addHandler(HTTP10ConnectionHandler(), position: .after(decoder))
+            } else {
+                assertionFailure("no HTTP/1 request decoder in the pipeline: HTTP/1.0 connections stay open")
+            }
+            pipeline.removeHandler(context: context, promise: nil)
         }
     }
 }
