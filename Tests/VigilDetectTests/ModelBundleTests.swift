@@ -73,6 +73,15 @@ import VigilML
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: root + "/current") == "releases/v2")
         #expect(try ModelBundle.load(from: root + "/current") == replacement)
         #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/releases").sorted() == ["v1", "v2"])
+        // A relative link reached through a linked directory points from where the kernel finds
+        // it: app -> deploy/app, deploy/app/current -> ../releases/v3 is deploy/releases/v3.
+        try FileManager.default.createDirectory(atPath: root + "/deploy/app", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: root + "/app", withDestinationPath: "deploy/app")
+        try FileManager.default.createSymbolicLink(atPath: root + "/deploy/app/current", withDestinationPath: "../releases/v3")
+        try replacement.save(to: root + "/app/current")
+        #expect(try ModelBundle.load(from: root + "/app/current") == replacement)
+        #expect(FileManager.default.fileExists(atPath: root + "/deploy/releases/v3/model.json"))
+        #expect(!FileManager.default.fileExists(atPath: root + "/releases/v3"))
     }
 
     /// Models trained on one file with other settings have other stamps; a bundle keeps its own

@@ -22,6 +22,7 @@ import VigilML
         let warnings = TrainingDataCheck.warnings(for: dataset([("cpu", noisy(1000, around: 50)), ("Anomaly", flags), ("changepoint", flags)]))
         #expect(warnings.count == 2)
         #expect(warnings.first?.hasPrefix("warning: feature 'Anomaly' holds only 0 and 1 and is named like a label") == true)
+        #expect(TrainingDataCheck.warnings(for: dataset([("is_attack", flags), ("lab_labels", flags), ("target", flags)])).count == 3)
         // A 0/1 feature named as a metric, or a count named like a label, is not one.
         let counts = flags.enumerated().map { $0.element * Float($0.offset % 7) }
         #expect(TrainingDataCheck.warnings(for: dataset([("cpu", noisy(1000, around: 50)), ("leader", flags), ("fault", counts)])).isEmpty)

@@ -45,6 +45,10 @@ import VigilDetect
             let api = try await client.get("/dashboard?service=api").text
             #expect(api.contains("<td>api</td>") && !api.contains("<td>db</td>"))
             #expect(api.contains("<input name=\"service\" value=\"api\">"))
+            // Filters without a field in the form go along when it is sent again.
+            let limited = try await client.get("/dashboard?limit=7&since=2025-01-01").text
+            #expect(limited.contains("<input type=\"hidden\" name=\"limit\" value=\"7\">"))
+            #expect(limited.contains("<input type=\"hidden\" name=\"since\" value=\"2025-01-01\">"))
             #expect(try await client.get("/dashboard?service=web").text.contains("No alerts match these filters."))
 
             let first = try await client.get("/dashboard?limit=1").text

@@ -2,8 +2,14 @@
 /// `vigil train` can say so: a column that looks like the answer (a label used as a feature),
 /// and a feature whose scale a few extreme rows set (the model then sees nothing else in it).
 public enum TrainingDataCheck {
-    /// Names that label columns go by in public data sets (SKAB's `anomaly` and `changepoint`).
-    static let labelLikeNames: Set<String> = ["anomaly", "is_anomaly", "anomalous", "changepoint", "attack", "fault", "outlier", "target"]
+    /// Words that label columns' names hold in public data sets (SKAB's `anomaly` and
+    /// `changepoint`, `is_attack`, `lab_labels`); `target` only as the whole name.
+    static let labelLikeWords = ["anomal", "label", "changepoint", "attack", "fault", "outlier"]
+
+    static func isLabelLike(_ name: String) -> Bool {
+        let name = name.lowercased()
+        return name == "target" || labelLikeWords.contains { name.contains($0) }
+    }
 
     /// How many times its standard deviation without them a feature's may reach before its
     /// scale is said to come from its most extreme rows (one in a thousand, at least one). Real
@@ -16,7 +22,7 @@ public enum TrainingDataCheck {
         var warnings: [String] = []
         for (column, name) in dataset.features.enumerated() {
             let values = (0..<dataset.rowCount).map { Double(dataset.values[$0, column]) }
-            if labelLikeNames.contains(name.lowercased()), values.allSatisfy({ $0 == 0 || $0 == 1 }) {
+            if isLabelLike(name), values.allSatisfy({ $0 == 0 || $0 == 1 }) {
                 warnings.append(
                     "warning: feature '\(name)' holds only 0 and 1 and is named like a label: if it marks anomalies, the model learns from the answer; name the label column 'label', or choose the features with --features"
                 )

@@ -64,17 +64,34 @@ enum AtomicDirectory {
         rmdir(probe.path)
     }
 
+    /// `url` with its parent directory as the kernel reads it (through its links, `..` taken
+    /// after them, not first); the last component is left as it is. A parent that does not
+    /// exist yet is only standardized.
+    private static func physical(_ url: URL) -> URL {
+        let name = url.lastPathComponent
+        // `.` and `..` name a directory that exists: read the whole path as the kernel does.
+        if name == "." || name == ".." || name == "/" {
+            guard let resolved = realpath(url.path, nil) else { return url.standardizedFileURL }
+            defer { free(resolved) }
+            return URL(fileURLWithPath: String(cString: resolved))
+        }
+        let parent = url.deletingLastPathComponent().path
+        guard let resolved = realpath(parent, nil) else { return url.standardizedFileURL }
+        defer { free(resolved) }
+        return URL(fileURLWithPath: String(cString: resolved)).appendingPathComponent(name)
+    }
+
     /// `path` with its symbolic links followed, once it is known that replacing it loses
     /// nothing: it does not exist, or it is a directory that holds only some of `files`.
     private static func replaceableTarget(_ path: String, files: Set<String>) throws(BundleError) -> URL {
         guard !path.isEmpty else { throw .writeFailed(path: path, reason: "the path is empty") }
-        var target = URL(fileURLWithPath: path).standardizedFileURL
+        var target = physical(URL(fileURLWithPath: path))
         // A link is followed to where it points, also to a directory not made yet.
         var links = 0
         while let destination = try? FileManager.default.destinationOfSymbolicLink(atPath: target.path) {
             links += 1
             guard links <= 16 else { throw .writeFailed(path: path, reason: "it is a chain of more than 16 symbolic links") }
-            target = URL(fileURLWithPath: destination, relativeTo: target.deletingLastPathComponent()).standardizedFileURL
+            target = physical(URL(fileURLWithPath: destination, relativeTo: target.deletingLastPathComponent()))
         }
         let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).resolvingSymlinksInPath()
         guard target.resolvingSymlinksInPath() != here else {

@@ -53,7 +53,12 @@ struct DashboardPage {
             let selected = value(of: "severity") == severity.rawValue ? " selected" : ""
             text += "<option\(selected)>\(severity.rawValue)</option>"
         }
-        text += "</select></label> <button>filter</button></form>"
+        text += "</select></label> "
+        // The filters the form has no field for go along unchanged.
+        for (name, value) in filters where name == "since" || name == "until" || name == "limit" {
+            text += "<input type=\"hidden\" name=\"\(name)\" value=\"\(HTMLText.escape(value))\">"
+        }
+        text += "<button>filter</button></form>"
         if let alertsProblem { return text + "<p class=\"problem\">\(HTMLText.escape(alertsProblem))</p></section>" }
         guard !alerts.alerts.isEmpty else {
             let none = paged ? "No older alerts" : filters.isEmpty ? "No alerts" : "No alerts match these filters"
