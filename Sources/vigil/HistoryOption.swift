@@ -93,10 +93,15 @@ struct HistoryOption: ParsableArguments {
         if refusingOverlap, let problem = overlap.problem(history: history ?? "", input: dataset.source) {
             throw CommandFailure(problem + "; nothing was changed")
         }
-        if let warning = overlap.warning(history: history ?? "", input: dataset.source) { Console.note(warning) }
+        noteOverlap(overlap, input: dataset.source)
         let inputs = series.inputs(dataset.values, times: dataset.times, services: dataset.services)
         noteUnused(by: series, input: dataset.source)
         return bundle.reconstructionErrors(inputs: inputs)
+    }
+
+    /// Warns when the history does not come before `input` (see ``HistoryOverlap``).
+    func noteOverlap(_ overlap: HistoryOverlap, input: String) {
+        if let warning = overlap.warning(history: history ?? "", input: input) { Console.note(warning) }
     }
 
     /// Says which of the history's services `input` never named (their rows were not used).

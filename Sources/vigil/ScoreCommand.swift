@@ -190,7 +190,7 @@ struct ScoreCommand: AsyncParsableCommand {
         guard dataRow > 0 else { throw DatasetError.empty(source: name) }
         guard skipped < dataRow else { throw CommandFailure("\(name): every one of its \(dataRow) rows was invalid, so none was scored") }
         history.noteUnused(by: series, input: name)
-        if let warning = overlap.warning(history: history.history ?? "", input: name) { Console.note(warning) }
+        history.noteOverlap(overlap, input: name)
         if let line = order?.firstOutOfOrderLine {
             Console.note("warning: \(name), line \(line): the time goes backwards, but the rows were scored in the order given")
         }
