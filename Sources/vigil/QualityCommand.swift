@@ -145,6 +145,7 @@ struct QualityCommand: AsyncParsableCommand {
         // NAB's learning stretch (15 % of a series) is shorter than the five days a season needs.
         let nabServers = recipe(Recipe.servers.trainer)
         let sensors = recipe(Recipe.sensors.trainer)
+        if present.contains("skab") { try RecipeOverrides.check(sensors, recipe: "sensors (SKAB; leave it out with --only)") }
         var recipes = ["skab": sensors.recipeDescription("sensors"), "nab-autoencoder": nabServers.recipeDescription("servers")]
         for (family, trainer) in servers { recipes[family.rawValue] = trainer.recipeDescription("servers") }
         var report = QualityReport(command: commandLine, recipes: recipes)

@@ -192,15 +192,23 @@ extension DetectorTrainer {
             window.baselineHalfLife.map { "deviations from a baseline with a half-life of \(String(format: "%g", $0)) rows" } ?? "raw values",
             dropout == 0 ? "no dropout" : "dropout \(dropout)",
             "threshold at the \(String(format: "%g", (1 - contamination) * 100))th percentile of the errors of "
-                + "\(holdOut == .latest ? "the latest" : "a random") \(String(format: "%g", validationFraction * 100)) % of the training rows, held out",
+                + (neighborEvidence != nil && reconstructionWeight == 0
+                    ? "every training row, each measured from the others"
+                    : "\(holdOut == .latest ? "the latest" : "a random") \(String(format: "%g", validationFraction * 100)) % of the training rows, held out"),
         ]
         parts.append(trimFraction.map { $0 > 0 ? "refit without the worst \(String(format: "%g", $0 * 100)) %" : "no trimming" } ?? "no trimming")
-        var evidence = ["the reconstruction error"]
+        var evidence = reconstructionWeight > 0 ? ["the reconstruction error"] : []
         if perFeatureEvidence { evidence.append("per-feature evidence") }
         if let season = window.seasonLength {
             evidence.append("each row's change from the median of the same time on the last three days (a season of \(season) rows)")
         }
-        parts.append(evidence.count == 1 ? "the reconstruction error alone" : "judged by " + evidence.joined(separator: " plus "))
+        if let neighbors = neighborEvidence {
+            evidence.append(
+                "the distance to the \(neighbors.neighbors) nearest training windows, each described by its last \(neighbors.steps) rows' values "
+                    + "and \(neighbors.meanLength)-row means")
+        }
+        parts.append(
+            evidence == ["the reconstruction error"] ? "the reconstruction error alone" : "judged by " + evidence.joined(separator: " plus "))
         return parts.joined(separator: ", ")
     }
 }

@@ -13,4 +13,16 @@ enum RecipeOverrides {
         }
         if let dropout, !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout must be in [0, 1), got \(dropout)") }
     }
+
+    /// Refuses overrides that leave a recipe's nearest-neighbour evidence without the rows it
+    /// reads (`sensors`: 5 rows and their 10-row means, a window of 14).
+    static func check(_ trainer: DetectorTrainer, recipe: String) throws {
+        guard let neighbors = trainer.neighborEvidence else { return }
+        let reads = "its nearest-neighbour evidence reads \(neighbors.steps) rows and their \(neighbors.meanLength)-row means"
+        if trainer.window.length < neighbors.windowLength {
+            throw ValidationError(
+                "--window \(trainer.window.length) is too short for recipe \(recipe): \(reads), a window of \(neighbors.windowLength) or more")
+        }
+        if trainer.window.differences { throw ValidationError("--differences does not go with recipe \(recipe): \(reads), not their changes") }
+    }
 }

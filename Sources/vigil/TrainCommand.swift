@@ -23,8 +23,10 @@ struct TrainCommand: AsyncParsableCommand {
                          dropout, a threshold flagging 1 % of the latest rows;
                          and each row's change from the same time on the days
                          before (--season), when the rows per day are known
-              sensors    a window of 5 raw rows, no dropout, per-feature evidence
-                         (sensors that move on their own, faults that last)
+              sensors    the distance to the 5 nearest training windows (the
+                         last 5 raw rows and their 10-row means), a threshold
+                         flagging 0.1 % of the training windows (equipment
+                         learnt from a short clean run, faults that last)
               synthetic  the seed's generator, the default for --synthetic:
                          contamination 0.2, trim 0.2, per-feature evidence
             """
@@ -170,6 +172,7 @@ struct TrainCommand: AsyncParsableCommand {
         if noBaseline { trainer.window.baselineHalfLife = nil }
         if let dropout { trainer.dropout = dropout }
         trainer.seed = seed
+        try RecipeOverrides.check(trainer, recipe: chosen.rawValue)
 
         let (loaded, interval) = try data.loadWithInterval(
             features: selectedFeatures, asSeries: trainer.window.isTemporal || (season ?? 0) > 0, training: true)
@@ -199,6 +202,12 @@ struct TrainCommand: AsyncParsableCommand {
             if case .dense(let units, _) = layer { "\(units)" } else { nil }
         }
         Console.note("Network: \(units.joined(separator: "-")) (dropout \(String(format: "%g", trainer.dropout)))")
+        if let neighbors = trainer.neighborEvidence {
+            let weight = trainer.reconstructionWeight == 0 ? "; the network's reconstruction weighs nothing" : ", added to the reconstruction error"
+            Console.note(
+                "Evidence: the distance to the \(neighbors.neighbors) nearest of \(min(dataset.rowCount, NeighborProfile.maximumReferences)) training windows "
+                    + "(the last \(neighbors.steps) rows and their \(neighbors.meanLength)-row means)\(weight)")
+        }
         var progress = TrainingProgress()
         let started = Date()
         var (bundle, history) = try trainer.train(dataset) { progress.handle($0) }

@@ -120,9 +120,14 @@ import Testing
         let trained = try VigilRunner.run(["train", "--data", file, "--recipe", "sensors", "--epochs", "2", "--out", path])
         #expect(trained.status == 0, "\(trained.error)")
         #expect(trained.error.contains("Recipe: sensors"))
-        #expect(trained.error.contains("Window: 5 vectors, 10 network inputs"))
+        #expect(trained.error.contains("Window: 14 vectors, 28 network inputs"))
+        #expect(trained.error.contains("Evidence: the distance to the 5 nearest of 200 training windows"))
         let manifest = try String(contentsOfFile: path + "/model.json", encoding: .utf8)
-        #expect(manifest.contains("robust_profile"))
+        #expect(manifest.contains("neighbor_profile"))
+        // Its evidence reads 14 rows: a shorter window, or changes instead of values, is refused.
+        let short = try VigilRunner.run(["train", "--data", file, "--recipe", "sensors", "--window", "5", "--out", path])
+        #expect(short.status != 0)
+        #expect(short.error.contains("--window 5 is too short for recipe sensors"))
 
         let refused = try VigilRunner.run(["train", "--data", file, "--recipe", "fast", "--out", path])
         #expect(refused.status != 0)

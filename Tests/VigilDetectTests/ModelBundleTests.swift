@@ -141,6 +141,56 @@ import VigilML
         #expect(!manifest.contains("robust_profile"))
     }
 
+    /// The sensors recipe's bundle: a neighbour profile whose references travel in the weights
+    /// file, and a reconstruction that weighs nothing (format version 5).
+    @Test func aNeighborProfileRoundTripsAndABadOneIsRefused() throws {
+        var generator = SeededGenerator(seed: 5)
+        let data = SeedProfile.generate(samples: 200, generator: &generator)
+        var trainer = Recipe.sensors.trainer
+        trainer.configuration.epochs = 2
+        let bundle = try trainer.train(Dataset(features: data.features, values: data.values, source: data.source)).bundle
+        #expect(bundle.neighbors?.references.rows == 200)
+        #expect(bundle.neighbors?.references.columns == 5 * 2 * 5)
+        let path = Fixtures.temporaryDirectory() + "/model"
+        try bundle.save(to: path)
+        #expect(try ModelBundle.load(from: path) == bundle)
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path + "/model.json"))) as! [String: Any]
+        #expect(manifest["format_version"] as? Int == 5)
+        #expect(manifest["reconstruction_weight"] as? Double == 0)
+        #expect((manifest["neighbor_profile"] as? [String: Any])?["mean_length"] as? Int == 10)
+
+        func refusal(_ edit: @escaping (inout [String: Any]) -> Void) throws -> String {
+            let copy = Fixtures.temporaryDirectory() + "/copy"
+            try bundle.save(to: copy)
+            try editManifest(copy, edit)
+            do {
+                _ = try ModelBundle.load(from: copy)
+                return "loaded"
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(try refusal { $0["format_version"] = 4 }.contains("'neighbor_profile' needs format_version 5"))
+        #expect(try refusal { $0["reconstruction_weight"] = -1 }.contains("'reconstruction_weight' must be a number of 0 or more"))
+        #expect(
+            try refusal { manifest in
+                var profile = manifest["neighbor_profile"] as! [String: Any]
+                profile["steps"] = 6
+                manifest["neighbor_profile"] = profile
+            }.contains("neighbors.references"))
+        #expect(
+            try refusal { manifest in
+                var profile = manifest["neighbor_profile"] as! [String: Any]
+                profile["mean_length"] = 11
+                manifest["neighbor_profile"] = profile
+            }.contains("need a window of 15, found 14"))
+        // Only the weights file's own tensors: a plain bundle has no references.
+        let plain = Fixtures.temporaryDirectory() + "/plain"
+        try smallBundle().save(to: plain)
+        let plainManifest = try String(contentsOfFile: plain + "/model.json", encoding: .utf8)
+        #expect(!plainManifest.contains("neighbor_profile") && !plainManifest.contains("reconstruction_weight"))
+    }
+
     private func loadError(_ damage: (String) throws -> Void) throws -> BundleError? {
         let path = Fixtures.temporaryDirectory() + "/model"
         try smallBundle().save(to: path)
@@ -187,7 +237,7 @@ import VigilML
         }
 
         let version = try loadError { try editManifest($0) { $0["format_version"] = 99 } }
-        #expect(version.map { if case .unsupportedFormatVersion(_, 99, 4) = $0 { true } else { false } } == true)
+        #expect(version.map { if case .unsupportedFormatVersion(_, 99, 5) = $0 { true } else { false } } == true)
 
         let missingField = try loadError { try editManifest($0) { $0["scaler"] = nil } }
         guard case .invalidManifest(_, let missingReason) = missingField, missingReason.contains("'scaler'") else {

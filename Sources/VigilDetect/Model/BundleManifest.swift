@@ -15,6 +15,11 @@ struct BundleManifest: Codable {
     var robust: RobustProfile?
     /// Present exactly when the window has a season (format version 3).
     var seasonal: SeasonalProfile?
+    /// The nearest-neighbour evidence's settings (format version 5); its references are the
+    /// weights file's `neighbors.references`.
+    var neighbors: Neighbors?
+    /// Absent for 1 (and in bundles written before format version 5).
+    var reconstructionWeight: Double?
     var calibration: Calibration?
     var training: TrainingMetadata
     /// The FNV-1a digest of `model.safetensors` as saved with this manifest, so that the files of
@@ -27,6 +32,8 @@ struct BundleManifest: Codable {
         case vigilVersion = "vigil_version"
         case robust = "robust_profile"
         case seasonal = "seasonal_profile"
+        case neighbors = "neighbor_profile"
+        case reconstructionWeight = "reconstruction_weight"
         case featureMeans = "feature_means"
         case weightsFingerprint = "weights_fingerprint"
     }
@@ -42,9 +49,25 @@ struct BundleManifest: Codable {
         try container.encodeIfPresent(featureMeans, forKey: .featureMeans)
         try container.encodeIfPresent(robust, forKey: .robust)
         try container.encodeIfPresent(seasonal, forKey: .seasonal)
+        try container.encodeIfPresent(neighbors, forKey: .neighbors)
+        try container.encodeIfPresent(reconstructionWeight, forKey: .reconstructionWeight)
         try container.encode(calibration, forKey: .calibration)
         try container.encode(training, forKey: .training)
         try container.encodeIfPresent(weightsFingerprint, forKey: .weightsFingerprint)
+    }
+
+    /// A ``NeighborProfile`` but its references.
+    struct Neighbors: Codable {
+        var steps: Int
+        var meanLength: Int
+        var neighbors: Int
+        var center: [Double]
+        var scale: [Double]
+
+        enum CodingKeys: String, CodingKey {
+            case steps, neighbors, center, scale
+            case meanLength = "mean_length"
+        }
     }
 
     /// Just the version, decoded first so an unknown version is reported as such rather than

@@ -12,15 +12,18 @@ extension ModelBundle {
     }
 
     /// The anomaly evidence of every row of `inputs`, the model's raw inputs (``inputWidth``
-    /// columns, see ``TemporalWindow``).
-    public func reconstructionErrors(inputs: Matrix) -> [Float] {
+    /// columns, see ``TemporalWindow``). `referencesHoldThem`: the rows are among the
+    /// ``NeighborProfile``'s references, and each is measured from the others (calibration).
+    public func reconstructionErrors(inputs: Matrix, referencesHoldThem: Bool = false) -> [Float] {
         var errors: [Float] = []
         errors.reserveCapacity(inputs.rows)
         let width = networkWidth
         forEachChunk(of: inputs) { count, input, output, changes in
             for r in 0..<count {
                 let row = input + r * width
-                errors.append(Float(evidence(input: row, output: output + r * width, changes: changes?(r), perFeature: nil)))
+                errors.append(
+                    Float(
+                        evidence(input: row, output: output + r * width, changes: changes?(r), perFeature: nil, excludingItself: referencesHoldThem)))
             }
         }
         return errors
@@ -28,23 +31,27 @@ extension ModelBundle {
 
     /// One row's evidence from its scaled network input, its reconstruction and its seasonal
     /// `changes` (when the window has a season): the mean over inputs of the squared
-    /// reconstruction error, plus the squared robust z-score when the bundle has a
-    /// ``RobustProfile``, plus the ``SeasonalProfile``'s evidence. `perFeature`, when given
-    /// (zeroed, one slot per feature), receives each feature's part of it, over all steps of the
-    /// window. The one definition of the error, used by scoring, calibration and evaluation alike.
+    /// reconstruction error (times ``reconstructionWeight``), plus the squared robust z-score
+    /// when the bundle has a ``RobustProfile``, plus the ``SeasonalProfile``'s evidence, plus the
+    /// ``NeighborProfile``'s. `perFeature`, when given (zeroed, one slot per feature), receives
+    /// each feature's part of it, over all steps of the window. `excludingItself`: the row is one
+    /// of the neighbour references, measured from the others. The one definition of the error,
+    /// used by scoring, calibration and evaluation alike.
     @inline(__always)
     func evidence(
-        input: UnsafePointer<Float>, output: UnsafePointer<Float>, changes: UnsafePointer<Float>?, perFeature: UnsafeMutablePointer<Double>?
+        input: UnsafePointer<Float>, output: UnsafePointer<Float>, changes: UnsafePointer<Float>?, perFeature: UnsafeMutablePointer<Double>?,
+        excludingItself: Bool = false
     ) -> Double {
         let featureCount = features.count
         let share = 1 / Double(networkWidth)
+        let reconstructionWeight = self.reconstructionWeight
         var sum: Double = 0
-        for step in 0..<window.length {
+        for step in 0..<window.length where reconstructionWeight > 0 || robust != nil {
             let offset = step * featureCount
             for feature in 0..<featureCount {
                 let i = offset + feature
                 let d = Double(output[i] - input[i])
-                var part = d * d
+                var part = reconstructionWeight * d * d
                 if let robust { part += robust.squaredDeviation(input[i], feature: i) }
                 perFeature?[feature] += share * part
                 sum += part
@@ -52,6 +59,9 @@ extension ModelBundle {
         }
         var evidence = sum * share
         if let seasonal, let changes { evidence += seasonal.evidence(changes, perFeature: perFeature) }
+        if let neighbors {
+            evidence += neighbors.evidence(input, features: featureCount, perFeature: perFeature, excludingItself: excludingItself)
+        }
         return evidence
     }
 

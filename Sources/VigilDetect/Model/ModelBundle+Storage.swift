@@ -26,7 +26,11 @@ extension ModelBundle {
         } catch {
             throw .weights(path: weightsPath, error)
         }
-        let network = try buildNetwork(manifest.architecture, tensors: tensors, path: weightsPath)
+        let network = try buildNetwork(
+            manifest.architecture, tensors: tensors, path: weightsPath, others: manifest.neighbors == nil ? [] : [neighborReferences])
+        let neighbors = try manifest.neighbors.map { (settings) throws(BundleError) in
+            try neighborProfile(settings, tensors: tensors, features: manifest.features.count, window: manifest.window ?? .none, path: weightsPath)
+        }
         // Last: a damaged weights file is named for what is wrong in it, above.
         if let expected = manifest.weightsFingerprint, expected != fingerprint(of: weightsData) {
             throw .invalidManifest(
@@ -37,8 +41,8 @@ extension ModelBundle {
         }
         return ModelBundle(
             features: manifest.features, window: manifest.window ?? .none, network: network, scaler: manifest.scaler,
-            featureMeans: manifest.featureMeans, robust: manifest.robust, seasonal: manifest.seasonal,
-            calibration: manifest.calibration,
+            featureMeans: manifest.featureMeans, robust: manifest.robust, seasonal: manifest.seasonal, neighbors: neighbors,
+            reconstructionWeight: manifest.reconstructionWeight ?? 1, calibration: manifest.calibration,
             training: manifest.training, vigilVersion: manifest.vigilVersion)
     }
 
@@ -179,12 +183,49 @@ extension ModelBundle {
                 throw .invalidManifest(path: path, reason: "a window with a season needs format_version 3 or later, found \(manifest.formatVersion)")
             }
         }
+        if manifest.neighbors != nil || manifest.reconstructionWeight != nil, manifest.formatVersion < 5 {
+            let field = manifest.neighbors != nil ? "neighbor_profile" : "reconstruction_weight"
+            throw .invalidManifest(path: path, reason: "field '\(field)' needs format_version 5 or later, found \(manifest.formatVersion)")
+        }
+        if let weight = manifest.reconstructionWeight {
+            guard weight.isFinite, weight >= 0 else {
+                throw .invalidManifest(path: path, reason: "field 'reconstruction_weight' must be a number of 0 or more, found \(weight)")
+            }
+            if weight == 0, manifest.robust == nil, manifest.neighbors == nil, manifest.seasonal == nil {
+                throw .invalidManifest(
+                    path: path,
+                    reason: "field 'reconstruction_weight' is 0 and the bundle has no other evidence (robust, seasonal or neighbour profile)")
+            }
+        }
         if let problem = manifest.calibration?.problem { throw .invalidManifest(path: path, reason: "field 'calibration': \(problem)") }
     }
 
-    private static func buildNetwork(_ architecture: Architecture, tensors: [String: Tensor], path: String) throws(BundleError) -> Sequential {
+    /// The weights file's tensor of the ``NeighborProfile``'s references.
+    static let neighborReferences = "neighbors.references"
+
+    private static func neighborProfile(
+        _ settings: BundleManifest.Neighbors, tensors: [String: Tensor], features: Int, window: TemporalWindow, path: String
+    ) throws(BundleError) -> NeighborProfile {
+        let width = settings.steps * 2 * features
+        guard let stored = tensors[neighborReferences] else { throw .missingTensor(path: path, name: neighborReferences) }
+        guard stored.shape.count == 2, stored.shape[1] == width, stored.shape[0] >= 1 else {
+            throw .tensorShape(path: path, name: neighborReferences, expected: [max(stored.shape.first ?? 1, 1), width], found: stored.shape)
+        }
+        let references = try tensor(neighborReferences, shape: stored.shape, in: tensors, path: path)
+        let profile = NeighborProfile(
+            steps: settings.steps, meanLength: settings.meanLength, neighbors: settings.neighbors, center: settings.center,
+            scale: settings.scale, references: Matrix(rows: stored.shape[0], columns: width, values: references.values))
+        if let problem = profile.problem(features: features, windowLength: window.length) {
+            throw .invalidManifest(path: path, reason: "field 'neighbor_profile': \(problem)")
+        }
+        return profile
+    }
+
+    private static func buildNetwork(
+        _ architecture: Architecture, tensors: [String: Tensor], path: String, others: Set<String> = []
+    ) throws(BundleError) -> Sequential {
         var layers: [Dense] = []
-        var expected = Set<String>()
+        var expected = others
         var index = 0
         for case .dense(let units, let activation) in architecture.layers {
             let inputs = architecture.denseShapes[index].inputs
@@ -220,6 +261,10 @@ extension ModelBundle {
             tensors["dense_\(index).kernel"] = Tensor(shape: [layer.inputs, layer.units], values: layer.kernel.values)
             tensors["dense_\(index).bias"] = Tensor(shape: [layer.units], values: layer.bias)
         }
+        if let neighbors {
+            tensors[Self.neighborReferences] = Tensor(
+                shape: [neighbors.references.rows, neighbors.references.columns], values: neighbors.references.values)
+        }
         return tensors
     }
 
@@ -238,7 +283,10 @@ extension ModelBundle {
         let weightsData = Safetensors.encode(tensors, metadata: ["format": "vigil", "format_version": "\(requiredFormatVersion)"])
         let manifest = BundleManifest(
             formatVersion: requiredFormatVersion, vigilVersion: vigilVersion, features: features, window: window, architecture: network.architecture,
-            scaler: scaler, featureMeans: featureMeans, robust: robust, seasonal: seasonal, calibration: calibration, training: training,
+            scaler: scaler, featureMeans: featureMeans, robust: robust, seasonal: seasonal,
+            neighbors: neighbors.map {
+                BundleManifest.Neighbors(steps: $0.steps, meanLength: $0.meanLength, neighbors: $0.neighbors, center: $0.center, scale: $0.scale)
+            }, reconstructionWeight: reconstructionWeight == 1 ? nil : reconstructionWeight, calibration: calibration, training: training,
             weightsFingerprint: Self.fingerprint(of: weightsData))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

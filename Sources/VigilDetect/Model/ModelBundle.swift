@@ -10,10 +10,14 @@ public struct ModelBundle: Sendable, Equatable {
     /// start at the training means. A bundle is written with the oldest
     /// version that holds it, so older Vigil versions can serve what they understand; a version 2
     /// or 3 bundle with a baseline is read with the version 4 baseline (retrain to match it).
-    public static let formatVersion = 4
+    /// Version 5 adds the nearest-neighbour evidence (``NeighborProfile``) and the
+    /// ``reconstructionWeight``.
+    public static let formatVersion = 5
 
     /// The format version this bundle needs.
-    public var requiredFormatVersion: Int { window.baselineHalfLife != nil ? 4 : window.seasonLength != nil ? 3 : 1 }
+    public var requiredFormatVersion: Int {
+        neighbors != nil || reconstructionWeight != 1 ? 5 : window.baselineHalfLife != nil ? 4 : window.seasonLength != nil ? 3 : 1
+    }
 
     /// The features a vector carries, in order: what users send.
     public var features: [String]
@@ -31,6 +35,12 @@ public struct ModelBundle: Sendable, Equatable {
     /// The seasonal evidence added to the reconstruction error: present exactly when the window
     /// has a season.
     public var seasonal: SeasonalProfile?
+    /// The distance to the nearest training windows, added to the reconstruction error; `nil`
+    /// for none.
+    public var neighbors: NeighborProfile?
+    /// How much the reconstruction error weighs in the evidence: 1, or 0 for a model judged by
+    /// its other evidence alone (the `sensors` recipe's nearest neighbours).
+    public var reconstructionWeight: Double
     /// `nil` for an imported model not yet calibrated: it cannot score until it is.
     public var calibration: Calibration?
     public var training: TrainingMetadata
@@ -39,8 +49,8 @@ public struct ModelBundle: Sendable, Equatable {
 
     public init(
         features: [String], window: TemporalWindow = .none, network: Sequential, scaler: StandardScaler, featureMeans: [Double]? = nil,
-        robust: RobustProfile? = nil, seasonal: SeasonalProfile? = nil, calibration: Calibration?, training: TrainingMetadata,
-        vigilVersion: String = Vigil.version
+        robust: RobustProfile? = nil, seasonal: SeasonalProfile? = nil, neighbors: NeighborProfile? = nil, reconstructionWeight: Double = 1,
+        calibration: Calibration?, training: TrainingMetadata, vigilVersion: String = Vigil.version
     ) {
         self.features = features
         self.window = window
@@ -52,6 +62,8 @@ public struct ModelBundle: Sendable, Equatable {
         self.robust = robust
         precondition((seasonal != nil) == (window.seasonLength != nil), "a seasonal profile exactly when the window has a season")
         self.seasonal = seasonal
+        self.neighbors = neighbors
+        self.reconstructionWeight = reconstructionWeight
         self.calibration = calibration
         self.training = training
         self.vigilVersion = vigilVersion

@@ -44,6 +44,13 @@ public struct DetectorTrainer: Sendable {
     public var contamination = 0.01
     /// Add each feature's robust z-score (``RobustProfile``) to the reconstruction error.
     public var perFeatureEvidence = false
+    /// Add the distance to the nearest training windows (``NeighborProfile``) to the
+    /// reconstruction error; the ``window`` must be at least its ``NeighborProfile/Settings/windowLength``.
+    /// Every normal row, held-out ones too, is then a reference (see ``train(_:progress:)``).
+    public var neighborEvidence: NeighborProfile.Settings?
+    /// How much the reconstruction error weighs in the evidence (see
+    /// ``ModelBundle/reconstructionWeight``): 0 judges by the other evidence alone.
+    public var reconstructionWeight = 1.0
     /// Refit once without this share of the training rows, those the first model finds worst:
     /// robustness to anomalies in the history. `nil` or 0: one fit.
     public var trimFraction: Double?
@@ -64,6 +71,8 @@ public struct DetectorTrainer: Sendable {
         bundle: ModelBundle, history: TrainingHistory
     ) {
         precondition(window.problem == nil, "unusable window: \(window.problem ?? "")")
+        precondition(neighborEvidence.map { $0.windowLength <= window.length } ?? true, "the window is too short for the neighbour evidence")
+        precondition(reconstructionWeight > 0 || perFeatureEvidence || neighborEvidence != nil, "no evidence without the reconstruction")
         guard dataset.rowCount >= Self.minimumRows else {
             throw .tooFewRows(source: dataset.source, found: dataset.rowCount, needed: Self.minimumRows)
         }
@@ -120,7 +129,7 @@ public struct DetectorTrainer: Sendable {
             // season weighed in) are likeliest anomalies. Drop them and fit again, so that they
             // stop shaping what "normal" means.
             if window.seasonLength != nil { bundle = weighSeason(in: bundle, training: training.values, validation: validation.values) }
-            let errors = bundle.reconstructionErrors(inputs: training.values)
+            let errors = bundle.reconstructionErrors(inputs: training.values, referencesHoldThem: neighborEvidence != nil)
             let cut = Calibration.quantile(errors.map(Double.init).sorted(), 1 - trimFraction)
             let kept = errors.indices.filter { Double(errors[$0]) <= cut }
             progress(.refitting(rows: kept.count, of: training.rowCount))
@@ -136,8 +145,31 @@ public struct DetectorTrainer: Sendable {
         if window.seasonLength != nil {
             bundle = weighSeason(in: bundle, training: training.values, validation: validation.values)
         }
+        var calibrationRows = validation
+        if let settings = neighborEvidence {
+            // Every normal row is a reference, the held-out ones too: with a short history the
+            // nearest states matter more than a clean split. A held-out row is then measured from
+            // the references but itself, and so, when the reconstruction weighs nothing, is every
+            // training row: an honest error, so all of them calibrate.
+            let normal = useLabels ? validation.labels.map { labels in labels.indices.filter { labels[$0] == 0 } } : nil
+            let heldOutNormal = normal.map { validation.values.gatheringRows($0) } ?? validation.values
+            let references = Matrix(
+                rows: training.rowCount + heldOutNormal.rows, columns: heldOutNormal.columns, values: training.values.values + heldOutNormal.values)
+            let networkColumns = 0..<window.networkWidth(features: features.count)
+            bundle.neighbors = NeighborProfile(
+                fitting: bundle.scaler.transform(references.columns(networkColumns)), features: features.count, settings: settings)
+            if reconstructionWeight == 0 {
+                calibrationRows = Dataset(
+                    features: validation.features,
+                    values: Matrix(
+                        rows: training.rowCount + validation.rowCount, columns: validation.values.columns,
+                        values: training.values.values + validation.values.values),
+                    labels: validation.labels.map { [UInt8](repeating: 0, count: training.rowCount) + $0 }, source: validation.source)
+            }
+        }
         bundle.calibration = try calibrate(
-            errors: bundle.reconstructionErrors(inputs: validation.values), labels: useLabels ? validation.labels : nil, source: dataset.source)
+            errors: bundle.reconstructionErrors(inputs: calibrationRows.values, referencesHoldThem: neighborEvidence != nil),
+            labels: useLabels ? calibrationRows.labels : nil, source: dataset.source)
         return (bundle, history)
     }
 
@@ -161,7 +193,8 @@ public struct DetectorTrainer: Sendable {
             robust: perFeatureEvidence ? RobustProfile(fitting: trainingInputs) : nil,
             seasonal: window.seasonLength.map { _ in SeasonalProfile(fitting: training.values.columns(networkColumns.count..<training.values.columns))
             },
-            calibration: nil,
+            neighbors: neighborEvidence.map { NeighborProfile(fitting: trainingInputs, features: features.count, settings: $0) },
+            reconstructionWeight: reconstructionWeight, calibration: nil,
             training: TrainingMetadata(source: training.source, createdAt: ""))
         return (bundle, history)
     }

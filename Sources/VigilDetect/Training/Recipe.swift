@@ -10,9 +10,13 @@ public enum Recipe: String, Sendable, CaseIterable {
     /// ``SeasonalProfile``); the threshold flags 1 % of the held-out rows, the latest fifth of
     /// the history (the nearest thing to the days that follow).
     case servers
-    /// Sensor runs learnt from a short stretch of clean history, whose anomalies last (SKAB): a
-    /// window of 5 rows of raw values (a baseline would absorb a lasting fault), no dropout, plus
-    /// each feature's robust z-score (``RobustProfile``), since the sensors move on their own.
+    /// Sensor runs learnt from a short stretch of clean history, whose anomalies last (SKAB):
+    /// judged by the distance to the 5 nearest training windows (``NeighborProfile``), each
+    /// described by its last 5 rows' raw values (a baseline would absorb a lasting fault) and
+    /// 10-row means (a small lasting step hides in the noise of single rows), in robust units;
+    /// the threshold flags 0.1 % of the training windows, each measured from the others (nearly
+    /// the farthest any of them lies). The autoencoder is trained, on a window of 14 rows, but
+    /// weighs nothing: on SKAB it only added noise.
     case sensors
     /// The seed's synthetic generator (`vigil train --synthetic`, the served default model): 20 %
     /// of it is anomalous (so the threshold flags 20 %, and a refit sets the worst 20 % aside),
@@ -31,9 +35,12 @@ public enum Recipe: String, Sendable, CaseIterable {
             trainer.dropout = 0
             trainer.holdOut = .latest
         case .sensors:
-            trainer.window = TemporalWindow(length: 5)
+            let neighbors = NeighborProfile.Settings(steps: 5, meanLength: 10, neighbors: 5)
+            trainer.window = TemporalWindow(length: neighbors.windowLength)
             trainer.dropout = 0
-            trainer.perFeatureEvidence = true
+            trainer.neighborEvidence = neighbors
+            trainer.reconstructionWeight = 0
+            trainer.contamination = 0.001
         case .synthetic:
             trainer.contamination = SeedProfile.contamination
             trainer.trimFraction = SeedProfile.contamination

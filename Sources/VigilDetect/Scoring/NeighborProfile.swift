@@ -1,0 +1,223 @@
+public import VigilML
+
+/// How far a window lies from the nearest windows of the training rows: the evidence of the
+/// `sensors` recipe, for equipment learnt from a short stretch of clean history (SKAB).
+///
+/// Each window is described by its latest ``steps`` rows, and for each of them by every
+/// feature's value and its mean over the ``meanLength`` rows up to it: the mean sees a small
+/// lasting step (a valve that lowers a quantised flow by one unit) that the noise of single
+/// rows hides. Each of these values is put in robust units (median and MAD over the training
+/// windows, the spread at least a tenth of the standard deviation, as in ``RobustProfile``), and
+/// the evidence is the mean squared distance, per value, to the ``neighbors`` nearest training
+/// windows. A run whose normal operation wanders (temperatures that drift while the pumps hold)
+/// is judged by the nearest state it was trained on, not by one reconstruction of them all.
+///
+/// It reads the network's input, the scaled window, whose ``TemporalWindow/length`` must be at
+/// least `steps + meanLength − 1`.
+public struct NeighborProfile: Sendable, Equatable {
+    /// How many of the window's latest rows describe it.
+    public var steps: Int
+    /// How many rows each mean covers.
+    public var meanLength: Int
+    /// How many nearest training windows the distance is averaged over.
+    public var neighbors: Int
+    /// Each described value's median over the training windows: every feature's value, then
+    /// every feature's mean (2 × features).
+    public var center: [Double]
+    /// Each described value's robust spread, in the same order.
+    public var scale: [Double]
+    /// The training windows, described and in robust units: one row each, `steps × 2 × features`
+    /// wide (the newest step first; at each step the values, then the means).
+    public var references: Matrix
+
+    /// The most training windows kept: beyond it they are thinned evenly, so that scoring stays
+    /// within a few milliseconds a vector.
+    public static let maximumReferences = 4096
+    /// The smallest spread, in scaled units (a tenth of the training standard deviation).
+    public static let minimumScale = RobustProfile.minimumScale
+
+    public init(steps: Int, meanLength: Int, neighbors: Int, center: [Double], scale: [Double], references: Matrix) {
+        self.steps = steps
+        self.meanLength = meanLength
+        self.neighbors = neighbors
+        self.center = center
+        self.scale = scale
+        self.references = references
+    }
+
+    /// The window length a profile of `steps` steps and means over `meanLength` rows reads.
+    public static func windowLength(steps: Int, meanLength: Int) -> Int { steps + meanLength - 1 }
+
+    /// Fits the profile on `inputs`, training windows already scaled by the model's
+    /// ``StandardScaler`` (`features` features a row).
+    public init(fitting inputs: Matrix, features: Int, settings: Settings) {
+        let (steps, meanLength, neighbors) = (settings.steps, settings.meanLength, settings.neighbors)
+        precondition(inputs.columns >= Self.windowLength(steps: steps, meanLength: meanLength) * features, "the window is too short")
+        let width = steps * 2 * features
+        var described = [Float](repeating: 0, count: inputs.rows * width)
+        inputs.values.withUnsafeBufferPointer { values in
+            described.withUnsafeMutableBufferPointer { out in
+                for row in 0..<inputs.rows {
+                    Self.describe(
+                        values.baseAddress! + row * inputs.columns, features: features, steps: steps, meanLength: meanLength,
+                        into: out.baseAddress! + row * width)
+                }
+            }
+        }
+        // Robust units per described value, pooled over the steps (they are the same series).
+        var center: [Double] = []
+        var scale: [Double] = []
+        for column in 0..<(2 * features) {
+            var values: [Double] = []
+            values.reserveCapacity(inputs.rows * steps)
+            for row in 0..<inputs.rows {
+                for step in 0..<steps { values.append(Double(described[row * width + step * 2 * features + column])) }
+            }
+            values.sort()
+            let median = Calibration.quantile(values, 0.5)
+            let deviations = values.map { abs($0 - median) }.sorted()
+            let mean = values.reduce(0, +) / Double(max(values.count, 1))
+            let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(values.count, 1))
+            center.append(median)
+            // 1.4826 × MAD estimates the standard deviation of normally distributed values.
+            scale.append(max(1.4826 * Calibration.quantile(deviations, 0.5), Self.minimumScale * variance.squareRoot(), 1e-6))
+        }
+        let kept = Self.thinned(rows: inputs.rows, to: Self.maximumReferences)
+        var references = [Float](repeating: 0, count: kept.count * width)
+        for (index, row) in kept.enumerated() {
+            for i in 0..<width {
+                let column = i % (2 * features)
+                references[index * width + i] = Float((Double(described[row * width + i]) - center[column]) / scale[column])
+            }
+        }
+        self.init(
+            steps: steps, meanLength: meanLength, neighbors: neighbors, center: center, scale: scale,
+            references: Matrix(rows: kept.count, columns: width, values: references))
+    }
+
+    /// `count` rows spread evenly over `rows` (all of them when there are no more).
+    static func thinned(rows: Int, to count: Int) -> [Int] {
+        guard rows > count else { return Array(0..<rows) }
+        return (0..<count).map { $0 * rows / count }
+    }
+
+    /// What a ``NeighborProfile`` is fitted with: the trainer's setting.
+    public struct Settings: Sendable, Equatable {
+        public var steps: Int
+        public var meanLength: Int
+        public var neighbors: Int
+
+        public init(steps: Int, meanLength: Int, neighbors: Int) {
+            self.steps = steps
+            self.meanLength = meanLength
+            self.neighbors = neighbors
+        }
+
+        /// The window length the profile reads.
+        public var windowLength: Int { NeighborProfile.windowLength(steps: steps, meanLength: meanLength) }
+    }
+
+    /// How many values describe a window of `features` features.
+    public func width(features: Int) -> Int { steps * 2 * features }
+
+    /// Writes the description of the scaled window at `input` to `output` (``width(features:)``
+    /// values): for each of the latest `steps` rows, every feature's value, then its mean over
+    /// `meanLength` rows.
+    @inline(__always)
+    static func describe(
+        _ input: UnsafePointer<Float>, features: Int, steps: Int, meanLength: Int, into output: UnsafeMutablePointer<Float>
+    ) {
+        let share = 1 / Float(meanLength)
+        for step in 0..<steps {
+            let values = output + step * 2 * features
+            let means = values + features
+            for feature in 0..<features {
+                values[feature] = input[step * features + feature]
+                var sum: Float = 0
+                for lag in step..<(step + meanLength) { sum += input[lag * features + feature] }
+                means[feature] = sum * share
+            }
+        }
+    }
+
+    /// The evidence of the scaled window at `input`: the mean squared distance per described
+    /// value to the ``neighbors`` nearest training windows. `perFeature`, when given, receives
+    /// each feature's part of it (its values and means at every step). `excludingItself`: the
+    /// window is one of the references (calibration), so the references equal to it are skipped.
+    func evidence(
+        _ input: UnsafePointer<Float>, features: Int, perFeature: UnsafeMutablePointer<Double>?, excludingItself: Bool = false
+    ) -> Double {
+        let width = width(features: features)
+        let k = min(neighbors, references.rows)
+        guard k > 0 else { return 0 }
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: width) { buffer in
+            let query = buffer.baseAddress!
+            Self.describe(input, features: features, steps: steps, meanLength: meanLength, into: query)
+            let columns = 2 * features
+            for i in 0..<width {
+                let column = i % columns
+                query[i] = Float((Double(query[i]) - center[column]) / scale[column])
+            }
+            return withUnsafeTemporaryAllocation(of: (distance: Float, row: Int).self, capacity: k) { nearest in
+                var found = 0
+                references.values.withUnsafeBufferPointer { values in
+                    for row in 0..<references.rows {
+                        let reference = values.baseAddress! + row * width
+                        var distance: Float = 0
+                        for i in 0..<width {
+                            let d = query[i] - reference[i]
+                            distance += d * d
+                        }
+                        if excludingItself, distance == 0 { continue }
+                        if excludingItself, distance == 0 { continue }
+                        guard found < k || distance < nearest[k - 1].distance else { continue }
+                        // Insertion into the sorted few nearest.
+                        var slot = min(found, k - 1)
+                        while slot > 0, nearest[slot - 1].distance > distance {
+                            nearest[slot] = nearest[slot - 1]
+                            slot -= 1
+                        }
+                        nearest[slot] = (distance, row)
+                        found = min(found + 1, k)
+                    }
+                }
+                guard found > 0 else { return 0 }
+                var sum: Double = 0
+                for j in 0..<found { sum += Double(nearest[j].distance) }
+                let share = 1 / (Double(found) * Double(width))
+                if let perFeature {
+                    references.values.withUnsafeBufferPointer { values in
+                        for j in 0..<found {
+                            let reference = values.baseAddress! + nearest[j].row * width
+                            for i in 0..<width {
+                                let d = Double(query[i] - reference[i])
+                                perFeature[i % columns % features] += share * d * d
+                            }
+                        }
+                    }
+                }
+                return sum * share
+            }
+        }
+    }
+
+    /// Why the profile cannot serve a window of `length` rows of `features` features, or `nil`
+    /// when it can.
+    func problem(features: Int, windowLength: Int) -> String? {
+        guard steps >= 1, meanLength >= 1, neighbors >= 1 else { return "steps, mean_length and neighbors must be 1 or more" }
+        guard Self.windowLength(steps: steps, meanLength: meanLength) <= windowLength else {
+            return
+                "\(steps) steps with means over \(meanLength) rows need a window of \(Self.windowLength(steps: steps, meanLength: meanLength)), found \(windowLength)"
+        }
+        guard center.count == 2 * features, scale.count == 2 * features else {
+            return "it has \(center.count) centers and \(scale.count) scales for \(2 * features) described values"
+        }
+        guard center.allSatisfy(\.isFinite), scale.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            return "centers must be finite and scales finite and positive"
+        }
+        guard references.rows >= 1, references.columns == width(features: features) else {
+            return "its references must be at least one row of \(width(features: features)) values"
+        }
+        return nil
+    }
+}
