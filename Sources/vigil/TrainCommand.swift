@@ -277,12 +277,14 @@ struct TrainCommand: AsyncParsableCommand {
             lines.append("note: the validation loss was still falling at the last epoch; more --epochs may fit better")
         }
         if let calibration = bundle.calibration {
+            // A model judged by its nearest neighbours alone calibrates on every row (see DetectorTrainer).
+            let rows = bundle.neighbors != nil && bundle.reconstructionWeight == 0 ? "rows, each measured from the others" : "held-out rows"
             switch calibration.method {
             case .labels:
                 let figures = calibration.validation!
                 let flagged = 1 - calibration.scoreThreshold
                 lines.append(
-                    "Threshold \(calibration.threshold.fixed4) (F1-optimal on \(calibration.samples) labeled held-out rows: "
+                    "Threshold \(calibration.threshold.fixed4) (F1-optimal on \(calibration.samples) labeled \(rows): "
                         + "precision \(figures.precision.fixed4), recall \(figures.recall.fixed4), F1 \(figures.f1.fixed4); "
                         + "flags about \(Self.percent(flagged)) of them)")
                 // Flagging rows at random finds anomalies at their share of the rows.
@@ -296,7 +298,7 @@ struct TrainCommand: AsyncParsableCommand {
                 }
             case .contamination:
                 lines.append(
-                    "Threshold \(calibration.threshold.fixed4) (flags \(calibration.contamination! * 100)% of \(calibration.samples) held-out rows)")
+                    "Threshold \(calibration.threshold.fixed4) (flags \(calibration.contamination! * 100)% of \(calibration.samples) \(rows))")
             }
         }
         lines.append("Saved the model bundle to \(out)")

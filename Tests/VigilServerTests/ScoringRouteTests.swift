@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import VigilDetect
+import VigilML
 import VigilServer
 
 @Suite struct ScoringRouteTests {
@@ -19,6 +20,45 @@ import VigilServer
             let spike = try await client.post(
                 "/predict", json: "{\"cpu_usage\":500,\"memory_usage\":50,\"disk_io\":50,\"network_io\":50,\"response_time\":50}")
             #expect(spike.object["is_anomaly"] as? Bool == true)
+        }
+    }
+
+    /// A model of the sensors recipe serves as any other: model-info says how it judges, and
+    /// each service's window (14 steps: 5 rows and their 10-row means) is assembled for it.
+    @Test func aNearestNeighbourModelServes() async throws {
+        var generator = SeededGenerator(seed: 7)
+        var rows: [[Float]] = []
+        for _ in 0..<400 { rows.append((0..<5).map { _ in Float(generator.nextNormal(mean: 50, standardDeviation: 2)) }) }
+        var trainer = Recipe.sensors.trainer
+        trainer.configuration.epochs = 2
+        let features = ["cpu_usage", "memory_usage", "disk_io", "network_io", "response_time"]
+        let bundle = try trainer.train(Dataset(features: features, values: Matrix(rows), source: "csv:pump.csv")).bundle
+        try await TestService.test(try TestService.make(model: bundle)) { client in
+            let info = try await client.get("/api/v1/ml/model-info").object["model"] as! [String: Any]
+            #expect(info["evidence"] as? [String] == ["nearest_neighbors"])
+            let neighbors = try #require(info["neighbors"] as? [String: Any])
+            #expect(neighbors["mean_length"] as? Int == 10 && neighbors["references"] as? Int == 400)
+            #expect((info["window"] as? [String: Any])?["length"] as? Int == 14)
+
+            let normal = try await client.post("/predict", json: normalVector)
+            #expect(normal.object["is_anomaly"] as? Bool == false, "\(normal.text)")
+            // One metric an event: a step's vector is complete, and scored, at its last metric.
+            func step(cpu: Double, at second: Int) async throws -> [String: Any]? {
+                var last: TestResponse?
+                for (name, value) in zip(features, [cpu, 50, 50, 50, 50]) {
+                    let time = Double(1_764_072_000_000 + second * 1000)
+                    last = try await client.post("/api/v1/ml/detect", json: metric(service: "pump", metric: name, value: value, timestamp: time))
+                }
+                return last?.object["result"] as? [String: Any]
+            }
+            for second in 0..<20 {
+                let result = try await step(cpu: 50, at: second)
+                #expect(result?["is_anomaly"] as? Bool == false, "\(result ?? [:])")
+            }
+            let result = try #require(try await step(cpu: 80, at: 20))
+            #expect(result["is_anomaly"] as? Bool == true)
+            let shares = try #require(result["feature_scores"] as? [String: Double])
+            #expect(shares["cpu_usage"]! > 0.5)
         }
     }
 

@@ -36,6 +36,15 @@ struct ModelRoutes: Sendable {
         text += ",\"baseline_half_life\":\(bundle.window.baselineHalfLife.map { JSONText.number($0) } ?? "null")"
         text += ",\"season_length\":\(bundle.window.seasonLength.map(String.init) ?? "null")"
         text += ",\"step_seconds\":\(bundle.window.stepSeconds.map { JSONText.number($0) } ?? "null")}"
+        var evidence: [String] = bundle.reconstructionWeight > 0 ? ["reconstruction"] : []
+        if bundle.robust != nil { evidence.append("robust_z") }
+        if bundle.seasonal != nil { evidence.append("seasonal") }
+        if bundle.neighbors != nil { evidence.append("nearest_neighbors") }
+        text += ",\"evidence\":\(JSONText.strings(evidence))"
+        if let neighbors = bundle.neighbors {
+            text += ",\"neighbors\":{\"steps\":\(neighbors.steps),\"mean_length\":\(neighbors.meanLength),\"count\":\(neighbors.neighbors)"
+            text += ",\"references\":\(neighbors.references.rows)}"
+        }
         text +=
             ",\"training_samples\":\(training.samples.map(String.init) ?? "null"),\"trained_from\":\(JSONText.string(Self.redactSource(training.source)))"
         text += ",\"created_at\":\(JSONText.string(training.createdAt))"
