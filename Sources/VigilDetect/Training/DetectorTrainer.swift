@@ -11,11 +11,14 @@ public import VigilML
 ///    the worst ``trimFraction`` of the training rows;
 /// 5. with a season (``TemporalWindow/seasonLength``), fit the ``SeasonalProfile`` on the
 ///    training part and weigh it against the reconstruction error on the held-out part;
-/// 6. calibrate on the held-out part: the F1-optimal threshold when the rows have labels,
+/// 6. with ``neighborEvidence``, fit the ``NeighborProfile`` on every normal row, the held-out
+///    ones too, each of which is then measured from the others; when the reconstruction weighs
+///    nothing (``reconstructionWeight`` 0), every row so measured calibrates in step 7;
+/// 7. calibrate on the held-out part: the F1-optimal threshold when the rows have labels,
 ///    else the `1 − contamination` quantile of held-out errors.
 ///
 /// With ``useLabels``, the training rows labeled anomalous are also left out of steps 2–5: a
-/// model that learns them as normal cannot flag them. The held-out rows keep theirs, for step 6.
+/// model that learns them as normal cannot flag them. The held-out rows keep theirs, for step 7.
 public struct DetectorTrainer: Sendable {
     /// The network; `nil` for the seed's 64-32-16-32-64 autoencoder sized to the model's inputs
     /// (see ``codeWidth(inputs:dropout:)``).
@@ -133,7 +136,9 @@ public struct DetectorTrainer: Sendable {
             let cut = Calibration.quantile(errors.map(Double.init).sorted(), 1 - trimFraction)
             let kept = errors.indices.filter { Double(errors[$0]) <= cut }
             progress(.refitting(rows: kept.count, of: training.rowCount))
-            (bundle, history) = fit(features, means: means, training.subset(kept), validation: validation, generator: &generator, progress: progress)
+            // Left out of everything that follows too: the season's weight and the neighbours.
+            training = training.subset(kept)
+            (bundle, history) = fit(features, means: means, training, validation: validation, generator: &generator, progress: progress)
             guard !history.diverged else { throw .trainingDiverged(source: dataset.source) }
         }
         let last = history.epochs.last
@@ -153,17 +158,14 @@ public struct DetectorTrainer: Sendable {
             // training row: an honest error, so all of them calibrate.
             let normal = useLabels ? validation.labels.map { labels in labels.indices.filter { labels[$0] == 0 } } : nil
             let heldOutNormal = normal.map { validation.values.gatheringRows($0) } ?? validation.values
-            let references = Matrix(
-                rows: training.rowCount + heldOutNormal.rows, columns: heldOutNormal.columns, values: training.values.values + heldOutNormal.values)
+            let references = training.values.appendingRows(of: heldOutNormal)
             let networkColumns = 0..<window.networkWidth(features: features.count)
             bundle.neighbors = NeighborProfile(
                 fitting: bundle.scaler.transform(references.columns(networkColumns)), features: features.count, settings: settings)
             if reconstructionWeight == 0 {
                 calibrationRows = Dataset(
                     features: validation.features,
-                    values: Matrix(
-                        rows: training.rowCount + validation.rowCount, columns: validation.values.columns,
-                        values: training.values.values + validation.values.values),
+                    values: training.values.appendingRows(of: validation.values),
                     labels: validation.labels.map { [UInt8](repeating: 0, count: training.rowCount) + $0 }, source: validation.source)
             }
         }
