@@ -158,11 +158,13 @@ import VigilServer
             }
             let plain = try await answer("GET /health HTTP/1.0\r\n\r\n")
             #expect(plain.text.contains("\"status\":\"healthy\""))
+            #expect(plain.text.lowercased().contains("\r\nconnection: close\r\n"), "\(plain.text)")
             #expect(plain.closed)
             for request in ["GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"] {
                 let kept = try await answer(request)
                 #expect(kept.text.contains("\"status\":\"healthy\""), "\(request)")
                 #expect(!kept.closed, "\(request)")
+                #expect(!kept.text.lowercased().contains("connection: close"), "\(request)")
             }
         }
     }
