@@ -172,18 +172,23 @@ import VigilML
         }
         #expect(try refusal { $0["format_version"] = 4 }.contains("'neighbor_profile' needs format_version 5"))
         #expect(try refusal { $0["reconstruction_weight"] = -1 }.contains("'reconstruction_weight' must be a number of 0 or more"))
-        #expect(
+        // Each setting is checked before it is computed with, and named in model.json.
+        func profileRefusal(_ key: String, _ value: Any) throws -> String {
             try refusal { manifest in
                 var profile = manifest["neighbor_profile"] as! [String: Any]
-                profile["steps"] = 6
+                profile[key] = value
                 manifest["neighbor_profile"] = profile
-            }.contains("neighbors.references"))
-        #expect(
-            try refusal { manifest in
-                var profile = manifest["neighbor_profile"] as! [String: Any]
-                profile["mean_length"] = 11
-                manifest["neighbor_profile"] = profile
-            }.contains("need a window of 15, found 14"))
+            }
+        }
+        for (key, value) in [("steps", 0), ("steps", -1), ("steps", 1 << 62), ("mean_length", Int.max)] {
+            let error = try profileRefusal(key, value)
+            #expect(error.contains("model.json") && error.contains("steps and mean_length must be in 1...14"), "\(key) \(value): \(error)")
+        }
+        #expect(try profileRefusal("mean_length", 11).contains("need a window of 15, found 14"))
+        #expect(try profileRefusal("neighbors", 1 << 62).contains("neighbors must be in 1...4096"))
+        #expect(try profileRefusal("neighbors", 201).contains("holds 200 references, fewer than the 201 neighbors"))
+        #expect(try profileRefusal("center", [0.0, 1.0]).contains("2 centers and 10 scales for 10 described values"))
+        #expect(try profileRefusal("steps", 4).contains("neighbors.references"))
         // Only the weights file's own tensors: a plain bundle has no references.
         let plain = Fixtures.temporaryDirectory() + "/plain"
         try smallBundle().save(to: plain)

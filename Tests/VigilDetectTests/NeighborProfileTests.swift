@@ -25,10 +25,10 @@ import VigilML
             fitting: Matrix([[0], [1], [2], [3], [10]]), features: 1, settings: .init(steps: 1, meanLength: 1, neighbors: neighbors))
     }
 
-    private func evidence(_ profile: NeighborProfile, _ value: Float, excludingItself: Bool = false, perFeature: inout [Double]) -> Double {
+    private func evidence(_ profile: NeighborProfile, _ value: Float, excluding: Int? = nil, perFeature: inout [Double]) -> Double {
         [value].withUnsafeBufferPointer { input in
             perFeature.withUnsafeMutableBufferPointer {
-                profile.evidence(input.baseAddress!, features: 1, perFeature: $0.baseAddress, excludingItself: excludingItself)
+                profile.evidence(input.baseAddress!, features: 1, perFeature: $0.baseAddress, excluding: excluding)
             }
         }
     }
@@ -53,17 +53,23 @@ import VigilML
     }
 
     /// A held-out window is among the references when a model calibrates: it is measured from
-    /// the others, not from itself (a distance of 0 would set every threshold at nothing).
+    /// the others, not from itself (a distance of 0 would set every threshold at nothing), but
+    /// from a twin of it, when there is one (a rig idling at the same readings), as the service
+    /// would measure it.
     @Test func aReferenceIsMeasuredFromTheOthersWhenAsked() {
         let profile = lineProfile(neighbors: 1)
         var parts = [0.0]
         #expect(evidence(profile, 2, perFeature: &parts) == 0)
         let s = 1.4826
-        let fromOthers = evidence(profile, 2, excludingItself: true, perFeature: &parts)
+        let fromOthers = evidence(profile, 2, excluding: 2, perFeature: &parts)
         #expect(abs(fromOthers - 1 / (s * s)) < 1e-6)
+        let twins = NeighborProfile(fitting: Matrix([[2], [2], [5], [9]]), features: 1, settings: .init(steps: 1, meanLength: 1, neighbors: 1))
+        #expect(evidence(twins, 2, excluding: 0, perFeature: &parts) == 0)
         // With a single reference and itself left out, there is nothing to measure from: 0, not NaN.
         let single = NeighborProfile(fitting: Matrix([[5]]), features: 1, settings: .init(steps: 1, meanLength: 1, neighbors: 1))
-        #expect(evidence(single, 5, excludingItself: true, perFeature: &parts) == 0)
+        #expect(evidence(single, 5, excluding: 0, perFeature: &parts) == 0)
+        // A feature that never moved in training is judged against a tenth of a scaled unit, not nothing.
+        #expect(single.scale == [NeighborProfile.minimumScale, NeighborProfile.minimumScale])
     }
 
     @Test func manyTrainingWindowsAreThinnedEvenly() {

@@ -12,9 +12,10 @@ extension ModelBundle {
     }
 
     /// The anomaly evidence of every row of `inputs`, the model's raw inputs (``inputWidth``
-    /// columns, see ``TemporalWindow``). `referencesHoldThem`: the rows are among the
-    /// ``NeighborProfile``'s references, and each is measured from the others (calibration).
-    public func reconstructionErrors(inputs: Matrix, referencesHoldThem: Bool = false) -> [Float] {
+    /// columns, see ``TemporalWindow``). `references`, in calibration: for each row, the
+    /// ``NeighborProfile`` reference it is (`nil` for none), which its neighbours leave out.
+    public func reconstructionErrors(inputs: Matrix, references: [Int?]? = nil) -> [Float] {
+        precondition(references == nil || references!.count == inputs.rows, "one reference index (or nil) per row")
         var errors: [Float] = []
         errors.reserveCapacity(inputs.rows)
         let width = networkWidth
@@ -23,7 +24,8 @@ extension ModelBundle {
                 let row = input + r * width
                 errors.append(
                     Float(
-                        evidence(input: row, output: output + r * width, changes: changes?(r), perFeature: nil, excludingItself: referencesHoldThem)))
+                        evidence(input: row, output: output + r * width, changes: changes?(r), perFeature: nil, excluding: references?[errors.count]))
+                )
             }
         }
         return errors
@@ -34,13 +36,13 @@ extension ModelBundle {
     /// reconstruction error (times ``reconstructionWeight``), plus the squared robust z-score
     /// when the bundle has a ``RobustProfile``, plus the ``SeasonalProfile``'s evidence, plus the
     /// ``NeighborProfile``'s. `perFeature`, when given (zeroed, one slot per feature), receives
-    /// each feature's part of it, over all steps of the window. `excludingItself`: the row is one
-    /// of the neighbour references, measured from the others. The one definition of the error,
+    /// each feature's part of it, over all steps of the window. `excluding`: the row is that neighbour
+    /// reference, measured from the others. The one definition of the error,
     /// used by scoring, calibration and evaluation alike.
     @inline(__always)
     func evidence(
         input: UnsafePointer<Float>, output: UnsafePointer<Float>, changes: UnsafePointer<Float>?, perFeature: UnsafeMutablePointer<Double>?,
-        excludingItself: Bool = false
+        excluding: Int? = nil
     ) -> Double {
         let featureCount = features.count
         let share = 1 / Double(networkWidth)
@@ -60,7 +62,7 @@ extension ModelBundle {
         var evidence = sum * share
         if let seasonal, let changes { evidence += seasonal.evidence(changes, perFeature: perFeature) }
         if let neighbors {
-            evidence += neighbors.evidence(input, features: featureCount, perFeature: perFeature, excludingItself: excludingItself)
+            evidence += neighbors.evidence(input, features: featureCount, perFeature: perFeature, excluding: excluding)
         }
         return evidence
     }

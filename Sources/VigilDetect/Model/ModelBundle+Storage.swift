@@ -29,7 +29,7 @@ extension ModelBundle {
         let network = try buildNetwork(
             manifest.architecture, tensors: tensors, path: weightsPath, others: manifest.neighbors == nil ? [] : [neighborReferences])
         let neighbors = try manifest.neighbors.map { (settings) throws(BundleError) in
-            try neighborProfile(settings, tensors: tensors, features: manifest.features.count, window: manifest.window ?? .none, path: weightsPath)
+            try neighborProfile(settings, tensors: tensors, features: manifest.features.count, path: weightsPath)
         }
         // Last: a damaged weights file is named for what is wrong in it, above.
         if let expected = manifest.weightsFingerprint, expected != fingerprint(of: weightsData) {
@@ -187,6 +187,20 @@ extension ModelBundle {
             let field = manifest.neighbors != nil ? "neighbor_profile" : "reconstruction_weight"
             throw .invalidManifest(path: path, reason: "field '\(field)' needs format_version 5 or later, found \(manifest.formatVersion)")
         }
+        if let neighbors = manifest.neighbors {
+            if let problem = NeighborProfile.problem(
+                steps: neighbors.steps, meanLength: neighbors.meanLength, neighbors: neighbors.neighbors, center: neighbors.center,
+                scale: neighbors.scale, features: features.count, windowLength: window.length)
+            {
+                throw .invalidManifest(path: path, reason: "field 'neighbor_profile': \(problem)")
+            }
+            if window.differences {
+                throw .invalidManifest(path: path, reason: "field 'neighbor_profile' reads values, and the window holds first differences")
+            }
+            if window.seasonLength != nil {
+                throw .invalidManifest(path: path, reason: "field 'neighbor_profile' does not go with a window's season_length")
+            }
+        }
         if let weight = manifest.reconstructionWeight {
             guard weight.isFinite, weight >= 0 else {
                 throw .invalidManifest(path: path, reason: "field 'reconstruction_weight' must be a number of 0 or more, found \(weight)")
@@ -203,8 +217,10 @@ extension ModelBundle {
     /// The weights file's tensor of the ``NeighborProfile``'s references.
     static let neighborReferences = "neighbors.references"
 
+    /// The ``NeighborProfile`` of `settings` (already validated with the manifest) and the
+    /// weights' references.
     private static func neighborProfile(
-        _ settings: BundleManifest.Neighbors, tensors: [String: Tensor], features: Int, window: TemporalWindow, path: String
+        _ settings: BundleManifest.Neighbors, tensors: [String: Tensor], features: Int, path: String
     ) throws(BundleError) -> NeighborProfile {
         let width = settings.steps * 2 * features
         guard let stored = tensors[neighborReferences] else { throw .missingTensor(path: path, name: neighborReferences) }
@@ -212,13 +228,16 @@ extension ModelBundle {
             throw .tensorShape(path: path, name: neighborReferences, expected: [max(stored.shape.first ?? 1, 1), width], found: stored.shape)
         }
         let references = try tensor(neighborReferences, shape: stored.shape, in: tensors, path: path)
-        let profile = NeighborProfile(
+        guard settings.neighbors <= stored.shape[0] else {
+            throw .invalidManifest(
+                path: path,
+                reason:
+                    "tensor '\(neighborReferences)' holds \(stored.shape[0]) references, fewer than the \(settings.neighbors) neighbors model.json asks for"
+            )
+        }
+        return NeighborProfile(
             steps: settings.steps, meanLength: settings.meanLength, neighbors: settings.neighbors, center: settings.center,
             scale: settings.scale, references: Matrix(rows: stored.shape[0], columns: width, values: references.values))
-        if let problem = profile.problem(features: features, windowLength: window.length) {
-            throw .invalidManifest(path: path, reason: "field 'neighbor_profile': \(problem)")
-        }
-        return profile
     }
 
     private static func buildNetwork(

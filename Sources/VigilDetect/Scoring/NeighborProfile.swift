@@ -7,7 +7,8 @@ public import VigilML
 /// feature's value and its mean over the ``meanLength`` rows up to it: the mean sees a small
 /// lasting step (a valve that lowers a quantised flow by one unit) that the noise of single
 /// rows hides. Each of these values is put in robust units (median and MAD over the training
-/// windows, the spread at least a tenth of the standard deviation, as in ``RobustProfile``), and
+/// windows, the spread at least a tenth of its standard deviation and a tenth of a scaled unit,
+/// see ``minimumScale``), and
 /// the evidence is the mean squared distance, per value, to the ``neighbors`` nearest training
 /// windows. A run whose normal operation wanders (temperatures that drift while the pumps hold)
 /// is judged by the nearest state it was trained on, not by one reconstruction of them all.
@@ -33,7 +34,9 @@ public struct NeighborProfile: Sendable, Equatable {
     /// The most training windows kept: beyond it they are thinned evenly, so that scoring stays
     /// within a few milliseconds a vector.
     public static let maximumReferences = 4096
-    /// The smallest spread, in scaled units (a tenth of the training standard deviation).
+    /// The smallest spread, in scaled units, and as a share of a described value's standard
+    /// deviation (a tenth of each): a sensor that never moved in training is not judged against
+    /// nothing.
     public static let minimumScale = RobustProfile.minimumScale
 
     public init(steps: Int, meanLength: Int, neighbors: Int, center: [Double], scale: [Double], references: Matrix) {
@@ -49,18 +52,20 @@ public struct NeighborProfile: Sendable, Equatable {
     public static func windowLength(steps: Int, meanLength: Int) -> Int { steps + meanLength - 1 }
 
     /// Fits the profile on `inputs`, training windows already scaled by the model's
-    /// ``StandardScaler`` (`features` features a row).
+    /// ``StandardScaler`` (`features` features a row). Beyond ``maximumReferences`` windows,
+    /// those kept (``referenceRows(of:)``) are the only ones described, for the robust units too.
     public init(fitting inputs: Matrix, features: Int, settings: Settings) {
         let (steps, meanLength, neighbors) = (settings.steps, settings.meanLength, settings.neighbors)
         precondition(inputs.columns >= Self.windowLength(steps: steps, meanLength: meanLength) * features, "the window is too short")
+        let kept = Self.referenceRows(of: inputs.rows)
         let width = steps * 2 * features
-        var described = [Float](repeating: 0, count: inputs.rows * width)
+        var described = [Float](repeating: 0, count: kept.count * width)
         inputs.values.withUnsafeBufferPointer { values in
             described.withUnsafeMutableBufferPointer { out in
-                for row in 0..<inputs.rows {
+                for (index, row) in kept.enumerated() {
                     Self.describe(
                         values.baseAddress! + row * inputs.columns, features: features, steps: steps, meanLength: meanLength,
-                        into: out.baseAddress! + row * width)
+                        into: out.baseAddress! + index * width)
                 }
             }
         }
@@ -69,9 +74,9 @@ public struct NeighborProfile: Sendable, Equatable {
         var scale: [Double] = []
         for column in 0..<(2 * features) {
             var values: [Double] = []
-            values.reserveCapacity(inputs.rows * steps)
-            for row in 0..<inputs.rows {
-                for step in 0..<steps { values.append(Double(described[row * width + step * 2 * features + column])) }
+            values.reserveCapacity(kept.count * steps)
+            for index in kept.indices {
+                for step in 0..<steps { values.append(Double(described[index * width + step * 2 * features + column])) }
             }
             values.sort()
             let median = Calibration.quantile(values, 0.5)
@@ -80,20 +85,20 @@ public struct NeighborProfile: Sendable, Equatable {
             let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(values.count, 1))
             center.append(median)
             // 1.4826 × MAD estimates the standard deviation of normally distributed values.
-            scale.append(max(1.4826 * Calibration.quantile(deviations, 0.5), Self.minimumScale * variance.squareRoot(), 1e-6))
+            scale.append(max(1.4826 * Calibration.quantile(deviations, 0.5), Self.minimumScale * variance.squareRoot(), Self.minimumScale))
         }
-        let kept = Self.thinned(rows: inputs.rows, to: Self.maximumReferences)
-        var references = [Float](repeating: 0, count: kept.count * width)
-        for (index, row) in kept.enumerated() {
-            for i in 0..<width {
-                let column = i % (2 * features)
-                references[index * width + i] = Float((Double(described[row * width + i]) - center[column]) / scale[column])
-            }
+        for i in described.indices {
+            let column = i % (2 * features)
+            described[i] = Float((Double(described[i]) - center[column]) / scale[column])
         }
         self.init(
             steps: steps, meanLength: meanLength, neighbors: neighbors, center: center, scale: scale,
-            references: Matrix(rows: kept.count, columns: width, values: references))
+            references: Matrix(rows: kept.count, columns: width, values: described))
     }
+
+    /// Which of `rows` training windows become references, in order: all of them up to
+    /// ``maximumReferences``, else that many spread evenly.
+    public static func referenceRows(of rows: Int) -> [Int] { thinned(rows: rows, to: maximumReferences) }
 
     /// `count` rows spread evenly over `rows` (all of them when there are no more).
     static func thinned(rows: Int, to count: Int) -> [Int] {
@@ -142,10 +147,10 @@ public struct NeighborProfile: Sendable, Equatable {
 
     /// The evidence of the scaled window at `input`: the mean squared distance per described
     /// value to the ``neighbors`` nearest training windows. `perFeature`, when given, receives
-    /// each feature's part of it (its values and means at every step). `excludingItself`: the
-    /// window is one of the references (calibration), so the references equal to it are skipped.
+    /// each feature's part of it (its values and means at every step). `excluding`: the window is
+    /// that reference (calibration), which is left out.
     func evidence(
-        _ input: UnsafePointer<Float>, features: Int, perFeature: UnsafeMutablePointer<Double>?, excludingItself: Bool = false
+        _ input: UnsafePointer<Float>, features: Int, perFeature: UnsafeMutablePointer<Double>?, excluding: Int? = nil
     ) -> Double {
         let width = width(features: features)
         let k = min(neighbors, references.rows)
@@ -163,8 +168,8 @@ public struct NeighborProfile: Sendable, Equatable {
                 references.values.withUnsafeBufferPointer { values in
                     for row in 0..<references.rows {
                         let reference = values.baseAddress! + row * width
+                        if row == excluding { continue }
                         let distance = Self.squaredDistance(query, reference, count: width)
-                        if excludingItself, distance == 0 { continue }
                         guard found < k || distance < nearest[k - 1].distance else { continue }
                         // Insertion into the sorted few nearest.
                         var slot = min(found, k - 1)
@@ -216,22 +221,25 @@ public struct NeighborProfile: Sendable, Equatable {
         return sum
     }
 
-    /// Why the profile cannot serve a window of `length` rows of `features` features, or `nil`
-    /// when it can.
-    func problem(features: Int, windowLength: Int) -> String? {
-        guard steps >= 1, meanLength >= 1, neighbors >= 1 else { return "steps, mean_length and neighbors must be 1 or more" }
+    /// Why settings of `steps`, `meanLength` and `neighbors` and `center` and `scale` cannot
+    /// serve a window of `windowLength` rows of `features` features, or `nil` when they can:
+    /// checked on a bundle's manifest before any of them is computed with.
+    static func problem(
+        steps: Int, meanLength: Int, neighbors: Int, center: [Double], scale: [Double], features: Int, windowLength: Int
+    ) -> String? {
+        guard (1...windowLength).contains(steps), (1...windowLength).contains(meanLength) else {
+            return "steps and mean_length must be in 1...\(windowLength) (the window's length), found \(steps) and \(meanLength)"
+        }
+        guard (1...maximumReferences).contains(neighbors) else { return "neighbors must be in 1...\(maximumReferences), found \(neighbors)" }
         guard Self.windowLength(steps: steps, meanLength: meanLength) <= windowLength else {
             return
                 "\(steps) steps with means over \(meanLength) rows need a window of \(Self.windowLength(steps: steps, meanLength: meanLength)), found \(windowLength)"
         }
         guard center.count == 2 * features, scale.count == 2 * features else {
-            return "it has \(center.count) centers and \(scale.count) scales for \(2 * features) described values"
+            return "it has \(center.count) centers and \(scale.count) scales for \(2 * features) described values (2 per feature)"
         }
         guard center.allSatisfy(\.isFinite), scale.allSatisfy({ $0.isFinite && $0 > 0 }) else {
             return "centers must be finite and scales finite and positive"
-        }
-        guard references.rows >= 1, references.columns == width(features: features) else {
-            return "its references must be at least one row of \(width(features: features)) values"
         }
         return nil
     }

@@ -76,6 +76,8 @@ public struct DetectorTrainer: Sendable {
         precondition(window.problem == nil, "unusable window: \(window.problem ?? "")")
         precondition(neighborEvidence.map { $0.windowLength <= window.length } ?? true, "the window is too short for the neighbour evidence")
         precondition(reconstructionWeight > 0 || perFeatureEvidence || neighborEvidence != nil, "no evidence without the reconstruction")
+        // The season is weighed on held-out rows, which the neighbours hold among their references.
+        precondition(neighborEvidence == nil || window.seasonLength == nil, "neighbour evidence does not go with a season")
         guard dataset.rowCount >= Self.minimumRows else {
             throw .tooFewRows(source: dataset.source, found: dataset.rowCount, needed: Self.minimumRows)
         }
@@ -132,7 +134,9 @@ public struct DetectorTrainer: Sendable {
             // season weighed in) are likeliest anomalies. Drop them and fit again, so that they
             // stop shaping what "normal" means.
             if window.seasonLength != nil { bundle = weighSeason(in: bundle, training: training.values, validation: validation.values) }
-            let errors = bundle.reconstructionErrors(inputs: training.values, referencesHoldThem: neighborEvidence != nil)
+            // Each training row is measured from the other references (with neighbours).
+            let errors = bundle.reconstructionErrors(
+                inputs: training.values, references: neighborEvidence.map { _ in Self.referenceIndices(rows: training.rowCount) })
             let cut = Calibration.quantile(errors.map(Double.init).sorted(), 1 - trimFraction)
             let kept = errors.indices.filter { Double(errors[$0]) <= cut }
             progress(.refitting(rows: kept.count, of: training.rowCount))
@@ -151,26 +155,33 @@ public struct DetectorTrainer: Sendable {
             bundle = weighSeason(in: bundle, training: training.values, validation: validation.values)
         }
         var calibrationRows = validation
+        var calibrationReferences: [Int?]?
         if let settings = neighborEvidence {
             // Every normal row is a reference, the held-out ones too: with a short history the
             // nearest states matter more than a clean split. A held-out row is then measured from
             // the references but itself, and so, when the reconstruction weighs nothing, is every
-            // training row: an honest error, so all of them calibrate.
+            // training row, so all of them calibrate. (Its neighbours in time, which share most of
+            // its window, stay: these distances run lower than those of a new day's rows.)
             let normal = useLabels ? validation.labels.map { labels in labels.indices.filter { labels[$0] == 0 } } : nil
             let heldOutNormal = normal.map { validation.values.gatheringRows($0) } ?? validation.values
             let references = training.values.appendingRows(of: heldOutNormal)
             let networkColumns = 0..<window.networkWidth(features: features.count)
             bundle.neighbors = NeighborProfile(
                 fitting: bundle.scaler.transform(references.columns(networkColumns)), features: features.count, settings: settings)
+            let indices = Self.referenceIndices(rows: references.rows)
+            // Held-out row v is reference row training.rowCount + (its place among the normal ones).
+            var heldOut = [Int?](repeating: nil, count: validation.rowCount)
+            for (place, row) in (normal ?? Array(0..<validation.rowCount)).enumerated() { heldOut[row] = indices[training.rowCount + place] }
+            calibrationReferences = heldOut
             if reconstructionWeight == 0 {
                 calibrationRows = Dataset(
-                    features: validation.features,
-                    values: training.values.appendingRows(of: validation.values),
+                    features: validation.features, values: training.values.appendingRows(of: validation.values),
                     labels: validation.labels.map { [UInt8](repeating: 0, count: training.rowCount) + $0 }, source: validation.source)
+                calibrationReferences = Array(indices.prefix(training.rowCount)) + heldOut
             }
         }
         bundle.calibration = try calibrate(
-            errors: bundle.reconstructionErrors(inputs: calibrationRows.values, referencesHoldThem: neighborEvidence != nil),
+            errors: bundle.reconstructionErrors(inputs: calibrationRows.values, references: calibrationReferences),
             labels: useLabels ? calibrationRows.labels : nil, source: dataset.source)
         return (bundle, history)
     }
@@ -195,7 +206,10 @@ public struct DetectorTrainer: Sendable {
             robust: perFeatureEvidence ? RobustProfile(fitting: trainingInputs) : nil,
             seasonal: window.seasonLength.map { _ in SeasonalProfile(fitting: training.values.columns(networkColumns.count..<training.values.columns))
             },
-            neighbors: neighborEvidence.map { NeighborProfile(fitting: trainingInputs, features: features.count, settings: $0) },
+            // Only a refit needs neighbours now (to find the worst rows); the final ones are fitted
+            // on every normal row in train(_:progress:).
+            neighbors: (trimFraction ?? 0) > 0
+                ? neighborEvidence.map { NeighborProfile(fitting: trainingInputs, features: features.count, settings: $0) } : nil,
             reconstructionWeight: reconstructionWeight, calibration: nil,
             training: TrainingMetadata(source: training.source, createdAt: ""))
         return (bundle, history)
@@ -235,6 +249,14 @@ public struct DetectorTrainer: Sendable {
     /// learns to copy it, reconstructs a jump as well as a normal row, and its error is noise.
     public static func codeWidth(inputs: Int, dropout: Float) -> Int {
         dropout > 0 ? 16 : max(1, min(16, inputs / 2))
+    }
+
+    /// For each of `rows` rows a ``NeighborProfile`` is fitted on, the reference it became
+    /// (`nil` for a row thinned out).
+    static func referenceIndices(rows: Int) -> [Int?] {
+        var indices = [Int?](repeating: nil, count: rows)
+        for (index, row) in NeighborProfile.referenceRows(of: rows).enumerated() { indices[row] = index }
+        return indices
     }
 
     /// The last `fraction` of each series' rows (of all `count` rows when `services` is `nil`),
