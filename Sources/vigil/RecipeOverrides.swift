@@ -15,14 +15,18 @@ enum RecipeOverrides {
     }
 
     /// Refuses overrides that leave a recipe's nearest-neighbour evidence without the rows it
-    /// reads (`sensors`: 5 rows and their 10-row means, a window of 14).
+    /// reads (`sensors`: 5 rows and their 10-row means, a window of 14), or that it does not go
+    /// with (first differences, a season).
     static func check(_ trainer: DetectorTrainer, recipe: String) throws {
         guard let neighbors = trainer.neighborEvidence else { return }
         let reads = "its nearest-neighbour evidence reads \(neighbors.steps) rows and their \(neighbors.meanLength)-row means"
         if trainer.window.length < neighbors.windowLength {
-            throw ValidationError(
+            throw CommandFailure(
                 "--window \(trainer.window.length) is too short for recipe \(recipe): \(reads), a window of \(neighbors.windowLength) or more")
         }
-        if trainer.window.differences { throw ValidationError("--differences does not go with recipe \(recipe): \(reads), not their changes") }
+        if trainer.window.differences { throw CommandFailure("--differences does not go with recipe \(recipe): \(reads), not their changes") }
+        if trainer.window.seasonLength != nil {
+            throw CommandFailure("--season does not go with recipe \(recipe): its nearest neighbours are the training rows, the held-out ones too")
+        }
     }
 }

@@ -78,13 +78,13 @@ struct TrainCommand: AsyncParsableCommand {
     @Flag(
         inversion: .prefixedNo,
         help:
-            "Add each feature's robust z-score (median/MAD of the training rows) to the reconstruction error (default: the recipe's, on for sensors and synthetic)."
+            "Add each feature's robust z-score (median/MAD of the training rows) to the reconstruction error (default: the recipe's, on for synthetic)."
     )
     var perFeatureEvidence: Bool?
 
     @Option(
         help:
-            "How many of a series' latest rows the model sees (1: each row alone; default: the recipe's, 5 but 1 for synthetic). The rows must be in time order (a service column makes each service's rows its own series)."
+            "How many of a series' latest rows the model sees (1: each row alone; default: the recipe's: 5 for servers, 14 for sensors, 1 for synthetic). The rows must be in time order (a service column makes each service's rows its own series)."
     )
     var window: Int?
 
@@ -172,6 +172,7 @@ struct TrainCommand: AsyncParsableCommand {
         if noBaseline { trainer.window.baselineHalfLife = nil }
         if let dropout { trainer.dropout = dropout }
         trainer.seed = seed
+        if (season ?? 0) > 0 { trainer.window.seasonLength = season }  // for the check; set again below
         try RecipeOverrides.check(trainer, recipe: chosen.rawValue)
 
         let (loaded, interval) = try data.loadWithInterval(
@@ -191,6 +192,11 @@ struct TrainCommand: AsyncParsableCommand {
         }
         Console.note("Recipe: \(chosen.rawValue)")
         for warning in TrainingDataCheck.warnings(for: dataset) { Console.note(warning) }
+        if trainer.window.length > 1, dataset.longestSeries < 10 * trainer.window.length {
+            Console.note(
+                "warning: \(dataset.longestSeries) rows for a window of \(trainer.window.length): most windows are padded with the first row; "
+                    + "give at least \(10 * trainer.window.length) rows of history")
+        }
         if trainer.window.isTemporal {
             let count = dataset.features.count
             let seasonal = trainer.window.inputWidth(features: count) - trainer.window.networkWidth(features: count)
@@ -202,11 +208,12 @@ struct TrainCommand: AsyncParsableCommand {
             if case .dense(let units, _) = layer { "\(units)" } else { nil }
         }
         Console.note("Network: \(units.joined(separator: "-")) (dropout \(String(format: "%g", trainer.dropout)))")
-        if let neighbors = trainer.neighborEvidence {
+        if let neighbors = trainer.neighborEvidence, dataset.rowCount >= DetectorTrainer.minimumRows {
+            let robust = trainer.perFeatureEvidence ? ", plus each input's robust z-score" : ""
             let weight = trainer.reconstructionWeight == 0 ? "; the network's reconstruction weighs nothing" : ", added to the reconstruction error"
             Console.note(
                 "Evidence: the distance to the \(neighbors.neighbors) nearest of \(min(dataset.rowCount, NeighborProfile.maximumReferences)) training windows "
-                    + "(the last \(neighbors.steps) rows and their \(neighbors.meanLength)-row means)\(weight)")
+                    + "(the last \(neighbors.steps) rows and their \(neighbors.meanLength)-row means)\(robust)\(weight)")
         }
         var progress = TrainingProgress()
         let started = Date()
@@ -214,7 +221,8 @@ struct TrainCommand: AsyncParsableCommand {
         if let path = data.path { bundle.training.source = "csv:" + URL(fileURLWithPath: path).lastPathComponent }
         try bundle.save(to: out)
         if dataset.labels != nil, !ignoreLabels, bundle.calibration?.method == .contamination {
-            Console.note("note: the held-out rows hold no labeled anomaly, so the threshold comes from --contamination \(trainer.contamination)")
+            let rows = trainer.neighborEvidence != nil && trainer.reconstructionWeight == 0 ? "rows" : "held-out rows"
+            Console.note("note: the \(rows) hold no labeled anomaly, so the threshold comes from --contamination \(trainer.contamination)")
         }
         if let warning = bundle.calibration?.fewRowsWarning { Console.note(warning) }
         Console.note(summary(bundle, history, seconds: Date().timeIntervalSince(started)))

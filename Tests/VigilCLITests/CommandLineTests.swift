@@ -128,6 +128,13 @@ import Testing
         let short = try VigilRunner.run(["train", "--data", file, "--recipe", "sensors", "--window", "5", "--out", path])
         #expect(short.status != 0)
         #expect(short.error.contains("--window 5 is too short for recipe sensors"))
+        // Its training rows are its references: calibrating on them would find each at distance 0.
+        let recalibrated = try VigilRunner.run(["calibrate", "--model", path, "--data", file])
+        #expect(recalibrated.status != 0)
+        #expect(recalibrated.error.contains("holds the rows \(path) was trained on, which are its nearest-neighbour references"))
+        let seasonal = try VigilRunner.run(["train", "--data", file, "--recipe", "sensors", "--season", "24", "--out", path])
+        #expect(seasonal.status != 0)
+        #expect(seasonal.error.contains("--season does not go with recipe sensors"))
 
         let refused = try VigilRunner.run(["train", "--data", file, "--recipe", "fast", "--out", path])
         #expect(refused.status != 0)

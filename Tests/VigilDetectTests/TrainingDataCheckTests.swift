@@ -28,6 +28,15 @@ import VigilML
         #expect(TrainingDataCheck.warnings(for: dataset([("cpu", noisy(1000, around: 50)), ("leader", flags), ("fault", counts)])).isEmpty)
     }
 
+    /// SKAB's `Volume Flow RateRMS` trains, but no metric event can carry that name.
+    @Test func aFeatureNoMetricCanBeNamedIsNamed() {
+        let warnings = TrainingDataCheck.warnings(
+            for: dataset([("Volume Flow RateRMS", noisy(100, around: 32)), ("cpu_usage", noisy(100, around: 50))]))
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.contains("feature 'Volume Flow RateRMS' may contain only letters, digits and - _ . : /") == true)
+        #expect(warnings.first?.contains("rename the column") == true)
+    }
+
     @Test func aScaleSetByAFewExtremeRowsIsNamed() {
         var cpu = noisy(1000, around: 50)
         cpu[500] = 1e9

@@ -27,6 +27,11 @@ public enum TrainingDataCheck {
                     "warning: feature '\(name)' holds only 0 and 1 and is named like a label: if it marks anomalies, the model learns from the answer; name the label column 'label', or choose the features with --features"
                 )
             }
+            if let problem = MetricEvent.nameProblem(name) {
+                warnings.append(
+                    "warning: feature '\(name)' \(problem), so the service cannot be sent it as a metric (/api/v1/ml/detect, Kafka), only in vectors (/predict); rename the column"
+                )
+            }
             if let ratio = spreadRatio(values), ratio > spreadRatioLimit {
                 let largest = values.max { abs($0) < abs($1) } ?? 0
                 warnings.append(
