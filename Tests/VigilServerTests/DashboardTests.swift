@@ -111,6 +111,15 @@ import VigilDetect
             #expect(try await client.get("/dashboard", headers: basic("s3cret:wrong")).status == .unauthorized)
             #expect(try await client.get("/dashboard", headers: basic("s3cret")).status == .unauthorized)
             #expect(try await client.get("/dashboard", headers: [.authorization: "Basic not-base64!"]).status == .unauthorized)
+            // The page's "alerts as JSON" link is one a browser that logged in can follow: the
+            // alert list under the dashboard's path, with the page's filters.
+            let page = try await client.get("/dashboard?severity=high", headers: basic("anyone:s3cret")).text
+            #expect(page.contains("<a href=\"/dashboard/alerts.json?severity=high\">alerts as JSON</a>"))
+            let json = try await client.get("/dashboard/alerts.json?severity=high", headers: basic("anyone:s3cret"))
+            #expect(json.status == .ok)
+            #expect(json.object["alerts"] as? [Any] != nil, "\(json.text)")
+            #expect(try await client.get("/dashboard/alerts.json").status == .unauthorized)
+            #expect(try await client.get("/dashboard/alerts.json?bogus=1", headers: basic("anyone:s3cret")).status == .badRequest)
             // The API takes only the bearer token.
             let api = try await client.get("/api/v1/ml/alerts", headers: basic("anyone:s3cret"))
             #expect(api.status == .unauthorized)

@@ -5,8 +5,9 @@ import Hummingbird
 /// when a token is set: `/health`, `/ready`, `/metrics`, `/openapi.json` and `/docs` stay open.
 /// Open paths are listed, not protected ones, and compared as the router reads them (`//predict`
 /// is `/predict` to it): a spelling the list does not foresee is protected, not let through.
-/// The pages a browser opens (`/dashboard`) also take the token as a Basic password, with any
-/// user name, since a browser asks for that and cannot send a bearer token.
+/// The pages a browser opens (`/dashboard` and its alerts as JSON) also take the token as a
+/// Basic password, with any user name, since a browser asks for that and cannot send a bearer
+/// token.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
     let token: [UInt8]
@@ -50,7 +51,7 @@ struct AuthMiddleware: RouterMiddleware {
     }
 
     static let openPaths: Set<String> = ["/health", "/ready", "/metrics", "/openapi.json", "/docs"]
-    static let browserPaths: Set<String> = ["/", "/dashboard"]
+    static let browserPaths: Set<String> = ["/", "/dashboard", "/dashboard/alerts.json"]
 
     /// Compares in time that depends only on the lengths, not on where the bytes differ.
     static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {

@@ -137,6 +137,24 @@ enum OpenAPIDocument {
                 }
               }
             },
+            "/dashboard/alerts.json": {
+              "get": {
+                "summary": "The alert list of /api/v1/ml/alerts (the same parameters and answer) under the dashboard, where a browser that gave the token as a Basic password can follow it",
+                "security": [{"bearer": []}, {"basic": []}, {}],
+                "parameters": [
+                  {"name": "service", "in": "query", "schema": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[A-Za-z0-9._:/-]+$"}},
+                  {"name": "severity", "in": "query", "schema": {"type": "string", "enum": ["medium", "high", "critical"]}},
+                  {"name": "since", "in": "query", "description": "alerts opened at or after this: milliseconds since the epoch (below 1e11: seconds), ISO 8601 date-time, or a date (its midnight UTC)", "schema": {"type": "string", "minLength": 1, "pattern": "^[0-9][0-9T:.+ Z-]*$"}},
+                  {"name": "until", "in": "query", "description": "alerts opened at or before this: milliseconds since the epoch (below 1e11: seconds), ISO 8601 date-time, or a date (its midnight UTC)", "schema": {"type": "string", "minLength": 1, "pattern": "^[0-9][0-9T:.+ Z-]*$"}},
+                  {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}},
+                  {"name": "cursor", "in": "query", "description": "the next page: a previous answer's next_cursor, with the same filters", "schema": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$"}}
+                ],
+                "responses": {
+                  "200": {"description": "Alerts", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AlertsResponse"}}}},
+                  "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Invalid"}
+                }
+              }
+            },
             "/": {"get": {"summary": "Sends a browser to /dashboard", "security": [{"bearer": []}, {"basic": []}, {}], "responses": {"302": {"description": "Location: /dashboard"}, "401": {"$ref": "#/components/responses/Invalid"}}}}
           },
           "components": {

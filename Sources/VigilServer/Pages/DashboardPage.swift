@@ -25,6 +25,13 @@ struct DashboardPage {
     /// Alerts on one page when the request names no `limit`.
     static let defaultLimit = 50
 
+    /// `?name=value&…` for `parameters`, percent-encoded and escaped for an attribute; empty for none.
+    static func queryString(_ parameters: [(name: String, value: String)]) -> String {
+        guard !parameters.isEmpty else { return "" }
+        let pairs = parameters.map { "\(percentEncoded($0.name))=\(percentEncoded($0.value))" }
+        return "?" + HTMLText.escape(pairs.joined(separator: "&"))
+    }
+
     var html: String {
         let healthValue = (try? JSONParser.parse(health)) ?? .null
         let status = Self.field("status", of: healthValue).flatMap(\.text) ?? "unknown"
@@ -37,7 +44,7 @@ struct DashboardPage {
         body += "</div>"
         body += alertSection
         body += "<footer><a href=\"/docs\">API reference</a> · <a href=\"/metrics\">Prometheus metrics</a> · "
-        body += "<a href=\"/api/v1/ml/alerts\">alerts as JSON</a> · reloads every \(Self.refreshSeconds) s</footer>"
+        body += "<a href=\"/dashboard/alerts.json\(Self.queryString(filters))\">alerts as JSON</a> · reloads every \(Self.refreshSeconds) s</footer>"
         return """
             <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Vigil: \(HTMLText.escape(status))</title>
             <meta http-equiv="refresh" content="\(Self.refreshSeconds)"><meta name="viewport" content="width=device-width">
@@ -75,8 +82,7 @@ struct DashboardPage {
         }
         text += "</tbody></table>"
         if let next = alerts.next {
-            let query = (filters + [(name: "cursor", value: next.token)]).map { "\(Self.percentEncoded($0.name))=\(Self.percentEncoded($0.value))" }
-            text += "<p><a href=\"/dashboard?\(HTMLText.escape(query.joined(separator: "&")))\">older alerts</a></p>"
+            text += "<p><a href=\"/dashboard\(Self.queryString(filters + [(name: "cursor", value: next.token)]))\">older alerts</a></p>"
         }
         return text + "</section>"
     }

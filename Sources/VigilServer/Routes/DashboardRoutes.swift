@@ -1,7 +1,9 @@
 import Foundation
 import Hummingbird
 
-/// `GET /dashboard` (``DashboardPage``), and `GET /`, which sends a browser there.
+/// `GET /dashboard` (``DashboardPage``), `GET /`, which sends a browser there, and `GET
+/// /dashboard/alerts.json`, the alert list of `GET /api/v1/ml/alerts` (the same parameters and
+/// answer) where a browser that gave the token as a Basic password can follow it.
 struct DashboardRoutes: Sendable {
     let operations: OperationsRoutes
     let models: ModelRoutes
@@ -10,6 +12,7 @@ struct DashboardRoutes: Sendable {
     func register(on router: Router<BasicRequestContext>) {
         router.get("/") { _, _ in Response(status: .found, headers: [.location: "/dashboard"]) }
         router.get("/dashboard") { request, _ in try await dashboard(request) }
+        router.get("/dashboard/alerts.json") { request, _ in try await AlertRoutes(store: store).list(request) }
     }
 
     func dashboard(_ request: Request) async throws -> Response {
