@@ -164,7 +164,7 @@ public struct DetectorTrainer: Sendable {
             // its window, stay: these distances run lower than those of a new day's rows.)
             let normal = useLabels ? validation.labels.map { labels in labels.indices.filter { labels[$0] == 0 } } : nil
             let heldOutNormal = normal.map { validation.values.gatheringRows($0) } ?? validation.values
-            let references = training.values.appendingRows(of: heldOutNormal)
+            let references = training.values.appendingRows(heldOutNormal)
             let networkColumns = 0..<window.networkWidth(features: features.count)
             bundle.neighbors = NeighborProfile(
                 fitting: bundle.scaler.transform(references.columns(networkColumns)), features: features.count, settings: settings)
@@ -175,7 +175,7 @@ public struct DetectorTrainer: Sendable {
             calibrationReferences = heldOut
             if reconstructionWeight == 0 {
                 calibrationRows = Dataset(
-                    features: validation.features, values: training.values.appendingRows(of: validation.values),
+                    features: validation.features, values: training.values.appendingRows(validation.values),
                     labels: validation.labels.map { [UInt8](repeating: 0, count: training.rowCount) + $0 }, source: validation.source)
                 calibrationReferences = Array(indices.prefix(training.rowCount)) + heldOut
             }

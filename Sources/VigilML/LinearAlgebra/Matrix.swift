@@ -40,12 +40,6 @@ public struct Matrix: Sendable, Equatable {
         Array(values[index * columns..<(index + 1) * columns])
     }
 
-    /// This matrix's rows, then `other`'s (which must have as many columns).
-    public func appendingRows(of other: Matrix) -> Matrix {
-        precondition(other.columns == columns, "expected \(columns) columns, got \(other.columns)")
-        return Matrix(rows: rows + other.rows, columns: columns, values: values + other.values)
-    }
-
     /// The rows at `indices`, in that order.
     public func gatheringRows(_ indices: some Collection<Int>) -> Matrix {
         var result = [Float]()
