@@ -81,14 +81,7 @@ enum OpenAPIDocument {
               "get": {
                 "summary": "Stored alerts, newest first",
                 "security": [{"bearer": []}, {}],
-                "parameters": [
-                  {"name": "service", "in": "query", "schema": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[A-Za-z0-9._:/-]+$"}},
-                  {"name": "severity", "in": "query", "schema": {"type": "string", "enum": ["medium", "high", "critical"]}},
-                  {"name": "since", "in": "query", "description": "alerts opened at or after this: milliseconds since the epoch (below 1e11: seconds), ISO 8601 date-time, or a date (its midnight UTC)", "schema": {"type": "string", "minLength": 1, "pattern": "^[0-9][0-9T:.+ Z-]*$"}},
-                  {"name": "until", "in": "query", "description": "alerts opened at or before this: milliseconds since the epoch (below 1e11: seconds), ISO 8601 date-time, or a date (its midnight UTC)", "schema": {"type": "string", "minLength": 1, "pattern": "^[0-9][0-9T:.+ Z-]*$"}},
-                  {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}},
-                  {"name": "cursor", "in": "query", "description": "the next page: a previous answer's next_cursor, with the same filters", "schema": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$"}}
-                ],
+                "parameters": \#(alertListParameters),
                 "responses": {
                   "200": {"description": "Alerts", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AlertsResponse"}}}},
                   "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Invalid"}
@@ -141,14 +134,7 @@ enum OpenAPIDocument {
               "get": {
                 "summary": "The alert list of /api/v1/ml/alerts (the same parameters and answer) under the dashboard, where a browser that gave the token as a Basic password can follow it",
                 "security": [{"bearer": []}, {"basic": []}, {}],
-                "parameters": [
-                  {"name": "service", "in": "query", "schema": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[A-Za-z0-9._:/-]+$"}},
-                  {"name": "severity", "in": "query", "schema": {"type": "string", "enum": ["medium", "high", "critical"]}},
-                  {"name": "since", "in": "query", "description": "alerts opened at or after this: milliseconds since the epoch (below 1e11: seconds), ISO 8601 date-time, or a date (its midnight UTC)", "schema": {"type": "string", "minLength": 1, "pattern": "^[0-9][0-9T:.+ Z-]*$"}},
-                  {"name": "until", "in": "query", "description": "alerts opened at or before this: milliseconds since the epoch (below 1e11: seconds), ISO 8601 date-time, or a date (its midnight UTC)", "schema": {"type": "string", "minLength": 1, "pattern": "^[0-9][0-9T:.+ Z-]*$"}},
-                  {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}},
-                  {"name": "cursor", "in": "query", "description": "the next page: a previous answer's next_cursor, with the same filters", "schema": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$"}}
-                ],
+                "parameters": \#(alertListParameters),
                 "responses": {
                   "200": {"description": "Alerts", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AlertsResponse"}}}},
                   "400": {"$ref": "#/components/responses/Invalid"}, "401": {"$ref": "#/components/responses/Invalid"}
@@ -319,5 +305,17 @@ enum OpenAPIDocument {
             }
           }
         }
+        """#
+
+    /// The alert list's query parameters: `/api/v1/ml/alerts` and `/dashboard/alerts.json` take the same.
+    static let alertListParameters = #"""
+        [
+          {"name": "service", "in": "query", "schema": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[A-Za-z0-9._:/-]+$"}},
+          {"name": "severity", "in": "query", "schema": {"type": "string", "enum": ["medium", "high", "critical"]}},
+          {"name": "since", "in": "query", "description": "alerts opened at or after this: milliseconds since the epoch (below 1e11: seconds), ISO 8601 date-time, or a date (its midnight UTC)", "schema": {"type": "string", "minLength": 1, "pattern": "^[0-9][0-9T:.+ Z-]*$"}},
+          {"name": "until", "in": "query", "description": "alerts opened at or before this: milliseconds since the epoch (below 1e11: seconds), ISO 8601 date-time, or a date (its midnight UTC)", "schema": {"type": "string", "minLength": 1, "pattern": "^[0-9][0-9T:.+ Z-]*$"}},
+          {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}},
+          {"name": "cursor", "in": "query", "description": "the next page: a previous answer's next_cursor, with the same filters", "schema": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$"}}
+        ]
         """#
 }
