@@ -72,6 +72,46 @@ import VigilML
         #expect(single.scale == [NeighborProfile.minimumScale, NeighborProfile.minimumScale])
     }
 
+    /// Many windows at once take their candidates from one matrix product; the evidence they
+    /// then get is the one a scan of every reference gives, itself left out or not.
+    @Test func candidatesFromAMatrixProductGiveTheScansEvidence() {
+        var generator = SeededGenerator(seed: 11)
+        let features = 3
+        let windowLength = 4  // 2 steps, means over 3 rows
+        let training = Matrix(
+            rows: 300, columns: windowLength * features, values: (0..<300 * windowLength * features).map { _ in Float(generator.nextNormal()) })
+        let profile = NeighborProfile(fitting: training, features: features, settings: .init(steps: 2, meanLength: 3, neighbors: 5))
+        let queries = Matrix(
+            rows: 60, columns: windowLength * features,
+            values: (0..<60 * windowLength * features).map { _ in Float(generator.nextNormal(standardDeviation: 1.5)) })
+        // The first 20 queries are references 0..<20 themselves, each to be left out.
+        let all = training.gatheringRows(0..<20).appendingRows(queries.gatheringRows(20..<60))
+        all.values.withUnsafeBufferPointer { values in
+            let excluding: (Int) -> Int? = { $0 < 20 ? $0 : nil }
+            let candidates = profile.candidates(values.baseAddress!, count: all.rows, stride: all.columns, features: features, excluding: excluding)
+            #expect(candidates.count == all.rows * profile.candidateCount)
+            candidates.withUnsafeBufferPointer { candidates in
+                for row in 0..<all.rows {
+                    let input = values.baseAddress! + row * all.columns
+                    var scanned = [Double](repeating: 0, count: features)
+                    var batched = [Double](repeating: 0, count: features)
+                    let scan = scanned.withUnsafeMutableBufferPointer {
+                        profile.evidence(input, features: features, perFeature: $0.baseAddress, excluding: excluding(row))
+                    }
+                    let perRow = profile.candidateCount
+                    let batch = batched.withUnsafeMutableBufferPointer {
+                        profile.evidence(
+                            input, features: features, perFeature: $0.baseAddress, excluding: excluding(row),
+                            candidates: UnsafeBufferPointer(rebasing: candidates[row * perRow..<(row + 1) * perRow]))
+                    }
+                    #expect(scan == batch, "row \(row)")
+                    #expect(scanned == batched, "row \(row)")
+                    #expect(row >= 20 || scan > 0, "row \(row) found itself")
+                }
+            }
+        }
+    }
+
     @Test func manyTrainingWindowsAreThinnedEvenly() {
         #expect(NeighborProfile.thinned(rows: 3, to: 5) == [0, 1, 2])
         #expect(NeighborProfile.thinned(rows: 10, to: 4) == [0, 2, 5, 7])

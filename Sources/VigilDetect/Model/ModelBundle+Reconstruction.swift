@@ -20,12 +20,16 @@ extension ModelBundle {
         errors.reserveCapacity(inputs.rows)
         let width = networkWidth
         forEachChunk(of: inputs) { count, input, output, changes in
+            let start = errors.count
+            let candidates = neighborCandidates(input, count: count) { references?[start + $0] }
             for r in 0..<count {
                 let row = input + r * width
-                errors.append(
-                    Float(
-                        evidence(input: row, output: output + r * width, changes: changes?(r), perFeature: nil, excluding: references?[errors.count]))
-                )
+                let error = candidates.withUnsafeBufferPointer { all in
+                    evidence(
+                        input: row, output: output + r * width, changes: changes?(r), perFeature: nil, excluding: references?[start + r],
+                        candidates: slice(all, row: r))
+                }
+                errors.append(Float(error))
             }
         }
         return errors
@@ -42,7 +46,7 @@ extension ModelBundle {
     @inline(__always)
     func evidence(
         input: UnsafePointer<Float>, output: UnsafePointer<Float>, changes: UnsafePointer<Float>?, perFeature: UnsafeMutablePointer<Double>?,
-        excluding: Int? = nil
+        excluding: Int? = nil, candidates: UnsafeBufferPointer<Int32>? = nil
     ) -> Double {
         let featureCount = features.count
         let share = 1 / Double(networkWidth)
@@ -62,9 +66,24 @@ extension ModelBundle {
         var evidence = sum * share
         if let seasonal, let changes { evidence += seasonal.evidence(changes, perFeature: perFeature) }
         if let neighbors {
-            evidence += neighbors.evidence(input, features: featureCount, perFeature: perFeature, excluding: excluding)
+            evidence += neighbors.evidence(input, features: featureCount, perFeature: perFeature, excluding: excluding, candidates: candidates)
         }
         return evidence
+    }
+
+    /// The ``NeighborProfile``'s candidates for the `count` scaled network inputs of a chunk
+    /// (see ``NeighborProfile/candidates(_:count:stride:features:excluding:)``), row after row;
+    /// empty without neighbours or for a single row, which a scan serves as fast.
+    func neighborCandidates(_ input: UnsafePointer<Float>, count: Int, excluding: (Int) -> Int?) -> [Int32] {
+        guard let neighbors, count > 1 else { return [] }
+        return neighbors.candidates(input, count: count, stride: networkWidth, features: features.count, excluding: excluding)
+    }
+
+    /// Row `row`'s part of `candidates` (see ``neighborCandidates(_:count:excluding:)``), or `nil`
+    /// when there are none.
+    func slice(_ candidates: UnsafeBufferPointer<Int32>, row: Int) -> UnsafeBufferPointer<Int32>? {
+        guard !candidates.isEmpty, let perRow = neighbors?.candidateCount else { return nil }
+        return UnsafeBufferPointer(rebasing: candidates[row * perRow..<(row + 1) * perRow])
     }
 
     /// Scales and reconstructs `rows` (model inputs, ``inputWidth`` wide) chunk by chunk, handing

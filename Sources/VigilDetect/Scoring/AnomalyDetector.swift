@@ -82,8 +82,14 @@ public struct AnomalyDetector: Sendable {
         var scores: [Score] = []
         scores.reserveCapacity(rows.rows)
         bundle.forEachChunk(of: rows) { count, input, output, changes in
-            for r in 0..<count {
-                scores.append(makeScore(input: input + r * networkWidth, output: output + r * networkWidth, changes: changes?(r)))
+            let candidates = bundle.neighborCandidates(input, count: count) { _ in nil }
+            candidates.withUnsafeBufferPointer { all in
+                for r in 0..<count {
+                    scores.append(
+                        makeScore(
+                            input: input + r * networkWidth, output: output + r * networkWidth, changes: changes?(r),
+                            candidates: bundle.slice(all, row: r)))
+                }
             }
         }
         return scores
@@ -110,10 +116,12 @@ public struct AnomalyDetector: Sendable {
         }
     }
 
-    private func makeScore(input: UnsafePointer<Float>, output: UnsafePointer<Float>, changes: UnsafePointer<Float>?) -> Score {
+    private func makeScore(
+        input: UnsafePointer<Float>, output: UnsafePointer<Float>, changes: UnsafePointer<Float>?, candidates: UnsafeBufferPointer<Int32>? = nil
+    ) -> Score {
         var shares = [Double](repeating: 0, count: featureCount)
         let error = shares.withUnsafeMutableBufferPointer {
-            bundle.evidence(input: input, output: output, changes: changes, perFeature: $0.baseAddress)
+            bundle.evidence(input: input, output: output, changes: changes, perFeature: $0.baseAddress, candidates: candidates)
         }
         if error > 0 {
             for i in 0..<featureCount { shares[i] /= error }
