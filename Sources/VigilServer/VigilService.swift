@@ -63,7 +63,8 @@ public struct VigilService: Sendable {
     static let routes: [String: [HTTPRequest.Method]] = [
         "/predict": [.post], "/api/v1/ml/detect": [.post], "/api/v1/ml/detect/batch": [.post], "/api/v1/ml/model-info": [.get, .head],
         "/api/v1/ml/model/reload": [.post], "/api/v1/ml/alerts": [.get, .head], "/health": [.get, .head], "/ready": [.get, .head],
-        "/metrics": [.get, .head], "/openapi.json": [.get, .head], "/docs": [.get, .head], "/dashboard": [.get, .head], "/": [.get, .head],
+        "/metrics": [.get, .head], "/openapi.json": [.get, .head], "/docs": [.get, .head], "/dashboard": [.get, .head],
+        "/dashboard/alerts.json": [.get, .head], "/": [.get, .head],
     ]
 
     public func router() -> Router<BasicRequestContext> {

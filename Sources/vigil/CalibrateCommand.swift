@@ -42,24 +42,20 @@ struct CalibrateCommand: AsyncParsableCommand {
             throw DatasetError.tooFewRows(source: dataset.source, found: dataset.rowCount, needed: DetectorTrainer.minimumRows)
         }
         if data.isSynthetic { dataset.labels = nil }
-        let judgedByNeighbors = bundle.neighbors != nil && bundle.reconstructionWeight == 0
-        if judgedByNeighbors, dataset.fingerprint == bundle.training.dataFingerprint {
-            throw CommandFailure(
-                "\(dataset.source) holds the rows \(model) was trained on, which are its nearest-neighbour references: each row would "
-                    + "find itself at distance 0 and the threshold would fall to nothing. Calibrate on rows it has not seen, or train again")
-        }
         var trainer = DetectorTrainer()
         trainer.contamination = contamination ?? (data.isSynthetic ? SeedProfile.contamination : bundle.calibration?.contamination ?? 0.01)
         // Scored as `vigil evaluate` scores them.
         // A threshold from a wrong past would replace a good one: refused, not warned of.
-        let errors = try history.errors(of: dataset, bundle: bundle, refusingOverlap: true)
-        let calibration = try trainer.calibrate(errors: errors, labels: ignoreLabels ? nil : dataset.labels, source: dataset.source)
-        let onReferences = errors.count { $0 == 0 }
-        if judgedByNeighbors, onReferences * 10 > errors.count {
+        // A row the model was trained on is one of its nearest-neighbour references: measured
+        // from the others, as training measured it, not from itself.
+        var onReferences = 0
+        let errors = try history.errors(of: dataset, bundle: bundle, refusingOverlap: true, leavingOutReferences: true) { onReferences = $0 }
+        if onReferences > 0 {
             Console.note(
-                "warning: \(onReferences) of \(errors.count) rows lie exactly on a window the model was trained on (distance 0): rows it has "
-                    + "seen make the threshold too low; calibrate on rows it has not seen")
+                "note: \(onReferences) of \(dataset.rowCount) rows are windows \(model) was trained on (its nearest-neighbour references); "
+                    + "each was measured from the other references, as training measured it")
         }
+        let calibration = try trainer.calibrate(errors: errors, labels: ignoreLabels ? nil : dataset.labels, source: dataset.source)
         if dataset.labels != nil, !ignoreLabels, calibration.method == .contamination {
             Console.note("note: the rows hold no labeled anomaly, so the threshold comes from --contamination \(trainer.contamination)")
         }

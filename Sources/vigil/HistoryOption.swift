@@ -85,7 +85,13 @@ struct HistoryOption: ParsableArguments {
     /// The reconstruction errors of `dataset`'s rows as `vigil score` scores them: each service's
     /// rows a series, the history its past, times placing the rows in a season. A history that
     /// does not come before the rows is warned of, or refused when `refusingOverlap`.
-    func errors(of dataset: Dataset, bundle: ModelBundle, refusingOverlap: Bool = false) throws -> [Float] {
+    /// `leavingOutReferences`: a row whose window is one of the model's nearest-neighbour
+    /// references is measured from the others, as training measured it (`vigil calibrate`);
+    /// `onReferences` receives how many were.
+    func errors(
+        of dataset: Dataset, bundle: ModelBundle, refusingOverlap: Bool = false, leavingOutReferences: Bool = false,
+        onReferences: (Int) -> Void = { _ in }
+    ) throws -> [Float] {
         var (series, overlap) = try seriesWindows(for: bundle, input: dataset.source)
         if let times = dataset.times {
             for (row, time) in times.enumerated() { overlap.observe(time: time, service: dataset.services?[row], row: "data row \(row + 1)") }
@@ -96,7 +102,10 @@ struct HistoryOption: ParsableArguments {
         noteOverlap(overlap, input: dataset.source)
         let inputs = series.inputs(dataset.values, times: dataset.times, services: dataset.services)
         noteUnused(by: series, input: dataset.source)
-        return bundle.reconstructionErrors(inputs: inputs)
+        guard leavingOutReferences, bundle.neighbors != nil else { return bundle.reconstructionErrors(inputs: inputs) }
+        let references = bundle.identicalReferences(inputs: inputs)
+        onReferences(references.count { $0 != nil })
+        return bundle.reconstructionErrors(inputs: inputs, references: references)
     }
 
     /// Warns when the history does not come before `input` (see ``HistoryOverlap``).

@@ -194,8 +194,8 @@ struct TrainCommand: AsyncParsableCommand {
         for warning in TrainingDataCheck.warnings(for: dataset) { Console.note(warning) }
         if trainer.window.length > 1, dataset.longestSeries < 10 * trainer.window.length {
             Console.note(
-                "warning: \(dataset.longestSeries) rows for a window of \(trainer.window.length): most windows are padded with the first row; "
-                    + "give at least \(10 * trainer.window.length) rows of history")
+                "warning: \(dataset.longestSeries) rows for a window of \(trainer.window.length): the first \(trainer.window.length - 1) windows "
+                    + "are padded with the first row, and the model sees few whole ones; give at least \(10 * trainer.window.length) rows of history")
         }
         if trainer.window.isTemporal {
             let count = dataset.features.count

@@ -120,6 +120,8 @@ import VigilDetect
             #expect(json.object["alerts"] as? [Any] != nil, "\(json.text)")
             #expect(try await client.get("/dashboard/alerts.json").status == .unauthorized)
             #expect(try await client.get("/dashboard/alerts.json?bogus=1", headers: basic("anyone:s3cret")).status == .badRequest)
+            let post = try await client.execute(uri: "/dashboard/alerts.json", method: .post, headers: basic("anyone:s3cret"))
+            #expect(post.status == .methodNotAllowed)
             // The API takes only the bearer token.
             let api = try await client.get("/api/v1/ml/alerts", headers: basic("anyone:s3cret"))
             #expect(api.status == .unauthorized)

@@ -35,6 +35,19 @@ extension ModelBundle {
         return errors
     }
 
+    /// For each row of `inputs` (model inputs, as ``reconstructionErrors(inputs:references:)``
+    /// takes them), the ``NeighborProfile`` reference its window equals, if any: the rows a model
+    /// was trained on, found again in data it is calibrated on. All `nil` without neighbours.
+    public func identicalReferences(inputs: Matrix) -> [Int?] {
+        guard let neighbors else { return [Int?](repeating: nil, count: inputs.rows) }
+        var found: [Int?] = []
+        found.reserveCapacity(inputs.rows)
+        forEachChunk(of: inputs) { count, input, _, _ in
+            for r in 0..<count { found.append(neighbors.identicalReference(input + r * networkWidth, features: features.count)) }
+        }
+        return found
+    }
+
     /// One row's evidence from its scaled network input, its reconstruction and its seasonal
     /// `changes` (when the window has a season): the mean over inputs of the squared
     /// reconstruction error (times ``reconstructionWeight``), plus the squared robust z-score

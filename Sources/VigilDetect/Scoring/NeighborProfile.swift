@@ -177,6 +177,18 @@ public struct NeighborProfile: Sendable, Equatable {
         }
     }
 
+    /// The reference equal to the scaled window at `input`, if one is: a row of the data the
+    /// profile was fitted on, which `vigil calibrate` then leaves out of its own neighbours.
+    func identicalReference(_ input: UnsafePointer<Float>, features: Int) -> Int? {
+        let width = width(features: features)
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: width) { buffer in
+            query(input, features: features, into: buffer.baseAddress!)
+            return references.values.withUnsafeBufferPointer { values in
+                (0..<references.rows).first { Self.squaredDistance(buffer.baseAddress!, values.baseAddress! + $0 * width, count: width) == 0 }
+            }
+        }
+    }
+
     /// How many references ``candidates(_:count:stride:features:excluding:)`` keeps a window:
     /// a few more than ``neighbors``, so that the exact distances then choose among them what a
     /// scan of every reference would choose, though the product's sums round otherwise.

@@ -8,7 +8,7 @@ enum OpenAPIDocument {
           "info": {
             "title": "Vigil",
             "version": "0.1.0",
-            "description": "Anomaly detection for infrastructure metrics: the seed's model server (/predict) and ML service (/api/v1/ml/...) in one process. Errors are {success: false, error, code, field?}. With VIGIL_API_TOKEN set, /predict and /api/... need 'Authorization: Bearer <token>', and / and /dashboard take it too or as a Basic password."
+            "description": "Anomaly detection for infrastructure metrics: the seed's model server (/predict) and ML service (/api/v1/ml/...) in one process. Errors are {success: false, error, code, field?}. With VIGIL_API_TOKEN set, /predict and /api/... need 'Authorization: Bearer <token>', and / and /dashboard (with /dashboard/alerts.json) take it too or as a Basic password."
           },
           "paths": {
             "/predict": {
@@ -146,7 +146,7 @@ enum OpenAPIDocument {
           "components": {
             "securitySchemes": {
               "bearer": {"type": "http", "scheme": "bearer", "description": "Only when VIGIL_API_TOKEN is set: its value, compared in constant time."},
-              "basic": {"type": "http", "scheme": "basic", "description": "Only for / and /dashboard, when VIGIL_API_TOKEN is set: any user name, the token as the password (what a browser asks for)."}
+              "basic": {"type": "http", "scheme": "basic", "description": "Only for /, /dashboard and /dashboard/alerts.json, when VIGIL_API_TOKEN is set: any user name, the token as the password (what a browser asks for)."}
             },
             "responses": {
               "Invalid": {"description": "The request was refused", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
