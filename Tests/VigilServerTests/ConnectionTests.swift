@@ -165,6 +165,8 @@ import VigilServer
                 #expect(kept.text.contains("\"status\":\"healthy\""), "\(request)")
                 #expect(!kept.closed, "\(request)")
                 #expect(!kept.text.lowercased().contains("connection: close"), "\(request)")
+                // An HTTP/1.0 client keeps the connection only when the answer says so.
+                #expect(kept.text.lowercased().contains("\r\nconnection: keep-alive\r\n") == request.contains("HTTP/1.0"), "\(request)")
             }
         }
     }

@@ -6,38 +6,45 @@ import NIOHTTPTypes
 /// (RFC 9112 §9.3). The request's version is gone once Hummingbird turns HTTP/1 parts into
 /// HTTPTypes ones, so this handler, put in front of that conversion, writes the default out as
 /// `Connection: close`, which Hummingbird honours: a probe that reads until the connection
-/// closes is not left waiting for the idle timeout. The answer says so too (`Connection:
-/// close`), as a client that reads the headers expects.
+/// closes is not left waiting for the idle timeout. The answer says what happens to the
+/// connection, as an HTTP/1.0 client reads it: `Connection: close`, or `Connection:
+/// keep-alive` when the request asked to keep it and the server does (`ab -k` reuses a
+/// connection only then).
 final class HTTP10ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    /// For each request read and not yet answered, whether its answer closes the connection
-    /// (HTTP/1.0 without keep-alive). Requests on one connection are answered in order.
-    private var closes: [Bool] = []
+    /// For each request read and not yet answered, what its answer's `Connection` header says
+    /// (`nil`: nothing added, HTTP/1.1). Requests on one connection are answered in order.
+    private var connections: [String?] = []
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .head(var head) = unwrapInboundIn(data) else { return context.fireChannelRead(data) }
-        let closing = head.version == .http1_0 && !head.isKeepAlive
-        closes.append(closing)
-        guard closing else { return context.fireChannelRead(data) }
+        guard head.version == .http1_0 else {
+            connections.append(nil)
+            return context.fireChannelRead(data)
+        }
+        let keepAlive = head.isKeepAlive
+        connections.append(keepAlive ? "keep-alive" : "close")
+        guard !keepAlive else { return context.fireChannelRead(data) }
         head.headers.replaceOrAdd(name: "connection", value: "close")
         context.fireChannelRead(wrapInboundOut(.head(head)))
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         // An interim answer (100 Continue) comes before the request's own.
-        guard case .head(var head) = unwrapOutboundIn(data), head.status.code >= 200, !closes.isEmpty else {
+        guard case .head(var head) = unwrapOutboundIn(data), head.status.code >= 200, !connections.isEmpty,
+            let connection = connections.removeFirst()
+        else {
             return context.write(data, promise: promise)
         }
-        if closes.removeFirst() {
-            head.headers.replaceOrAdd(name: "connection", value: "close")
-            context.write(wrapOutboundOut(.head(head)), promise: promise)
-            return
+        // A server that closes anyway (shutting down, an error) says so, whatever was asked.
+        if connection == "close" || !head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" }) {
+            head.headers.replaceOrAdd(name: "connection", value: connection)
         }
-        context.write(data, promise: promise)
+        context.write(wrapOutboundOut(.head(head)), promise: promise)
     }
 
     /// Puts an ``HTTP10ConnectionHandler`` right after the HTTP/1 request decoder when it is
