@@ -9,7 +9,8 @@ import NIOHTTPTypes
 /// closes is not left waiting for the idle timeout. The answer says what happens to the
 /// connection, as an HTTP/1.0 client reads it: `Connection: close`, or `Connection:
 /// keep-alive` when the request asked to keep it and the server does (`ab -k` reuses a
-/// connection only then).
+/// connection only then). A connection whose first request is HTTP/1.1 loses the handler at
+/// once: clients do not change versions on a connection.
 final class HTTP10ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -23,8 +24,15 @@ final class HTTP10ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .head(var head) = unwrapInboundIn(data) else { return context.fireChannelRead(data) }
         guard head.version == .http1_0 else {
-            connections.append(nil)
-            return context.fireChannelRead(data)
+            guard connections.isEmpty else {
+                connections.append(nil)
+                return context.fireChannelRead(data)
+            }
+            // An HTTP/1.1 client with nothing pending: it speaks 1.1 on this connection from now
+            // on, so the handler leaves, and no answer on it passes through one more handler.
+            context.fireChannelRead(data)
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+            return
         }
         let keepAlive = head.isKeepAlive
         connections.append(keepAlive ? "keep-alive" : "close")
