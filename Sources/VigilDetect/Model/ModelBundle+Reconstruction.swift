@@ -22,14 +22,13 @@ extension ModelBundle {
         forEachChunk(of: inputs) { count, input, output, changes in
             let start = errors.count
             let candidates = neighborCandidates(input, count: count) { references?[start + $0] }
-            for r in 0..<count {
-                let row = input + r * width
-                let error = candidates.withUnsafeBufferPointer { all in
-                    evidence(
-                        input: row, output: output + r * width, changes: changes?(r), perFeature: nil, excluding: references?[start + r],
-                        candidates: slice(all, row: r))
+            candidates.withUnsafeBufferPointer { all in
+                for r in 0..<count {
+                    let error = evidence(
+                        input: input + r * width, output: output + r * width, changes: changes?(r), perFeature: nil,
+                        excluding: references?[start + r], candidates: slice(all, row: r))
+                    errors.append(Float(error))
                 }
-                errors.append(Float(error))
             }
         }
         return errors

@@ -17,25 +17,23 @@ public import VigilML
 /// least `steps + meanLength − 1`.
 public struct NeighborProfile: Sendable, Equatable {
     /// How many of the window's latest rows describe it.
-    public var steps: Int
+    public let steps: Int
     /// How many rows each mean covers.
-    public var meanLength: Int
+    public let meanLength: Int
     /// How many nearest training windows the distance is averaged over.
-    public var neighbors: Int
+    public let neighbors: Int
     /// Each described value's median over the training windows: every feature's value, then
     /// every feature's mean (2 × features).
-    public var center: [Double]
+    public let center: [Double]
     /// Each described value's robust spread, in the same order.
-    public var scale: [Double]
+    public let scale: [Double]
     /// The training windows, described and in robust units: one row each, `steps × 2 × features`
     /// wide (the newest step first; at each step the values, then the means).
-    public var references: Matrix {
-        didSet { (transposedReferences, referenceNorms) = Self.derived(from: references) }
-    }
+    public let references: Matrix
     /// The references transposed (one column each) and their squared norms: what
     /// ``candidates(_:count:stride:features:excluding:)`` multiplies with.
-    private var transposedReferences: Matrix
-    private var referenceNorms: [Float]
+    private let transposedReferences: Matrix
+    private let referenceNorms: [Float]
 
     /// The most training windows kept: beyond it they are thinned evenly, so that scoring stays
     /// within a few milliseconds a vector.
@@ -89,24 +87,13 @@ public struct NeighborProfile: Sendable, Equatable {
                 }
             }
         }
-        // Robust units per described value, pooled over the steps (they are the same series).
-        var center: [Double] = []
-        var scale: [Double] = []
-        for column in 0..<(2 * features) {
-            var values: [Double] = []
-            values.reserveCapacity(kept.count * steps)
-            for index in kept.indices {
-                for step in 0..<steps { values.append(Double(described[index * width + step * 2 * features + column])) }
-            }
-            values.sort()
-            let median = Calibration.quantile(values, 0.5)
-            let deviations = values.map { abs($0 - median) }.sorted()
-            let mean = values.reduce(0, +) / Double(max(values.count, 1))
-            let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(values.count, 1))
-            center.append(median)
-            // 1.4826 × MAD estimates the standard deviation of normally distributed values.
-            scale.append(max(1.4826 * Calibration.quantile(deviations, 0.5), Self.minimumScale * variance.squareRoot(), Self.minimumScale))
-        }
+        // Robust units per described value, pooled over the steps (they are the same series):
+        // the description, a row of `steps` groups of `2 × features` values, read as one row a step.
+        let pooled = Matrix(rows: kept.count * steps, columns: 2 * features, values: described)
+        let robust = RobustProfile(fitting: pooled)
+        let spread = StandardScaler(fitting: pooled).scale  // 1 for a value that never moved
+        let center = robust.median
+        let scale = zip(robust.scale, spread).map { max($0, Self.minimumScale * $1) }
         for i in described.indices {
             let column = i % (2 * features)
             described[i] = Float((Double(described[i]) - center[column]) / scale[column])
@@ -212,29 +199,37 @@ public struct NeighborProfile: Sendable, Equatable {
             }
             let products = queries.multiplied(by: transposedReferences)
             products.values.withUnsafeBufferPointer { products in
-                withUnsafeTemporaryAllocation(of: (distance: Float, row: Int32).self, capacity: m) { nearest in
+                withUnsafeTemporaryAllocation(of: (distance: Float, row: Int).self, capacity: m) { nearest in
                     for r in 0..<rows {
                         let excluded = excluding(start + r)
                         let row = products.baseAddress! + r * references.rows
                         var kept = 0
                         for j in 0..<references.rows where j != excluded {
                             // ‖q‖² is the same for every reference: left out of the order.
-                            let distance = referenceNorms[j] - 2 * row[j]
-                            guard kept < m || distance < nearest[m - 1].distance else { continue }
-                            var slot = min(kept, m - 1)
-                            while slot > 0, nearest[slot - 1].distance > distance {
-                                nearest[slot] = nearest[slot - 1]
-                                slot -= 1
-                            }
-                            nearest[slot] = (distance, Int32(j))
-                            kept = min(kept + 1, m)
+                            Self.insert(referenceNorms[j] - 2 * row[j], row: j, into: nearest.baseAddress!, found: &kept, capacity: m)
                         }
-                        for j in 0..<kept { found[(start + r) * m + j] = nearest[j].row }
+                        for j in 0..<kept { found[(start + r) * m + j] = Int32(nearest[j].row) }
                     }
                 }
             }
         }
         return found
+    }
+
+    /// Inserts a reference at `distance` into `nearest`, the `found` nearest so far in ascending
+    /// order (at most `capacity`), when it is nearer than the last of them.
+    @inline(__always)
+    private static func insert(
+        _ distance: Float, row: Int, into nearest: UnsafeMutablePointer<(distance: Float, row: Int)>, found: inout Int, capacity: Int
+    ) {
+        guard found < capacity || distance < nearest[capacity - 1].distance else { return }
+        var slot = min(found, capacity - 1)
+        while slot > 0, nearest[slot - 1].distance > distance {
+            nearest[slot] = nearest[slot - 1]
+            slot -= 1
+        }
+        nearest[slot] = (distance, row)
+        found = min(found + 1, capacity)
     }
 
     /// The evidence of the scaled window at `input`: the mean squared distance per described
@@ -259,15 +254,7 @@ public struct NeighborProfile: Sendable, Equatable {
                     func consider(_ row: Int) {
                         guard row != excluding else { return }
                         let distance = Self.squaredDistance(query, values.baseAddress! + row * width, count: width)
-                        guard found < k || distance < nearest[k - 1].distance else { return }
-                        // Insertion into the sorted few nearest.
-                        var slot = min(found, k - 1)
-                        while slot > 0, nearest[slot - 1].distance > distance {
-                            nearest[slot] = nearest[slot - 1]
-                            slot -= 1
-                        }
-                        nearest[slot] = (distance, row)
-                        found = min(found + 1, k)
+                        Self.insert(distance, row: row, into: nearest.baseAddress!, found: &found, capacity: k)
                     }
                     if let candidates {
                         for row in candidates where row >= 0 { consider(Int(row)) }
