@@ -192,7 +192,7 @@ extension DetectorTrainer {
             window.baselineHalfLife.map { "deviations from a baseline with a half-life of \(String(format: "%g", $0)) rows" } ?? "raw values",
             dropout == 0 ? "no dropout" : "dropout \(dropout)",
             "threshold at the \(String(format: "%g", (1 - contamination) * 100))th percentile of the errors of "
-                + (neighborEvidence != nil && reconstructionWeight == 0
+                + (calibratesOnEveryRow
                     ? "every training row, each measured from the others"
                     : "\(holdOut == .latest ? "the latest" : "a random") \(String(format: "%g", validationFraction * 100)) % of the training rows, held out"),
         ]

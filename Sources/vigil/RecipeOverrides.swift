@@ -17,7 +17,8 @@ enum RecipeOverrides {
     /// Refuses overrides that leave a recipe's nearest-neighbour evidence without the rows it
     /// reads (`sensors`: 5 rows and their 10-row means, a window of 14), or that it does not go
     /// with (first differences, a season).
-    static func check(_ trainer: DetectorTrainer, recipe: String) throws {
+    /// `season`: a `--season` not yet in the trainer's window.
+    static func check(_ trainer: DetectorTrainer, season: Int? = nil, recipe: String) throws {
         guard let neighbors = trainer.neighborEvidence else { return }
         let reads = "its nearest-neighbour evidence reads \(neighbors.steps) rows and their \(neighbors.meanLength)-row means"
         if trainer.window.length < neighbors.windowLength {
@@ -25,7 +26,7 @@ enum RecipeOverrides {
                 "--window \(trainer.window.length) is too short for recipe \(recipe): \(reads), a window of \(neighbors.windowLength) or more")
         }
         if trainer.window.differences { throw CommandFailure("--differences does not go with recipe \(recipe): \(reads), not their changes") }
-        if trainer.window.seasonLength != nil {
+        if trainer.window.seasonLength != nil || (season ?? 0) > 0 {
             throw CommandFailure("--season does not go with recipe \(recipe): its nearest neighbours are the training rows, the held-out ones too")
         }
     }

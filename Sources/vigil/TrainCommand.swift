@@ -172,8 +172,7 @@ struct TrainCommand: AsyncParsableCommand {
         if noBaseline { trainer.window.baselineHalfLife = nil }
         if let dropout { trainer.dropout = dropout }
         trainer.seed = seed
-        if (season ?? 0) > 0 { trainer.window.seasonLength = season }  // for the check; set again below
-        try RecipeOverrides.check(trainer, recipe: chosen.rawValue)
+        try RecipeOverrides.check(trainer, season: season, recipe: chosen.rawValue)
 
         let (loaded, interval) = try data.loadWithInterval(
             features: selectedFeatures, asSeries: trainer.window.isTemporal || (season ?? 0) > 0, training: true)
@@ -221,7 +220,7 @@ struct TrainCommand: AsyncParsableCommand {
         if let path = data.path { bundle.training.source = "csv:" + URL(fileURLWithPath: path).lastPathComponent }
         try bundle.save(to: out)
         if dataset.labels != nil, !ignoreLabels, bundle.calibration?.method == .contamination {
-            let rows = trainer.neighborEvidence != nil && trainer.reconstructionWeight == 0 ? "rows" : "held-out rows"
+            let rows = trainer.calibratesOnEveryRow ? "rows" : "held-out rows"
             Console.note("note: the \(rows) hold no labeled anomaly, so the threshold comes from --contamination \(trainer.contamination)")
         }
         if let warning = bundle.calibration?.fewRowsWarning { Console.note(warning) }
@@ -285,8 +284,7 @@ struct TrainCommand: AsyncParsableCommand {
             lines.append("note: the validation loss was still falling at the last epoch; more --epochs may fit better")
         }
         if let calibration = bundle.calibration {
-            // A model judged by its nearest neighbours alone calibrates on every row (see DetectorTrainer).
-            let rows = bundle.neighbors != nil && bundle.reconstructionWeight == 0 ? "rows, each measured from the others" : "held-out rows"
+            let rows = bundle.isJudgedByNeighborsAlone ? "rows, each measured from the others" : "held-out rows"
             switch calibration.method {
             case .labels:
                 let figures = calibration.validation!

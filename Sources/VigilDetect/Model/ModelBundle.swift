@@ -41,6 +41,10 @@ public struct ModelBundle: Sendable, Equatable {
     /// How much the reconstruction error weighs in the evidence: 1, or 0 for a model judged by
     /// its other evidence alone (the `sensors` recipe's nearest neighbours).
     public var reconstructionWeight: Double
+
+    /// Whether the bundle is judged by its nearest neighbours alone (the `sensors` recipe): its
+    /// calibration then saw every training row, each measured from the other references.
+    public var isJudgedByNeighborsAlone: Bool { neighbors != nil && reconstructionWeight == 0 }
     /// `nil` for an imported model not yet calibrated: it cannot score until it is.
     public var calibration: Calibration?
     public var training: TrainingMetadata

@@ -54,6 +54,10 @@ public struct DetectorTrainer: Sendable {
     /// How much the reconstruction error weighs in the evidence (see
     /// ``ModelBundle/reconstructionWeight``): 0 judges by the other evidence alone.
     public var reconstructionWeight = 1.0
+
+    /// Whether the model is judged by its nearest neighbours alone, and so calibrates on every
+    /// row, each measured from the other references (see ``train(_:progress:)``).
+    public var calibratesOnEveryRow: Bool { neighborEvidence != nil && reconstructionWeight == 0 }
     /// Refit once without this share of the training rows, those the first model finds worst:
     /// robustness to anomalies in the history. `nil` or 0: one fit.
     public var trimFraction: Double?
@@ -173,7 +177,7 @@ public struct DetectorTrainer: Sendable {
             var heldOut = [Int?](repeating: nil, count: validation.rowCount)
             for (place, row) in (normal ?? Array(0..<validation.rowCount)).enumerated() { heldOut[row] = indices[training.rowCount + place] }
             calibrationReferences = heldOut
-            if reconstructionWeight == 0 {
+            if calibratesOnEveryRow {
                 calibrationRows = Dataset(
                     features: validation.features, values: training.values.appendingRows(validation.values),
                     labels: validation.labels.map { [UInt8](repeating: 0, count: training.rowCount) + $0 }, source: validation.source)
